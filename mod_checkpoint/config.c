@@ -1,0 +1,344 @@
+/* Directives, server and per-directory configuration, and the per-process
+ * connection pool. */
+#include <apr_strings.h>
+#include <http_core.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
+#include "mod_checkpoint.h"
+#include "storage.h"
+
+#define DEFAULT_POOL_MIN 0
+#define DEFAULT_POOL_SMAX 4
+#define DEFAULT_POOL_HMAX 16
+#define DEFAULT_POOL_TTL_SEC 60
+#define DEFAULT_POOL_TIMEOUT_SEC 5
+#define DEFAULT_CONNECT_TIMEOUT 5
+#define DEFAULT_UPLOAD_LIMIT ((apr_off_t)100 * 1024 * 1024 * 1024)
+#define DEFAULT_JSON_LIMIT ((apr_size_t)1024 * 1024)
+#define DEFAULT_RETRY_AFTER 5
+
+static ckpt_dbholder *new_dbholder(apr_pool_t *p)
+{
+    ckpt_dbholder *h = apr_pcalloc(p, sizeof(*h));
+    h->conf.min = DEFAULT_POOL_MIN;
+    h->conf.smax = DEFAULT_POOL_SMAX;
+    h->conf.hmax = DEFAULT_POOL_HMAX;
+    h->conf.ttl = apr_time_from_sec(DEFAULT_POOL_TTL_SEC);
+    h->conf.acquire_timeout = apr_time_from_sec(DEFAULT_POOL_TIMEOUT_SEC);
+    h->conf.connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+    return h;
+}
+
+void *ckpt_create_server_conf(apr_pool_t *p, server_rec *s)
+{
+    ckpt_server_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->db = new_dbholder(p);
+    c->retry_after = CKPT_UNSET;
+    return c;
+}
+
+void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    ckpt_server_conf *base = basev, *add = addv;
+    ckpt_server_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->db = add->db_set ? add->db : base->db;
+    c->db_set = add->db_set || base->db_set;
+    c->storage = add->storage ? add->storage : base->storage;
+    c->upload_limit = add->upload_limit_set ? add->upload_limit : base->upload_limit;
+    c->upload_limit_set = add->upload_limit_set || base->upload_limit_set;
+    c->json_limit = add->json_limit_set ? add->json_limit : base->json_limit;
+    c->json_limit_set = add->json_limit_set || base->json_limit_set;
+    c->retry_after = add->retry_after != CKPT_UNSET ? add->retry_after : base->retry_after;
+    c->content_prefix = add->content_prefix ? add->content_prefix : base->content_prefix;
+    return c;
+}
+
+void *ckpt_create_dir_conf(apr_pool_t *p, char *dir)
+{
+    ckpt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+    c->content = CKPT_UNSET;
+    return c;
+}
+
+void *ckpt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
+{
+    ckpt_dir_conf *base = basev, *add = addv;
+    ckpt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
+    c->content = add->content != CKPT_UNSET ? add->content : base->content;
+    c->content_prefix = add->content != CKPT_UNSET ? add->content_prefix : base->content_prefix;
+    return c;
+}
+
+static ckpt_server_conf *sconf_of(cmd_parms *cmd)
+{
+    return ap_get_module_config(cmd->server->module_config, &checkpoint_module);
+}
+
+/* The first use of a pool directive in a virtual host gives it its own
+ * database holder, a copy of its parent's settings so far. */
+static ckpt_dbholder *own_db(cmd_parms *cmd)
+{
+    ckpt_server_conf *c = sconf_of(cmd);
+    if (!c->db_set) {
+        c->db_set = 1;
+    }
+    return c->db;
+}
+
+static const char *set_database(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    if (err) {
+        return err;
+    }
+    if (!*arg) {
+        return "CheckpointDatabase: a libpq connection string or URI is required";
+    }
+    own_db(cmd)->conf.conninfo = arg;
+    return NULL;
+}
+
+static const char *set_storage(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    const char *path;
+    if (err) {
+        return err;
+    }
+    path = ap_server_root_relative(cmd->pool, arg);
+    if (!path || !ap_os_is_path_absolute(cmd->pool, path)) {
+        return apr_pstrcat(cmd->pool, "CheckpointStorage: invalid path ", arg, NULL);
+    }
+    sconf_of(cmd)->storage = path;
+    return NULL;
+}
+
+static const char *parse_count(cmd_parms *cmd, const char *arg, int lo, int *out)
+{
+    char *end;
+    apr_int64_t v = apr_strtoi64(arg, &end, 10);
+    if (!*arg || *end || v < lo || v > 100000) {
+        return apr_psprintf(cmd->pool, "%s: '%s' is not a number from %d to 100000",
+                            cmd->directive->directive, arg, lo);
+    }
+    *out = (int)v;
+    return NULL;
+}
+
+/* CheckpointPoolSize min softmax hardmax */
+static const char *set_pool_size(cmd_parms *cmd, void *dummy, const char *a1, const char *a2,
+                                 const char *a3)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    ckpt_dbpool_conf *pc;
+    int min, smax, hmax;
+
+    if (err) {
+        return err;
+    }
+    if ((err = parse_count(cmd, a1, 0, &min)) || (err = parse_count(cmd, a2, 1, &smax))
+        || (err = parse_count(cmd, a3 ? a3 : a2, 1, &hmax))) {
+        return err;
+    }
+    if (min > smax || smax > hmax) {
+        return "CheckpointPoolSize: needs min <= softmax <= hardmax";
+    }
+    pc = &own_db(cmd)->conf;
+    pc->min = min;
+    pc->smax = smax;
+    pc->hmax = hmax;
+    return NULL;
+}
+
+static const char *set_pool_seconds(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    ckpt_dbpool_conf *pc;
+    int v;
+    const char *which = cmd->info;
+
+    if (err || (err = parse_count(cmd, arg, 1, &v))) {
+        return err;
+    }
+    pc = &own_db(cmd)->conf;
+    if (!strcmp(which, "ttl")) {
+        pc->ttl = apr_time_from_sec(v);
+    }
+    else if (!strcmp(which, "timeout")) {
+        pc->acquire_timeout = apr_time_from_sec(v);
+    }
+    else {
+        pc->connect_timeout = v;
+    }
+    return NULL;
+}
+
+static const char *set_upload_limit(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    ckpt_server_conf *c = sconf_of(cmd);
+    apr_off_t v;
+
+    if (err) {
+        return err;
+    }
+    if (apr_strtoff(&v, arg, NULL, 10) != APR_SUCCESS || v < 0) {
+        return "CheckpointUploadLimit: a number of bytes (0 for no limit) is required";
+    }
+    c->upload_limit = v;
+    c->upload_limit_set = 1;
+    return NULL;
+}
+
+static const char *set_json_limit(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    ckpt_server_conf *c = sconf_of(cmd);
+    apr_off_t v;
+
+    if (err) {
+        return err;
+    }
+    if (apr_strtoff(&v, arg, NULL, 10) != APR_SUCCESS || v < 1 || v > 64 * 1024 * 1024) {
+        return "CheckpointJSONLimit: a number of bytes from 1 to 67108864 is required";
+    }
+    c->json_limit = (apr_size_t)v;
+    c->json_limit_set = 1;
+    return NULL;
+}
+
+static const char *set_retry_after(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    int v;
+    if (err || (err = parse_count(cmd, arg, 1, &v))) {
+        return err;
+    }
+    sconf_of(cmd)->retry_after = v;
+    return NULL;
+}
+
+static const char *set_content(cmd_parms *cmd, void *dconf, int on)
+{
+    ckpt_dir_conf *d = dconf;
+    ckpt_server_conf *s = sconf_of(cmd);
+
+    /* The content side maps URLs in translate_name, where only <Location>
+     * configuration has been merged. */
+    if (!cmd->path || cmd->directive->parent == NULL
+        || strcasecmp(cmd->directive->parent->directive, "<Location") != 0) {
+        return "CheckpointContent: only allowed inside <Location>";
+    }
+    d->content = on;
+    d->content_prefix = on ? apr_pstrdup(cmd->pool, cmd->path) : NULL;
+    if (on) {
+        apr_size_t n = strlen(d->content_prefix);
+        while (n > 1 && d->content_prefix[n - 1] == '/') {
+            ((char *)d->content_prefix)[--n] = '\0';
+        }
+        if (!s->content_prefix) {
+            s->content_prefix = d->content_prefix;
+        }
+    }
+    return NULL;
+}
+
+const command_rec ckpt_cmds[] = {
+    AP_INIT_TAKE1("CheckpointDatabase", set_database, NULL, RSRC_CONF,
+                  "libpq connection string or URI of the index database"),
+    AP_INIT_TAKE1("CheckpointStorage", set_storage, NULL, RSRC_CONF,
+                  "directory of the content-addressed artifact storage"),
+    AP_INIT_TAKE23("CheckpointPoolSize", set_pool_size, NULL, RSRC_CONF,
+                   "database connections per process: min softmax [hardmax]"),
+    AP_INIT_TAKE1("CheckpointPoolTTL", set_pool_seconds, "ttl", RSRC_CONF,
+                  "seconds an idle connection above the soft maximum is kept"),
+    AP_INIT_TAKE1("CheckpointPoolTimeout", set_pool_seconds, "timeout", RSRC_CONF,
+                  "seconds a request waits for a free connection before 503"),
+    AP_INIT_TAKE1("CheckpointConnectTimeout", set_pool_seconds, "connect", RSRC_CONF,
+                  "seconds libpq waits when connecting (unless the conninfo says)"),
+    AP_INIT_TAKE1("CheckpointUploadLimit", set_upload_limit, NULL, RSRC_CONF,
+                  "largest upload in bytes, 0 for no limit"),
+    AP_INIT_TAKE1("CheckpointJSONLimit", set_json_limit, NULL, RSRC_CONF,
+                  "largest JSON request body in bytes"),
+    AP_INIT_TAKE1("CheckpointRetryAfter", set_retry_after, NULL, RSRC_CONF,
+                  "Retry-After seconds sent with 503 when the database is down"),
+    AP_INIT_FLAG("CheckpointContent", set_content, NULL, ACCESS_CONF,
+                 "serve checkpoint content under this <Location>"),
+    {NULL}};
+
+int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
+{
+    server_rec *vs;
+
+    for (vs = s; vs; vs = vs->next) {
+        ckpt_server_conf *c = CKPT_SCONF(vs);
+        if (!c->upload_limit_set) {
+            c->upload_limit = DEFAULT_UPLOAD_LIMIT;
+        }
+        if (!c->json_limit_set) {
+            c->json_limit = DEFAULT_JSON_LIMIT;
+        }
+        if (c->retry_after == CKPT_UNSET) {
+            c->retry_after = DEFAULT_RETRY_AFTER;
+        }
+        if (c->storage) {
+            apr_status_t rv = ckpt_storage_prepare(ptemp, c->storage);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_WARNING, rv, vs,
+                             CKPTLOGNO(101) "CheckpointStorage %s cannot be prepared", c->storage);
+            }
+        }
+    }
+    return OK;
+}
+
+/* One pool per database holder and process, on the child pool, so it is
+ * closed when the child exits. */
+void ckpt_child_init(apr_pool_t *p, server_rec *s)
+{
+    server_rec *vs;
+
+    for (vs = s; vs; vs = vs->next) {
+        ckpt_server_conf *c = CKPT_SCONF(vs);
+        apr_status_t rv;
+
+        if (!c->db->conf.conninfo || c->db->pool) {
+            continue;
+        }
+        rv = ckpt_dbpool_create(p, &c->db->conf, &c->db->pool);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_CRIT, rv, vs,
+                         CKPTLOGNO(102) "cannot create the database connection pool");
+        }
+    }
+}
+
+ckpt_rc ckpt_request_db(request_rec *r, ckpt_db **db)
+{
+    ckpt_server_conf *c = CKPT_SCONF(r->server);
+    ckpt_rc rc;
+
+    if (!c->db->pool) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      CKPTLOGNO(103) "no database: CheckpointDatabase is not set for this server");
+        return CKPT_DBDOWN;
+    }
+    rc = ckpt_db_acquire(c->db->pool, r->pool, db);
+    if (rc != CKPT_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      CKPTLOGNO(104) "database unavailable: %s",
+                      ckpt_dbpool_last_error(r->pool, c->db->pool));
+    }
+    return rc;
+}
+
+int ckpt_unavailable(request_rec *r)
+{
+    ckpt_server_conf *c = CKPT_SCONF(r->server);
+    apr_table_setn(r->err_headers_out, "Retry-After",
+                   apr_psprintf(r->pool, "%d", c->retry_after > 0 ? c->retry_after : DEFAULT_RETRY_AFTER));
+    return HTTP_SERVICE_UNAVAILABLE;
+}

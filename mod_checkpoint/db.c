@@ -1,0 +1,418 @@
+/* The connection pool and the only door to libpq.
+ *
+ * As mod_dbd does: a per-process apr_reslist, one sub-pool per connection,
+ * every statement prepared when the connection is made.  A connection that
+ * the server dropped (a restart, a failover) is made again on the spot when
+ * no transaction was open on it, and otherwise thrown away when it is given
+ * back, so the pool heals by itself without a restart of httpd. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <apr_reslist.h>
+#include <apr_strings.h>
+#include <apr_thread_mutex.h>
+#include <libpq-fe.h>
+
+#include "db.h"
+
+struct ckpt_dbpool {
+    apr_pool_t *pool;
+    apr_reslist_t *reslist;
+    ckpt_dbpool_conf conf;
+    char connect_timeout[16];
+#if APR_HAS_THREADS
+    apr_thread_mutex_t *mutex;  /* guards last_error */
+#endif
+    char last_error[512];
+};
+
+struct ckpt_db {
+    ckpt_dbpool *dbp;
+    apr_pool_t *pool;
+    PGconn *conn;
+    int in_txn;
+    int broken;
+    char error[512];
+    char sqlstate[8];
+    char constraint[128];
+};
+
+static void set_pool_error(ckpt_dbpool *dbp, const char *msg)
+{
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(dbp->mutex);
+#endif
+    apr_cpystrn(dbp->last_error, msg ? msg : "unknown error", sizeof(dbp->last_error));
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(dbp->mutex);
+#endif
+}
+
+static void set_error(ckpt_db *db, const PGresult *r, const char *fallback)
+{
+    const char *msg = r ? PQresultErrorMessage(r) : NULL;
+    const char *state = r ? PQresultErrorField(r, PG_DIAG_SQLSTATE) : NULL;
+    const char *cons = r ? PQresultErrorField(r, PG_DIAG_CONSTRAINT_NAME) : NULL;
+    apr_size_t len;
+
+    if (!msg || !*msg) {
+        msg = db->conn ? PQerrorMessage(db->conn) : NULL;
+    }
+    if (!msg || !*msg) {
+        msg = fallback;
+    }
+    apr_cpystrn(db->error, msg, sizeof(db->error));
+    len = strlen(db->error);
+    while (len > 0 && (db->error[len - 1] == '\n' || db->error[len - 1] == ' ')) {
+        db->error[--len] = '\0';
+    }
+    apr_cpystrn(db->sqlstate, state ? state : "", sizeof(db->sqlstate));
+    apr_cpystrn(db->constraint, cons ? cons : "", sizeof(db->constraint));
+}
+
+static apr_status_t prepare_all(ckpt_db *db)
+{
+    const ckpt_stmt *s;
+
+    for (s = ckpt_statements; s->name; s++) {
+        PGresult *r = PQprepare(db->conn, s->name, s->sql, 0, NULL);
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            char buf[512];
+            apr_snprintf(buf, sizeof(buf), "preparing %s: %s", s->name,
+                         r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+            set_error(db, NULL, buf);
+            apr_cpystrn(db->error, buf, sizeof(db->error));
+            PQclear(r);
+            return APR_EGENERAL;
+        }
+        PQclear(r);
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_connect(ckpt_db *db)
+{
+    /* The user's conninfo comes last so that it wins: with expand_dbname
+     * libpq takes a key=value string or a URI, several hosts and
+     * target_session_attrs included. */
+    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
+    const char *const vals[] = {db->dbp->connect_timeout, "mod_checkpoint",
+                                db->dbp->conf.conninfo, NULL};
+
+    db->conn = PQconnectdbParams(keys, vals, 1);
+    if (!db->conn) {
+        set_error(db, NULL, "out of memory");
+        return APR_ENOMEM;
+    }
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        set_error(db, NULL, "connection failed");
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return APR_EGENERAL;
+    }
+    if (prepare_all(db) != APR_SUCCESS) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+        return APR_EGENERAL;
+    }
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_construct(void **resource, void *params, apr_pool_t *pool)
+{
+    ckpt_dbpool *dbp = params;
+    apr_pool_t *sub;
+    ckpt_db *db;
+
+    if (apr_pool_create(&sub, pool) != APR_SUCCESS) {
+        return APR_ENOMEM;
+    }
+    db = apr_pcalloc(sub, sizeof(*db));
+    db->dbp = dbp;
+    db->pool = sub;
+    if (db_connect(db) != APR_SUCCESS) {
+        set_pool_error(dbp, db->error);
+        apr_pool_destroy(sub);
+        return APR_EGENERAL;
+    }
+    *resource = db;
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_destruct(void *resource, void *params, apr_pool_t *pool)
+{
+    ckpt_db *db = resource;
+
+    if (db->conn) {
+        PQfinish(db->conn);
+        db->conn = NULL;
+    }
+    apr_pool_destroy(db->pool);
+    return APR_SUCCESS;
+}
+
+apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
+                                ckpt_dbpool **out)
+{
+    ckpt_dbpool *dbp = apr_pcalloc(p, sizeof(*dbp));
+    apr_status_t rv;
+
+    dbp->pool = p;
+    dbp->conf = *conf;
+    apr_snprintf(dbp->connect_timeout, sizeof(dbp->connect_timeout), "%d",
+                 conf->connect_timeout > 0 ? conf->connect_timeout : 5);
+#if APR_HAS_THREADS
+    rv = apr_thread_mutex_create(&dbp->mutex, APR_THREAD_MUTEX_DEFAULT, p);
+    if (rv != APR_SUCCESS) {
+        return rv;
+    }
+#endif
+    rv = apr_reslist_create(&dbp->reslist, conf->min, conf->smax, conf->hmax,
+                            conf->ttl, db_construct, db_destruct, dbp, p);
+    if (rv != APR_SUCCESS) {
+        /* min > 0 and the database is down: start empty, heal later. */
+        rv = apr_reslist_create(&dbp->reslist, 0, conf->smax, conf->hmax,
+                                conf->ttl, db_construct, db_destruct, dbp, p);
+        if (rv != APR_SUCCESS) {
+            return rv;
+        }
+    }
+    if (conf->acquire_timeout > 0) {
+        apr_reslist_timeout_set(dbp->reslist, conf->acquire_timeout);
+    }
+    /* Connections are closed before the pool that holds the reslist. */
+    apr_pool_cleanup_register(p, dbp->reslist, (apr_status_t (*)(void *))apr_reslist_destroy,
+                              apr_pool_cleanup_null);
+    *out = dbp;
+    return APR_SUCCESS;
+}
+
+static apr_status_t db_release(void *data)
+{
+    ckpt_db *db = data;
+
+    if (!db->broken && db->conn && PQtransactionStatus(db->conn) != PQTRANS_IDLE) {
+        PGresult *r = PQexec(db->conn, "ROLLBACK");
+        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+            db->broken = 1;
+        }
+        PQclear(r);
+    }
+    db->in_txn = 0;
+    if (db->broken || !db->conn || PQstatus(db->conn) != CONNECTION_OK) {
+        apr_reslist_invalidate(db->dbp->reslist, db);
+    }
+    else {
+        apr_reslist_release(db->dbp->reslist, db);
+    }
+    return APR_SUCCESS;
+}
+
+ckpt_rc ckpt_db_acquire(ckpt_dbpool *dbp, apr_pool_t *p, ckpt_db **out)
+{
+    void *res;
+    ckpt_db *db;
+
+    if (!dbp || apr_reslist_acquire(dbp->reslist, &res) != APR_SUCCESS) {
+        return CKPT_DBDOWN;
+    }
+    db = res;
+    db->broken = 0;
+    db->in_txn = 0;
+    db->error[0] = db->sqlstate[0] = db->constraint[0] = '\0';
+    apr_pool_cleanup_register(p, db, db_release, apr_pool_cleanup_null);
+    *out = db;
+    return CKPT_OK;
+}
+
+/* Makes the connection again after the server dropped it. */
+static int db_reconnect(ckpt_db *db)
+{
+    PQreset(db->conn);
+    if (PQstatus(db->conn) != CONNECTION_OK) {
+        set_error(db, NULL, "reconnect failed");
+        set_pool_error(db->dbp, db->error);
+        return 0;
+    }
+    if (prepare_all(db) != APR_SUCCESS) {
+        set_pool_error(db->dbp, db->error);
+        return 0;
+    }
+    return 1;
+}
+
+static ckpt_rc classify(ckpt_db *db, const PGresult *r)
+{
+    const char *s = db->sqlstate;
+
+    if (!strcmp(s, "40001") || !strcmp(s, "40P01")) {
+        return CKPT_RETRY;
+    }
+    if (!strncmp(s, "23", 2)) {
+        return CKPT_CONFLICT;
+    }
+    if (!strcmp(s, "22P02") || !strcmp(s, "22003") || !strcmp(s, "22007") ||
+        !strcmp(s, "22008") || !strcmp(s, "22021")) {
+        return CKPT_INVALID;  /* a malformed uuid, number or date given by a client */
+    }
+    if (!strncmp(s, "08", 2) || !strncmp(s, "57P", 3) || !strcmp(s, "53300")) {
+        db->broken = 1;
+        return CKPT_DBDOWN;
+    }
+    return CKPT_DBERROR;
+}
+
+static ckpt_dbres *copy_result(apr_pool_t *p, PGresult *r)
+{
+    ckpt_dbres *res = apr_pcalloc(p, sizeof(*res));
+    int i, j;
+    const char *aff = PQcmdTuples(r);
+
+    res->nrows = PQntuples(r);
+    res->ncols = PQnfields(r);
+    res->affected = (aff && *aff) ? atoi(aff) : 0;
+    res->vals = apr_palloc(p, sizeof(char *) * (apr_size_t)(res->nrows * res->ncols + 1));
+    for (i = 0; i < res->nrows; i++) {
+        for (j = 0; j < res->ncols; j++) {
+            res->vals[i * res->ncols + j] =
+                PQgetisnull(r, i, j) ? NULL
+                                     : apr_pstrmemdup(p, PQgetvalue(r, i, j),
+                                                      (apr_size_t)PQgetlength(r, i, j));
+        }
+    }
+    return res;
+}
+
+/* Runs a prepared statement (stmt != NULL) or a fixed command (sql). */
+static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *stmt,
+                      const char *sql, int n, const char *const *params)
+{
+    int attempt;
+
+    db->error[0] = db->sqlstate[0] = db->constraint[0] = '\0';
+    for (attempt = 0;; attempt++) {
+        PGresult *r;
+        ExecStatusType st;
+        ckpt_rc rc;
+
+        if (!db->conn || db->broken) {
+            set_error(db, NULL, "connection lost");
+            return CKPT_DBDOWN;
+        }
+        r = stmt ? PQexecPrepared(db->conn, stmt, n, params, NULL, NULL, 0)
+                 : PQexec(db->conn, sql);
+        if (!r || PQstatus(db->conn) == CONNECTION_BAD) {
+            set_error(db, r, "connection lost");
+            PQclear(r);
+            /* Outside a transaction nothing is lost by trying once more
+             * on a fresh connection. */
+            if (!db->in_txn && attempt == 0 && db_reconnect(db)) {
+                continue;
+            }
+            db->broken = 1;
+            return CKPT_DBDOWN;
+        }
+        st = PQresultStatus(r);
+        if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+            if (out) {
+                *out = copy_result(p, r);
+            }
+            PQclear(r);
+            return CKPT_OK;
+        }
+        set_error(db, r, "statement failed");
+        PQclear(r);
+        rc = classify(db, NULL);
+        return rc;
+    }
+}
+
+ckpt_rc ckpt_db_execv(ckpt_db *db, apr_pool_t *p, ckpt_dbres **res,
+                      const char *stmt, int n, const char *const *params)
+{
+    return db_run(db, p, res, stmt, NULL, n, params);
+}
+
+ckpt_rc ckpt_db_exec(ckpt_db *db, apr_pool_t *p, ckpt_dbres **res,
+                     const char *stmt, int n, ...)
+{
+    const char **params = n > 0 ? apr_palloc(p, sizeof(char *) * (apr_size_t)n) : NULL;
+    va_list ap;
+    int i;
+
+    va_start(ap, n);
+    for (i = 0; i < n; i++) {
+        params[i] = va_arg(ap, const char *);
+    }
+    va_end(ap);
+    return db_run(db, p, res, stmt, NULL, n, params);
+}
+
+ckpt_rc ckpt_db_begin(ckpt_db *db)
+{
+    ckpt_rc rc = db_run(db, NULL, NULL, NULL, "BEGIN", 0, NULL);
+    if (rc == CKPT_OK) {
+        db->in_txn = 1;
+    }
+    return rc;
+}
+
+ckpt_rc ckpt_db_commit(ckpt_db *db)
+{
+    ckpt_rc rc = db_run(db, NULL, NULL, NULL, "COMMIT", 0, NULL);
+    db->in_txn = 0;
+    return rc;
+}
+
+ckpt_rc ckpt_db_rollback(ckpt_db *db)
+{
+    ckpt_rc rc = CKPT_OK;
+    if (db->in_txn) {
+        rc = db_run(db, NULL, NULL, NULL, "ROLLBACK", 0, NULL);
+    }
+    db->in_txn = 0;
+    return rc;
+}
+
+const char *ckpt_db_error(const ckpt_db *db)
+{
+    return db->error;
+}
+
+const char *ckpt_db_sqlstate(const ckpt_db *db)
+{
+    return db->sqlstate;
+}
+
+const char *ckpt_db_constraint(const ckpt_db *db)
+{
+    return db->constraint;
+}
+
+const char *ckpt_dbpool_last_error(apr_pool_t *p, ckpt_dbpool *dbp)
+{
+    const char *s;
+#if APR_HAS_THREADS
+    apr_thread_mutex_lock(dbp->mutex);
+#endif
+    s = apr_pstrdup(p, dbp->last_error[0] ? dbp->last_error : "no connection could be made");
+#if APR_HAS_THREADS
+    apr_thread_mutex_unlock(dbp->mutex);
+#endif
+    return s;
+}
+
+const char *ckpt_db_server_version(apr_pool_t *p, const ckpt_db *db)
+{
+    int v = db->conn ? PQserverVersion(db->conn) : 0;
+    return v >= 100000 ? apr_psprintf(p, "%d.%d", v / 10000, v % 10000)
+                       : apr_psprintf(p, "%d.%d.%d", v / 10000, (v / 100) % 100, v % 100);
+}
+
+const char *ckpt_db_client_version(apr_pool_t *p)
+{
+    int v = PQlibVersion();
+    return apr_psprintf(p, "%d.%d", v / 10000, v % 10000);
+}

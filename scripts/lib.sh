@@ -1,0 +1,164 @@
+# Shared by scripts/run, scripts/test and scripts/bench: packages, build,
+# a throwaway PostgreSQL cluster and an httpd, all under $CHECKPOINT_STATE.
+# Only processes started here are stopped here, by their pid.
+set -euo pipefail
+
+CKPT_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+CHECKPOINT_STATE=${CHECKPOINT_STATE:-$CKPT_TOP/.state}
+CHECKPOINT_PORT=${CHECKPOINT_PORT:-8080}
+mkdir -p "$CHECKPOINT_STATE"
+CHECKPOINT_STATE=$(cd "$CHECKPOINT_STATE" && pwd)
+
+CKPT_PACKAGES=(apache2 apache2-dev libapr1-dev libaprutil1-dev libpq-dev libjansson-dev libssl-dev
+  postgresql postgresql-contrib libapache2-mod-perl2 libwww-perl libjson-pp-perl
+  autoconf automake libtool pkg-config make gcc check curl wget wrk clang libclang-rt-14-dev
+  apache2-utils procps)
+
+log() { printf '==> %s\n' "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+as_root() { if [ "$(id -u)" = 0 ]; then "$@"; else sudo "$@"; fi; }
+
+ckpt_install_deps() {
+  local missing=() p
+  for p in "${CKPT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "installing: ${missing[*]}"
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null
+  as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+# The unprivileged users the servers run as when we are root.
+if [ "$(id -u)" = 0 ]; then
+  CKPT_PG_USER=postgres
+  CKPT_HTTPD_USER=nobody
+  CKPT_HTTPD_GROUP=$(id -gn nobody 2>/dev/null || echo nogroup)
+else
+  CKPT_PG_USER=$(id -un)
+  CKPT_HTTPD_USER=$(id -un)
+  CKPT_HTTPD_GROUP=$(id -gn)
+fi
+
+as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u "$CKPT_PG_USER" -- "$@"; else "$@"; fi; }
+
+# As root, the servers' own users must be able to reach the state and the
+# tree: give o+x (traverse only) to every parent directory that lacks it.
+ckpt_open_path() {
+  [ "$(id -u)" = 0 ] || return 0
+  local d=$1
+  while [ "$d" != / ] && [ -n "$d" ]; do
+    if [ -d "$d" ] && [ "$(( 0$(stat -c %a "$d") & 1 ))" = 0 ]; then
+      chmod o+x "$d"
+    fi
+    d=$(dirname "$d")
+  done
+}
+
+# ckpt_build NAME [configure args]: a VPATH build in $CHECKPOINT_STATE/build-NAME.
+ckpt_build() {
+  local name=$1; shift
+  local dir=$CHECKPOINT_STATE/build-$name
+  if [ ! -x "$CKPT_TOP/configure" ] || [ "$CKPT_TOP/configure.ac" -nt "$CKPT_TOP/configure" ] \
+     || [ "$CKPT_TOP/Makefile.am" -nt "$CKPT_TOP/Makefile.in" ]; then
+    log "autoreconf"
+    (cd "$CKPT_TOP" && autoreconf -fi >/dev/null 2>&1) || (cd "$CKPT_TOP" && autoreconf -fi)
+  fi
+  mkdir -p "$dir"
+  if [ ! -f "$dir/Makefile" ] || [ "$CKPT_TOP/configure" -nt "$dir/Makefile" ]; then
+    log "configure ($name) $*"
+    (cd "$dir" && "$CKPT_TOP/configure" -q --enable-werror "$@") >/dev/null
+  fi
+  log "make ($name)"
+  make -s -C "$dir" -j2 >/dev/null
+  CKPT_MODULE=$dir/.libs/mod_checkpoint.so
+  CKPT_BUILD_DIR=$dir
+  [ -f "$CKPT_MODULE" ] || die "build produced no $CKPT_MODULE"
+}
+
+CKPT_PGBIN=""
+ckpt_pgbin() {
+  local v
+  for v in $(ls /usr/lib/postgresql 2>/dev/null | sort -rn); do
+    if [ -x "/usr/lib/postgresql/$v/bin/pg_ctl" ]; then CKPT_PGBIN=/usr/lib/postgresql/$v/bin; return; fi
+  done
+  CKPT_PGBIN=$(dirname "$(command -v pg_ctl)") || die "PostgreSQL server binaries not found"
+}
+
+CKPT_PGDATA=$CHECKPOINT_STATE/pg/data
+CKPT_PGSOCK=$CHECKPOINT_STATE/pg/sock
+CKPT_PGPORT=${CKPT_PGPORT:-5432}
+CKPT_CONNINFO="host=$CKPT_PGSOCK port=$CKPT_PGPORT dbname=checkpoint user=checkpoint"
+
+# A cluster that listens on a Unix socket in the state directory only.
+ckpt_pg_start() {
+  ckpt_pgbin
+  ckpt_open_path "$CHECKPOINT_STATE"
+  mkdir -p "$CKPT_PGSOCK" "$CHECKPOINT_STATE/pg"
+  if [ ! -f "$CKPT_PGDATA/PG_VERSION" ]; then
+    log "initdb $CKPT_PGDATA"
+    if [ "$(id -u)" = 0 ]; then chown "$CKPT_PG_USER" "$CHECKPOINT_STATE/pg" "$CKPT_PGSOCK"; fi
+    as_pg "$CKPT_PGBIN/initdb" -D "$CKPT_PGDATA" -U checkpoint --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
+  fi
+  if [ "$(id -u)" = 0 ]; then chown "$CKPT_PG_USER" "$CKPT_PGSOCK"; fi
+  chmod 0755 "$CKPT_PGSOCK"
+  ckpt_pg_ctl_start
+  if ! "$CKPT_PGBIN/psql" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint -d postgres -Atqc \
+      "SELECT 1 FROM pg_database WHERE datname='checkpoint'" | grep -q 1; then
+    "$CKPT_PGBIN/createdb" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint checkpoint
+  fi
+  "$CKPT_TOP/scripts/migrate" "$CKPT_CONNINFO"
+}
+
+ckpt_pg_ctl_start() {
+  if as_pg "$CKPT_PGBIN/pg_ctl" -D "$CKPT_PGDATA" status >/dev/null 2>&1; then return 0; fi
+  as_pg "$CKPT_PGBIN/pg_ctl" -D "$CKPT_PGDATA" -w -t 60 -l "$CHECKPOINT_STATE/pg/server.log" \
+    -o "-c listen_addresses='' -c unix_socket_directories='$CKPT_PGSOCK' -p $CKPT_PGPORT -c fsync=${CKPT_PG_FSYNC:-on} -c max_connections=200" \
+    start >/dev/null
+}
+
+ckpt_pg_stop() {
+  [ -n "$CKPT_PGBIN" ] || ckpt_pgbin
+  if [ -f "$CKPT_PGDATA/postmaster.pid" ]; then
+    as_pg "$CKPT_PGBIN/pg_ctl" -D "$CKPT_PGDATA" -m fast -w stop >/dev/null 2>&1 || true
+  fi
+}
+
+# A free TCP port on 127.0.0.1, starting at $1.
+ckpt_free_port() {
+  local p=$1
+  while (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null; do p=$((p + 1)); done
+  echo "$p"
+}
+
+ckpt_httpd_bin() { echo "$(apxs -q SBINDIR)/$(apxs -q TARGET)"; }
+
+# ckpt_render TEMPLATE OUT: replaces @NAME@ with the value of $NAME.
+ckpt_render() {
+  local tmpl=$1 out=$2
+  perl -pe 's/@([A-Z_]+)@/exists $ENV{$1} ? $ENV{$1} : "\@$1\@"/ge' "$tmpl" > "$out"
+}
+
+# Renders conf/ into $CHECKPOINT_STATE/httpd for a standalone httpd.
+ckpt_httpd_setup() {
+  local root=$CHECKPOINT_STATE/httpd
+  mkdir -p "$root/htdocs" "$CHECKPOINT_STATE/storage"
+  export CKPT_HTTPD_ROOT=$root CKPT_MODULE CKPT_CONNINFO CHECKPOINT_PORT
+  export CKPT_STORAGE=$CHECKPOINT_STATE/storage
+  export CKPT_HTPASSWD=$root/htpasswd
+  export CKPT_MODDIR=$(apxs -q LIBEXECDIR)
+  if [ "$(id -u)" = 0 ]; then
+    export CKPT_USER_LINES="User $CKPT_HTTPD_USER
+Group $CKPT_HTTPD_GROUP"
+    chown -R "$CKPT_HTTPD_USER:$CKPT_HTTPD_GROUP" "$CKPT_STORAGE"
+  else
+    export CKPT_USER_LINES=""
+  fi
+  export CKPT_EXTRA_LINES=${CKPT_EXTRA_LINES:-}
+  htpasswd -bcB "$CKPT_HTPASSWD" admin "$CHECKPOINT_ADMIN_PASSWORD" >/dev/null 2>&1
+  chmod 0644 "$CKPT_HTPASSWD"
+  ckpt_render "$CKPT_TOP/conf/checkpoint.conf.in" "$root/checkpoint.conf"
+  ckpt_render "$CKPT_TOP/conf/httpd.conf.in" "$root/httpd.conf"
+  CKPT_HTTPD_CONF=$root/httpd.conf
+}

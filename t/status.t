@@ -1,0 +1,40 @@
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest qw(GET);
+use Test::More;
+use lib 't/lib';
+use CkptTest;
+
+# status/ answers without credentials, with versions, database and storage.
+my $res = anon_ua()->get('http://' . Apache::TestRequest::hostport() . API . 'status/');
+is($res->code, 200, 'status/ is 200 without credentials');
+like($res->header('Content-Type'), qr{^application/json}, 'status/ is JSON');
+my $s = json_of($res);
+ok($s->{database_connection}{connected}, 'database reachable');
+like($s->{database_connection}{schema_version} // '', qr/^\d{3}_/, 'schema version reported');
+ok($s->{storage}{writable}, 'storage writable');
+ok($s->{online}, 'online');
+my %v = map { $_->{component} => $_->{version} } @{ $s->{versions} };
+ok($v{mod_checkpoint} && $v{httpd} && $v{libpq} && $v{jansson}, 'versions listed')
+    or diag explain $s->{versions};
+
+# The API root without its slash and status without its slash redirect.
+$res = api('GET', API . 'status');
+is($res->code, 301, 'status without slash is 301');
+like($res->header('Location') // '', qr{/pulp/api/v3/status/$}, 'to status/');
+
+# The rest of the API needs credentials.
+$res = anon_ua()->get('http://' . Apache::TestRequest::hostport() . API . 'repositories/file/file/');
+is($res->code, 401, 'the API without credentials is 401');
+
+# Only GET and HEAD on status/.
+$res = api('POST', API . 'status/', {});
+is($res->code, 405, 'POST status/ is 405');
+
+# Unknown API paths are JSON 404s.
+$res = api('GET', API . 'nothing-here/');
+is($res->code, 404, 'unknown API path is 404');
+is((json_of($res) // {})->{detail}, 'Not found.', '404 has a JSON detail');
+
+done_testing();
