@@ -74,9 +74,11 @@ static void set_error(ckpt_db *db, const PGresult *r, const char *fallback)
 
 static apr_status_t prepare_all(ckpt_db *db)
 {
+    const ckpt_stmt *const *t;
     const ckpt_stmt *s;
 
-    for (s = ckpt_statements; s->name; s++) {
+    for (t = ckpt_statement_tables; *t; t++)
+    for (s = *t; s->name; s++) {
         PGresult *r = PQprepare(db->conn, s->name, s->sql, 0, NULL);
         if (PQresultStatus(r) != PGRES_COMMAND_OK) {
             char buf[512];

@@ -18,8 +18,13 @@ typedef struct {
     const char *sql;
 } ckpt_stmt;
 
-/* statements.c: every statement the module runs, ended by {NULL, NULL}. */
-extern const ckpt_stmt ckpt_statements[];
+/* statements.c: the tables of every statement the module runs, one per
+ * concern (statements_<concern>.c), each ended by {NULL, NULL}; the list is
+ * ended by NULL. */
+extern const ckpt_stmt *const ckpt_statement_tables[];
+extern const ckpt_stmt ckpt_stmts_status[];
+extern const ckpt_stmt ckpt_stmts_api[];
+extern const ckpt_stmt ckpt_stmts_content[];
 
 /* Results are copied into a pool, so the PGresult is freed at once.
  * vals[row * ncols + col] is NULL for SQL NULL. */
