@@ -198,7 +198,7 @@ static int write_dist(ckpt_api_req *a, const dist_row *d, int created)
         rc = ckpt_db_commit(a->db);
     }
     if (rc != CKPT_OK) {
-        const char *c = ckpt_db_constraint(a->db);
+        const char *c = apr_pstrdup(p, ckpt_db_constraint(a->db));
         ckpt_db_rollback(a->db);
         if (rc == CKPT_CONFLICT && !strcmp(c, "distribution_name_key")) {
             return ckpt_api_field_error(a, "name", "This field must be unique.");

@@ -29,9 +29,11 @@ sub _ua {
     return $ua;
 }
 
-my ($admin, $anon);
-sub admin_ua { $admin ||= _ua(1) }
-sub anon_ua  { $anon  ||= _ua(0) }
+# Per process: a forked child must not share its parent's kept-alive socket.
+my ($admin, $anon, $pid);
+sub _fresh { if (!defined $pid || $pid != $$) { ($admin, $anon, $pid) = (undef, undef, $$) } }
+sub admin_ua { _fresh(); $admin ||= _ua(1) }
+sub anon_ua  { _fresh(); $anon  ||= _ua(0) }
 
 sub _url {
     my ($path) = @_;
