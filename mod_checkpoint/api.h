@@ -80,7 +80,7 @@ typedef struct {
 /* limit (default 100, at most 1000) and offset from the query; on a bad
  * value answers 400 and returns 0 with *status set. */
 int ckpt_api_page(ckpt_api_req *a, apr_table_t *q, ckpt_page *pg, int *status);
-/* {count, next, previous, results}. */
+/* {count, next, previous, results}; takes ownership of results (unowned). */
 int ckpt_api_send_list(ckpt_api_req *a, const ckpt_page *pg, long long count,
                        ckpt_json *results);
 /* Decimal text of v (apr's formats know no %lld). */

@@ -118,6 +118,10 @@ static int upload(ckpt_api_req *a)
     if (repo_href && !ckpt_href_parse(a, CKPT_HREF_REPOSITORY, repo_href, &repo_id, NULL)) {
         return ckpt_api_field_error(a, "repository", "Not a repository href.");
     }
+    if (!a->sconf->storage) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CKPTLOGNO(304) "upload: CheckpointStorage is not set");
+        return ckpt_api_detail(a, HTTP_INTERNAL_SERVER_ERROR, "No storage is configured.");
+    }
     if ((rc = ckpt_api_db(a)) != CKPT_OK) {
         return ckpt_api_fail(a, rc, "upload");
     }
@@ -272,7 +276,7 @@ static int content_list(ckpt_api_req *a)
                != CKPT_OK) {
         return ckpt_api_fail(a, rc, "content list");
     }
-    results = ckpt_json_own(a->r->pool, ckpt_json_array());
+    results = ckpt_json_array(); /* owned by the list answer */
     for (i = 0; i < res->nrows; i++) {
         if (CKPT_DBVAL(res, i, 1)) {
             ckpt_json_append(results, content_json(a, res, i, 1));

@@ -323,7 +323,7 @@ static int dist_list(ckpt_api_req *a)
                != CKPT_OK) {
         return ckpt_api_fail(a, rc, "distribution list");
     }
-    results = ckpt_json_own(a->r->pool, ckpt_json_array());
+    results = ckpt_json_array(); /* owned by the list answer */
     for (i = 0; i < res->nrows; i++) {
         if (CKPT_DBVAL(res, i, 1)) {
             ckpt_json_append(results, dist_json(a, res, i, 1));

@@ -142,6 +142,11 @@ static int pub_create(ckpt_api_req *a)
     if (ver_href && !ckpt_href_parse(a, CKPT_HREF_VERSION, ver_href, &repo_id, &number)) {
         return ckpt_api_field_error(a, "repository_version", "Not a repository version href.");
     }
+    if (!a->sconf->storage) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      CKPTLOGNO(311) "publication: CheckpointStorage is not set");
+        return ckpt_api_detail(a, HTTP_INTERNAL_SERVER_ERROR, "No storage is configured.");
+    }
     if ((rc = ckpt_api_db(a)) != CKPT_OK) {
         return ckpt_api_fail(a, rc, "publication create");
     }
@@ -241,7 +246,7 @@ static int pub_list(ckpt_api_req *a)
                != CKPT_OK) {
         return ckpt_api_fail(a, rc, "publication list");
     }
-    results = ckpt_json_own(a->r->pool, ckpt_json_array());
+    results = ckpt_json_array(); /* owned by the list answer */
     for (i = 0; i < res->nrows; i++) {
         if (CKPT_DBVAL(res, i, 1)) {
             ckpt_json_append(results, pub_json(a, res, i, 1));

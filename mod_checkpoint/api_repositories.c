@@ -84,7 +84,7 @@ static int retain_value(ckpt_api_req *a, ckpt_json *body, const char *key, const
         return 1;
     }
     if (ckpt_json_integer_value(v) < 1 || ckpt_json_integer_value(v) > INT_MAX_TEXT) {
-        *status = ckpt_api_field_error(a, key, "Ensure this value is greater than or equal to 1.");
+        *status = ckpt_api_field_error(a, key, "Ensure this value is between 1 and 2147483647.");
         return 0;
     }
     *out = ckpt_lltoa(a->r->pool, ckpt_json_integer_value(v));
@@ -160,7 +160,6 @@ static int repo_list(ckpt_api_req *a)
             ckpt_json_append(results, repo_json(a, res, i, 1));
         }
     }
-    ckpt_json_own(a->r->pool, results);
     return ckpt_api_send_list(a, &pg, res->nrows ? atoll(CKPT_DBVAL(res, 0, 0)) : 0, results);
 }
 
@@ -441,7 +440,7 @@ static int version_list(ckpt_api_req *a, const char *id)
         != CKPT_OK) {
         return ckpt_api_fail(a, rc, "version list");
     }
-    results = ckpt_json_own(a->r->pool, ckpt_json_array());
+    results = ckpt_json_array(); /* owned by the list answer */
     for (i = 0; i < res->nrows; i++) {
         if (CKPT_DBVAL(res, i, 1)) {
             ckpt_json_append(results, ckpt_api_version_json(a, res, i, 1));
