@@ -85,6 +85,8 @@ int ckpt_api_send_list(ckpt_api_req *a, const ckpt_page *pg, long long count,
                        ckpt_json *results);
 /* Decimal text of v (apr's formats know no %lld). */
 const char *ckpt_lltoa(apr_pool_t *p, long long v);
+/* A lower-case copy (hex digests may come in either case). */
+const char *ckpt_lower(apr_pool_t *p, const char *s);
 /* Parses a decimal integer in [min, max]. */
 int ckpt_parse_int(const char *s, long long min, long long max, long long *out);
 

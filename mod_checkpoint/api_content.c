@@ -83,7 +83,7 @@ static int upload(ckpt_api_req *a)
     apr_table_t *q = ckpt_api_query(a);
     const char *ct = apr_table_get(r->headers_in, "Content-Type");
     const char *path = apr_table_get(q, "relative_path");
-    const char *want = apr_table_get(q, "sha256");
+    const char *want = ckpt_lower(r->pool, apr_table_get(q, "sha256"));
     const char *repo_href = apr_table_get(q, "repository");
     const char *repo_id = NULL, *why, *sha256, *field = NULL, *reason = NULL;
     apr_off_t limit = a->sconf->upload_limit, size;
@@ -113,7 +113,7 @@ static int upload(ckpt_api_req *a)
         return ckpt_api_field_error(a, "relative_path", why);
     }
     if (want && !ckpt_storage_valid_sha256(want)) {
-        return ckpt_api_field_error(a, "sha256", "Must be 64 lowercase hexadecimal digits.");
+        return ckpt_api_field_error(a, "sha256", "Must be 64 hexadecimal digits.");
     }
     if (repo_href && !ckpt_href_parse(a, CKPT_HREF_REPOSITORY, repo_href, &repo_id, NULL)) {
         return ckpt_api_field_error(a, "repository", "Not a repository href.");
@@ -243,7 +243,7 @@ static int version_filter(ckpt_api_req *a, apr_table_t *q, const char *key, cons
 static int content_list(ckpt_api_req *a)
 {
     apr_table_t *q = ckpt_api_query(a);
-    const char *sha = apr_table_get(q, "sha256");
+    const char *sha = ckpt_lower(a->r->pool, apr_table_get(q, "sha256"));
     const char *r1, *n1, *r2, *n2, *r3, *n3;
     ckpt_page pg;
     ckpt_dbres *res;
@@ -259,7 +259,7 @@ static int content_list(ckpt_api_req *a)
         return status;
     }
     if (sha && !ckpt_storage_valid_sha256(sha)) {
-        return ckpt_api_field_error(a, "sha256", "Must be 64 lowercase hexadecimal digits.");
+        return ckpt_api_field_error(a, "sha256", "Must be 64 hexadecimal digits.");
     }
     params[0] = apr_table_get(q, "relative_path");
     params[1] = sha;

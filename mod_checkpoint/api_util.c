@@ -390,3 +390,17 @@ const char *ckpt_lltoa(apr_pool_t *p, long long v)
 {
     return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)v);
 }
+
+const char *ckpt_lower(apr_pool_t *p, const char *s)
+{
+    char *o, *c;
+
+    if (!s) {
+        return NULL;
+    }
+    o = apr_pstrdup(p, s);
+    for (c = o; *c; c++) {
+        *c = (char)apr_tolower(*c);
+    }
+    return o;
+}

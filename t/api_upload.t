@@ -39,13 +39,16 @@ is($res->code, 201, 'same bytes, another path, matching sha256: 201');
 isnt(json_of($res)->{pulp_href}, $unit->{pulp_href}, 'a new unit');
 is(scalar(grep { /\Q$sha\E$/ || m{/\Q@{[substr($sha,2)]}\E$} } storage_files()), 1, 'one artifact file');
 
+$res = upload($bytes, relative_path => "$tag/upper.txt", sha256 => uc $sha);
+is($res->code, 201, 'an upper-case sha256 is the same digest');
+
 $res = api('GET', $unit->{pulp_href});
 is($res->code, 200, 'GET content');
 is_deeply(json_of($res), $unit, 'same fields');
 $res = api('GET', "$C?relative_path=$tag/hello.txt");
 is(json_of($res)->{count}, 1, 'filter relative_path');
 $res = api('GET', "$C?sha256=$sha");
-is(json_of($res)->{count}, 2, 'filter sha256');
+is(json_of($res)->{count}, 3, 'filter sha256');
 is(api('GET', "$C?sha256=nothex")->code, 400, 'malformed sha256 filter is 400');
 is(api('DELETE', $unit->{pulp_href})->code, 405, 'content cannot be deleted: 405');
 is(api('GET', "${C}00000000-0000-0000-0000-000000000000/")->code, 404, 'unknown content 404');
