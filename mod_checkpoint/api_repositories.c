@@ -310,16 +310,22 @@ ckpt_rc ckpt_api_modify_txn(ckpt_api_req *a, const char *repo_id, const char *ba
         return CKPT_INVALID;
     }
     {
-        const char *from = base ? base : ckpt_lltoa(p, atoll(next) - 1);
-        if ((rc = ckpt_db_exec(a->db, p, &res, "api_mod_close", 5, repo_id, from, next, add,
-                               remove))
-            != CKPT_OK) {
+        /* a base that is the latest version is no older base */
+        int older = base && atoll(base) != atoll(next) - 1;
+        /* From the latest version only what changes is touched; from an
+         * older base the whole base is compared with the latest. */
+        rc = older ? ckpt_db_exec(a->db, p, &res, "api_mod_close", 5, repo_id, base, next, add,
+                                  remove)
+                   : ckpt_db_exec(a->db, p, &res, "api_mod_close_latest", 4, repo_id, next, add,
+                                  remove);
+        if (rc != CKPT_OK) {
             return rc;
         }
         removed = res->affected;
-        if ((rc = ckpt_db_exec(a->db, p, &res, "api_mod_open", 5, repo_id, from, next, add,
-                               remove))
-            != CKPT_OK) {
+        rc = older ? ckpt_db_exec(a->db, p, &res, "api_mod_open", 5, repo_id, base, next, add,
+                                  remove)
+                   : ckpt_db_exec(a->db, p, &res, "api_mod_open_latest", 3, repo_id, next, add);
+        if (rc != CKPT_OK) {
             return rc;
         }
         added = res->affected;

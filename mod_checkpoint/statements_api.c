@@ -141,6 +141,21 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " SELECT $1, t.content_id, t.relative_path, t.dir, $3::int FROM t"
      "  WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
      "                    AND rc.version_removed IS NULL AND rc.content_id = t.content_id)"},
+    /* The same from the latest version, touching only the rows of what
+     * changes (the indexes on open ranges find them): $1 repository,
+     * $2 new number, $3 added ids, $4 removed ids. */
+    {"api_mod_close_latest",
+     "UPDATE repository_content rc SET version_removed = $2::int"
+     " WHERE rc.repository_id = $1 AND rc.version_removed IS NULL"
+     "   AND rc.content_id <> ALL ($3::uuid[])"
+     "   AND (rc.content_id = ANY ($4::uuid[]) OR rc.relative_path IN"
+     "        (SELECT c.relative_path FROM content c WHERE c.id = ANY ($3::uuid[])))"},
+    {"api_mod_open_latest",
+     "INSERT INTO repository_content (repository_id, content_id, relative_path, dir, version_added)"
+     " SELECT $1, c.id, c.relative_path, regexp_replace(c.relative_path, '[^/]*$', ''), $2::int"
+     "   FROM content c WHERE c.id = ANY ($3::uuid[])"
+     "    AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
+     "                    AND rc.version_removed IS NULL AND rc.content_id = c.id)"},
     {"api_mod_version",
      "INSERT INTO repository_version AS v (repository_id, number, base_version, added, removed, present)"
      " SELECT $1, $2::int, $3::int, $4::bigint, $5::bigint,"

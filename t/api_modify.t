@@ -67,6 +67,20 @@ $res = modify($repo);
 is(json_of($res)->{number}, 5, 'empty modify makes version 5');
 is(paths_of("$repo->{pulp_href}versions/5/"), "$tag/a.txt=$sa $tag/b.txt=$sb", 'with the same content');
 
+# base_version equal to the latest, and a unit both removed and added
+$res = modify($repo, base => "$repo->{pulp_href}versions/5/", add => [$c], remove => [$c]);
+is($res->code, 201, 'base_version = latest');
+my $v6 = json_of($res);
+is(summary($v6), 'added=1 removed=0 present=3', 'removed then added: present');
+is(paths_of($v6->{pulp_href}), "$tag/a.txt=$sa $tag/b.txt=$sb $tag/dir/c.txt=$sc", 'version 6 content');
+$res = modify($repo, add => [$a2], remove => [$a2, $b]);
+my $v7 = json_of($res);
+is(summary($v7), 'added=1 removed=2 present=2', 'replace a by path, remove b, from the latest');
+is(paths_of($v7->{pulp_href}), "$tag/a.txt=$sa2 $tag/dir/c.txt=$sc", 'version 7 content');
+$res = modify($repo, base => "$repo->{pulp_href}versions/5/", add => [$a2], remove => [$a2, $b]);
+is(paths_of(json_of($res)->{pulp_href}), "$tag/a.txt=$sa2", 'the same from version 5 (an older base) agrees');
+is(summary(json_of($res)), 'added=0 removed=1 present=1', 'against version 7');
+
 # errors
 my $other = new_repo();
 my $d1 = unit('dup.txt', "dup1 $tag");
@@ -93,7 +107,7 @@ $res = api('POST', "$repo->{pulp_href}modify/", { add_content_units => [1] });
 is($res->code, 400, 'a number in the list is 400');
 $res = api('POST', "$repo->{pulp_href}modify/", { add => [] });
 is($res->code, 400, 'unknown field is 400');
-is(json_of(api('GET', $repo->{pulp_href}))->{latest_version_href}, "$repo->{pulp_href}versions/5/",
+is(json_of(api('GET', $repo->{pulp_href}))->{latest_version_href}, "$repo->{pulp_href}versions/8/",
    'failed modifies made no version');
 is(api('GET', "$repo->{pulp_href}modify/")->code, 405, 'GET modify/ is 405');
 is(api('POST', API . 'repositories/file/file/00000000-0000-0000-0000-000000000000/modify/', {})->code,
@@ -102,9 +116,9 @@ is(api('POST', API . 'repositories/file/file/00000000-0000-0000-0000-00000000000
 # versions: list, delete rules
 $res = api('GET', $repo->{versions_href});
 my $l = json_of($res);
-is($l->{count}, 6, 'six versions');
-is_deeply([ map { $_->{number} } @{ $l->{results} } ], [ 5, 4, 3, 2, 1, 0 ], 'newest first');
-is(api('DELETE', "$repo->{versions_href}5/")->code, 409, 'the latest version cannot be deleted');
+is($l->{count}, 9, 'nine versions');
+is_deeply([ map { $_->{number} } @{ $l->{results} } ], [ 8, 7, 6, 5, 4, 3, 2, 1, 0 ], 'newest first');
+is(api('DELETE', "$repo->{versions_href}8/")->code, 409, 'the latest version cannot be deleted');
 is(api('DELETE', "$repo->{versions_href}0/")->code, 409, 'version 0 cannot be deleted');
 is(api('DELETE', "$repo->{versions_href}2/")->code, 204, 'version 2 deleted');
 is(api('GET', "$repo->{versions_href}2/")->code, 404, 'gone');
