@@ -53,6 +53,11 @@ is(api('GET', "$C?sha256=nothex")->code, 400, 'malformed sha256 filter is 400');
 is(api('DELETE', $unit->{pulp_href})->code, 405, 'content cannot be deleted: 405');
 is(api('GET', "${C}00000000-0000-0000-0000-000000000000/")->code, 404, 'unknown content 404');
 
+$res = upload('', relative_path => "$tag/empty");
+is($res->code, 201, 'an empty file');
+is(json_of($res)->{size}, 0, 'size 0');
+is(json_of($res)->{sha256}, sha256_hex(''), 'the digest of nothing');
+
 # digest mismatch: 400, no file, no row
 my $bad = "mismatch $tag\n";
 $res = upload($bad, relative_path => "$tag/bad.txt", sha256 => sha256_hex('something else'));
