@@ -119,7 +119,8 @@ static int upload(ckpt_api_req *a)
         return ckpt_api_field_error(a, "repository", "Not a repository href.");
     }
     if (!a->sconf->storage) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CKPTLOGNO(304) "upload: CheckpointStorage is not set");
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      CKPTLOGNO(304) "upload: CheckpointStorage is not set");
         return ckpt_api_detail(a, HTTP_INTERNAL_SERVER_ERROR, "No storage is configured.");
     }
     if ((rc = ckpt_api_db(a)) != CKPT_OK) {

@@ -44,7 +44,8 @@
 #define DIST_COLS                                                                                 \
     "d.id, d.name, d.base_path, d.publication_id, d.repository_id, dv.repository_id, dv.number, " \
     "d.checkpoint, " TS("d.pulp_created") ", d.repository_version_id"
-#define DIST_FROM "distribution d LEFT JOIN repository_version dv ON dv.id = d.repository_version_id"
+#define DIST_FROM                                                                                 \
+    "distribution d LEFT JOIN repository_version dv ON dv.id = d.repository_version_id"
 
 /* A page of a filtered set f (a CTE) ordered by o; $LIMIT/$OFFSET given. */
 #define PAGE(cols, from, inner, outer, lim, off)                                                  \
@@ -91,7 +92,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
     /* retention: each one statement over the whole repository */
     {"api_retain_checkpoints",
      "UPDATE publication SET checkpoint = false WHERE id IN"
-     " (SELECT x.id FROM (SELECT p.id, row_number() OVER (ORDER BY p.pulp_created DESC, p.id DESC) AS n"
+     " (SELECT x.id FROM (SELECT p.id,"
+     "   row_number() OVER (ORDER BY p.pulp_created DESC, p.id DESC) AS n"
      "   FROM publication p WHERE p.repository_id = $1 AND p.checkpoint) x"
      "  WHERE x.n > (SELECT retain_checkpoints FROM repository WHERE id = $1))"},
     {"api_retain_versions",
@@ -102,7 +104,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " AND NOT EXISTS (SELECT 1 FROM distribution d WHERE d.repository_version_id = v.id)"
      " AND NOT EXISTS (SELECT 1 FROM distribution d JOIN publication p ON p.id = d.publication_id"
      "                 WHERE p.repository_version_id = v.id)"
-     " AND NOT (EXISTS (SELECT 1 FROM distribution d WHERE d.repository_id = $1 AND NOT d.checkpoint)"
+     " AND NOT (EXISTS (SELECT 1 FROM distribution d"
+     "                  WHERE d.repository_id = $1 AND NOT d.checkpoint)"
      "          AND v.id = (SELECT p.repository_version_id FROM publication p"
      "                       WHERE p.repository_id = $1 ORDER BY p.pulp_created DESC, p.id DESC"
      "                       LIMIT 1))"
@@ -112,7 +115,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
 
     /* versions */
     {"api_ver_get",
-     "SELECT " VER_COLS " FROM repository_version v WHERE v.repository_id = $1 AND v.number = $2::int"},
+     "SELECT " VER_COLS " FROM repository_version v"
+     " WHERE v.repository_id = $1 AND v.number = $2::int"},
     {"api_ver_list",
      "WITH f AS (SELECT * FROM repository_version WHERE repository_id = $1"
      " AND ($2::int IS NULL OR number = $2::int)) "
@@ -137,7 +141,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "   AND rc.content_id NOT IN (SELECT t.content_id FROM t)"},
     {"api_mod_open",
      "WITH " TARGET
-     " INSERT INTO repository_content (repository_id, content_id, relative_path, dir, version_added)"
+     " INSERT INTO repository_content"
+     "  (repository_id, content_id, relative_path, dir, version_added)"
      " SELECT $1, t.content_id, t.relative_path, t.dir, $3::int FROM t"
      "  WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
      "                    AND rc.version_removed IS NULL AND rc.content_id = t.content_id)"},
@@ -157,9 +162,11 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "    AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
      "                    AND rc.version_removed IS NULL AND rc.content_id = c.id)"},
     {"api_mod_version",
-     "INSERT INTO repository_version AS v (repository_id, number, base_version, added, removed, present)"
+     "INSERT INTO repository_version AS v"
+     " (repository_id, number, base_version, added, removed, present)"
      " SELECT $1, $2::int, $3::int, $4::bigint, $5::bigint,"
-     "  (SELECT count(*) FROM repository_content WHERE repository_id = $1 AND version_removed IS NULL)"
+     "  (SELECT count(*) FROM repository_content"
+     "    WHERE repository_id = $1 AND version_removed IS NULL)"
      " RETURNING " VER_COLS},
 
     /* content */
@@ -171,7 +178,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "SELECT " CONTENT_COLS " FROM content c JOIN artifact a ON a.sha256 = c.sha256"
      " WHERE c.relative_path = $1 AND c.sha256 = $2"},
     {"api_content_get",
-     "SELECT " CONTENT_COLS " FROM content c JOIN artifact a ON a.sha256 = c.sha256 WHERE c.id = $1"},
+     "SELECT " CONTENT_COLS " FROM content c JOIN artifact a ON a.sha256 = c.sha256"
+     " WHERE c.id = $1"},
     /* filters: $1 relative_path, $2 sha256, $3/$4 present in repository
      * $3 version $4, $5/$6 added in, $7/$8 removed in */
     {"api_content_list",
@@ -183,7 +191,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM repository_content rc"
      "      WHERE rc.repository_id = $5 AND rc.content_id = c.id AND rc.version_added = $6::int))"
      " AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM repository_content rc"
-     "      WHERE rc.repository_id = $7 AND rc.content_id = c.id AND rc.version_removed = $8::int))) "
+     "      WHERE rc.repository_id = $7 AND rc.content_id = c.id"
+     "        AND rc.version_removed = $8::int))) "
      "SELECT (SELECT count(*) FROM f), c.id, c.relative_path, c.sha256, c.size, "
      TS("c.pulp_created") " FROM (SELECT 1) one LEFT JOIN LATERAL"
      " (SELECT * FROM f ORDER BY f.relative_path, f.id LIMIT $9::bigint OFFSET $10::bigint) c"
