@@ -181,9 +181,6 @@ static int pub_create(ckpt_api_req *a)
             return ckpt_api_fail(a, rc, "publication manifest");
         }
         text = CKPT_DBVAL(res, 0, 0);
-        if (*text) {
-            text = apr_pstrcat(r->pool, text, "\n", NULL);
-        }
         srv = ckpt_storage_put(r->pool, a->sconf->storage, text, strlen(text), &msha);
         if (srv != APR_SUCCESS) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, srv, r, CKPTLOGNO(310) "publication: manifest");

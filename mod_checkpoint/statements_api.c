@@ -200,7 +200,7 @@ const ckpt_stmt ckpt_stmts_api[] = {
 
     /* publications */
     {"api_pub_manifest",
-     "SELECT coalesce(string_agg(c.relative_path || ',' || c.sha256 || ',' || a.size, E'\\n'"
+     "SELECT coalesce(string_agg(c.relative_path || ',' || c.sha256 || ',' || a.size || E'\\n', ''"
      "  ORDER BY c.relative_path COLLATE \"C\"), '')"
      " FROM repository_content rc JOIN content c ON c.id = rc.content_id"
      " JOIN artifact a ON a.sha256 = c.sha256"
