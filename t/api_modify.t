@@ -129,6 +129,11 @@ is($res->code, 201, 'publish version 3');
 $res = api('DELETE', "$repo->{versions_href}3/");
 is($res->code, 409, 'a version with a publication cannot be deleted');
 like(json_of($res)->{detail} // '', qr/publication/, 'says why');
+$res = api('POST', API . 'distributions/file/file/', { name => unique('d'), base_path => unique('modv'), repository_version => $v4->{pulp_href} });
+is($res->code, 201, 'a distribution of version 4');
+$res = api('DELETE', $v4->{pulp_href});
+is($res->code, 409, 'a version a distribution serves cannot be deleted');
+like(json_of($res)->{detail} // '', qr/distribution/, 'says why');
 
 # many units in one modify: set-based, one version
 my $big = new_repo();
