@@ -53,6 +53,10 @@ int ckpt_api_fail(ckpt_api_req *a, ckpt_rc rc, const char *what)
     case CKPT_NOTFOUND:
         return ckpt_api_detail(a, HTTP_NOT_FOUND, what ? what : "Not found.");
     case CKPT_INVALID:
+        if (a->db && *ckpt_db_error(a->db)) {
+            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CKPTLOGNO(204) "%s: %s",
+                          what ? what : r->uri, ckpt_db_error(a->db));
+        }
         return ckpt_api_detail(a, HTTP_BAD_REQUEST, what ? what : "Invalid request.");
     case CKPT_CONFLICT:
         return ckpt_api_detail(a, HTTP_CONFLICT, what ? what : "Conflict.");
@@ -183,6 +187,18 @@ static int route(ckpt_api_req *a)
 
     if (!strcmp(p, "status/")) {
         return ckpt_api_status(a);
+    }
+    if (!strncmp(p, CKPT_REPOS_PATH, strlen(CKPT_REPOS_PATH))) {
+        return ckpt_api_repositories(a, p + strlen(CKPT_REPOS_PATH));
+    }
+    if (!strncmp(p, CKPT_CONTENT_PATH, strlen(CKPT_CONTENT_PATH))) {
+        return ckpt_api_content(a, p + strlen(CKPT_CONTENT_PATH));
+    }
+    if (!strncmp(p, CKPT_PUBS_PATH, strlen(CKPT_PUBS_PATH))) {
+        return ckpt_api_publications(a, p + strlen(CKPT_PUBS_PATH));
+    }
+    if (!strncmp(p, CKPT_DISTS_PATH, strlen(CKPT_DISTS_PATH))) {
+        return ckpt_api_distributions(a, p + strlen(CKPT_DISTS_PATH));
     }
     return ckpt_api_detail(a, HTTP_NOT_FOUND, "Not found.");
 }

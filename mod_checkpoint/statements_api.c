@@ -1,5 +1,258 @@
-/* The management API's statements (see statements.c). */
+/* The management API's statements (see statements.c).  Parameters are text;
+ * casts say what they are.  Lists answer one row per result plus, in the
+ * first column, the count of everything the filters match; an empty page
+ * is a single row whose other columns are NULL. */
 #include "db.h"
 
+/* RFC 3339, UTC, microseconds. */
+#define TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+/* 0 id, 1 name, 2 description, 3 retain_repo_versions, 4 retain_checkpoints,
+ * 5 latest_number, 6 pulp_created */
+#define REPO_COLS                                                                                 \
+    "r.id, r.name, r.description, r.retain_repo_versions, r.retain_checkpoints, "                 \
+    "r.latest_number, " TS("r.pulp_created")
+
+/* 0 repository_id, 1 number, 2 base_version, 3 added, 4 removed, 5 present,
+ * 6 pulp_created */
+#define VER_COLS                                                                                  \
+    "v.repository_id, v.number, v.base_version, v.added, v.removed, v.present, "                  \
+    TS("v.pulp_created")
+
+/* 0 id, 1 relative_path, 2 sha256, 3 size, 4 pulp_created */
+#define CONTENT_COLS "c.id, c.relative_path, c.sha256, a.size, " TS("c.pulp_created")
+
+/* 0 id, 1 repository_id, 2 version_number, 3 checkpoint, 4 manifest,
+ * 5 pulp_created, 6 distributions serving it (comma-separated ids) */
+#define PUB_COLS                                                                                  \
+    "p.id, p.repository_id, p.version_number, p.checkpoint, p.manifest, "                         \
+    TS("p.pulp_created") ", "                                                                     \
+    "(SELECT string_agg(d.id::text, ',' ORDER BY d.pulp_created, d.id) FROM distribution d"       \
+    "  WHERE d.publication_id = p.id"                                                             \
+    "     OR (d.repository_id = p.repository_id AND d.checkpoint AND p.checkpoint)"               \
+    "     OR (d.repository_id = p.repository_id AND NOT d.checkpoint AND p.id ="                  \
+    "         (SELECT p2.id FROM publication p2 WHERE p2.repository_id = p.repository_id"         \
+    "           ORDER BY p2.pulp_created DESC, p2.id DESC LIMIT 1))"                              \
+    "     OR (d.repository_version_id = p.repository_version_id AND p.id ="                       \
+    "         (SELECT p3.id FROM publication p3"                                                  \
+    "           WHERE p3.repository_version_id = p.repository_version_id"                         \
+    "           ORDER BY p3.pulp_created DESC, p3.id DESC LIMIT 1)))"
+
+/* 0 id, 1 name, 2 base_path, 3 publication_id, 4 repository_id,
+ * 5 version's repository_id, 6 version's number, 7 checkpoint,
+ * 8 pulp_created, 9 repository_version_id */
+#define DIST_COLS                                                                                 \
+    "d.id, d.name, d.base_path, d.publication_id, d.repository_id, dv.repository_id, dv.number, " \
+    "d.checkpoint, " TS("d.pulp_created") ", d.repository_version_id"
+#define DIST_FROM                                                                                 \
+    "distribution d LEFT JOIN repository_version dv ON dv.id = d.repository_version_id"
+
+/* A page of a filtered set f (a CTE) ordered by o; $LIMIT/$OFFSET given. */
+#define PAGE(cols, from, inner, outer, lim, off)                                                  \
+    "SELECT (SELECT count(*) FROM f), " cols " FROM (SELECT 1) one LEFT JOIN LATERAL"             \
+    " (SELECT * FROM f ORDER BY " inner " LIMIT " lim "::bigint OFFSET " off "::bigint) " from    \
+    " ON true ORDER BY " outer
+
+/* The content of a new version, set-based: base version $2's units minus
+ * those removed ($5) and those whose relative_path an added unit takes,
+ * plus the added units ($4). */
+#define TARGET                                                                                    \
+    "t AS (SELECT b.content_id, b.relative_path, b.dir FROM repository_content b"                 \
+    "  WHERE b.repository_id = $1 AND b.version_added <= $2::int"                                 \
+    "    AND (b.version_removed IS NULL OR b.version_removed > $2::int)"                          \
+    "    AND b.content_id <> ALL ($5::uuid[])"                                                    \
+    "    AND b.relative_path NOT IN (SELECT ac.relative_path FROM content ac"                     \
+    "                                 WHERE ac.id = ANY ($4::uuid[]))"                            \
+    " UNION ALL"                                                                                  \
+    " SELECT c.id, c.relative_path, regexp_replace(c.relative_path, '[^/]*$', '')"                \
+    "   FROM content c WHERE c.id = ANY ($4::uuid[]))"
+
 const ckpt_stmt ckpt_stmts_api[] = {
+    /* repositories */
+    {"api_repo_insert",
+     "WITH r AS (INSERT INTO repository (name, description, retain_repo_versions,"
+     " retain_checkpoints) VALUES ($1, $2, $3::int, $4::int) RETURNING *),"
+     " v AS (INSERT INTO repository_version (repository_id, number) SELECT id, 0 FROM r)"
+     " SELECT " REPO_COLS " FROM r"},
+    {"api_repo_get", "SELECT " REPO_COLS " FROM repository r WHERE r.id = $1"},
+    {"api_repo_lock", "SELECT " REPO_COLS " FROM repository r WHERE r.id = $1 FOR UPDATE"},
+    {"api_repo_list",
+     "WITH f AS (SELECT * FROM repository WHERE $1::text IS NULL OR name = $1) "
+     PAGE(REPO_COLS, "r", "f.pulp_created, f.id", "r.pulp_created, r.id", "$2", "$3")},
+    {"api_repo_update",
+     "UPDATE repository r SET"
+     " name = CASE WHEN $2::bool THEN $3 ELSE r.name END,"
+     " description = CASE WHEN $4::bool THEN $5 ELSE r.description END,"
+     " retain_repo_versions = CASE WHEN $6::bool THEN $7::int ELSE r.retain_repo_versions END,"
+     " retain_checkpoints = CASE WHEN $8::bool THEN $9::int ELSE r.retain_checkpoints END"
+     " WHERE r.id = $1 RETURNING " REPO_COLS},
+    {"api_repo_delete", "DELETE FROM repository WHERE id = $1"},
+    {"api_repo_set_latest", "UPDATE repository SET latest_number = $2::int WHERE id = $1"},
+
+    /* retention: each one statement over the whole repository */
+    {"api_retain_checkpoints",
+     "UPDATE publication SET checkpoint = false WHERE id IN"
+     " (SELECT x.id FROM (SELECT p.id,"
+     "   row_number() OVER (ORDER BY p.pulp_created DESC, p.id DESC) AS n"
+     "   FROM publication p WHERE p.repository_id = $1 AND p.checkpoint) x"
+     "  WHERE x.n > (SELECT retain_checkpoints FROM repository WHERE id = $1))"},
+    {"api_retain_versions",
+     "DELETE FROM repository_version v WHERE v.id IN"
+     " (SELECT x.id FROM (SELECT rv.id, row_number() OVER (ORDER BY rv.number DESC) AS n"
+     "   FROM repository_version rv WHERE rv.repository_id = $1) x"
+     "  WHERE x.n > (SELECT retain_repo_versions FROM repository WHERE id = $1))"
+     " AND NOT EXISTS (SELECT 1 FROM distribution d WHERE d.repository_version_id = v.id)"
+     " AND NOT EXISTS (SELECT 1 FROM distribution d JOIN publication p ON p.id = d.publication_id"
+     "                 WHERE p.repository_version_id = v.id)"
+     " AND NOT (EXISTS (SELECT 1 FROM distribution d"
+     "                  WHERE d.repository_id = $1 AND NOT d.checkpoint)"
+     "          AND v.id = (SELECT p.repository_version_id FROM publication p"
+     "                       WHERE p.repository_id = $1 ORDER BY p.pulp_created DESC, p.id DESC"
+     "                       LIMIT 1))"
+     " AND NOT (EXISTS (SELECT 1 FROM distribution d WHERE d.repository_id = $1 AND d.checkpoint)"
+     "          AND EXISTS (SELECT 1 FROM publication p WHERE p.repository_version_id = v.id"
+     "                      AND p.checkpoint))"},
+
+    /* versions */
+    {"api_ver_get",
+     "SELECT " VER_COLS " FROM repository_version v"
+     " WHERE v.repository_id = $1 AND v.number = $2::int"},
+    {"api_ver_list",
+     "WITH f AS (SELECT * FROM repository_version WHERE repository_id = $1"
+     " AND ($2::int IS NULL OR number = $2::int)) "
+     PAGE(VER_COLS, "v", "f.number DESC", "v.number DESC", "$3", "$4")},
+    /* 0 id, 1 has a publication, 2 a distribution serves it directly */
+    {"api_ver_usage",
+     "SELECT v.id, EXISTS (SELECT 1 FROM publication p WHERE p.repository_version_id = v.id),"
+     " EXISTS (SELECT 1 FROM distribution d WHERE d.repository_version_id = v.id)"
+     " FROM repository_version v WHERE v.repository_id = $1 AND v.number = $2::int"},
+    {"api_ver_delete", "DELETE FROM repository_version WHERE id = $1"},
+
+    /* modify: checks, then close, open, record; $1 repository, $2 base
+     * number, $3 new number, $4 added ids, $5 removed ids */
+    /* 0 distinct ids given, 1 of them existing, 2 distinct relative paths */
+    {"api_units_check",
+     "SELECT (SELECT count(DISTINCT u) FROM unnest($1::uuid[]) u), count(*),"
+     " count(DISTINCT relative_path) FROM content WHERE id = ANY ($1::uuid[])"},
+    {"api_mod_close",
+     "WITH " TARGET
+     " UPDATE repository_content rc SET version_removed = $3::int"
+     " WHERE rc.repository_id = $1 AND rc.version_removed IS NULL"
+     "   AND rc.content_id NOT IN (SELECT t.content_id FROM t)"},
+    {"api_mod_open",
+     "WITH " TARGET
+     " INSERT INTO repository_content"
+     "  (repository_id, content_id, relative_path, dir, version_added)"
+     " SELECT $1, t.content_id, t.relative_path, t.dir, $3::int FROM t"
+     "  WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
+     "                    AND rc.version_removed IS NULL AND rc.content_id = t.content_id)"},
+    /* The same from the latest version, touching only the rows of what
+     * changes (the indexes on open ranges find them): $1 repository,
+     * $2 new number, $3 added ids, $4 removed ids. */
+    {"api_mod_close_latest",
+     "UPDATE repository_content rc SET version_removed = $2::int"
+     " WHERE rc.repository_id = $1 AND rc.version_removed IS NULL"
+     "   AND rc.content_id <> ALL ($3::uuid[])"
+     "   AND (rc.content_id = ANY ($4::uuid[]) OR rc.relative_path IN"
+     "        (SELECT c.relative_path FROM content c WHERE c.id = ANY ($3::uuid[])))"},
+    {"api_mod_open_latest",
+     "INSERT INTO repository_content (repository_id, content_id, relative_path, dir, version_added)"
+     " SELECT $1, c.id, c.relative_path, regexp_replace(c.relative_path, '[^/]*$', ''), $2::int"
+     "   FROM content c WHERE c.id = ANY ($3::uuid[])"
+     "    AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
+     "                    AND rc.version_removed IS NULL AND rc.content_id = c.id)"},
+    {"api_mod_version",
+     "INSERT INTO repository_version AS v"
+     " (repository_id, number, base_version, added, removed, present)"
+     " SELECT $1, $2::int, $3::int, $4::bigint, $5::bigint,"
+     "  (SELECT count(*) FROM repository_content"
+     "    WHERE repository_id = $1 AND version_removed IS NULL)"
+     " RETURNING " VER_COLS},
+
+    /* content */
+    {"api_artifact_insert",
+     "INSERT INTO artifact (sha256, size) VALUES ($1, $2::bigint) ON CONFLICT DO NOTHING"},
+    {"api_content_insert",
+     "INSERT INTO content (relative_path, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING"},
+    {"api_content_find",
+     "SELECT " CONTENT_COLS " FROM content c JOIN artifact a ON a.sha256 = c.sha256"
+     " WHERE c.relative_path = $1 AND c.sha256 = $2"},
+    {"api_content_get",
+     "SELECT " CONTENT_COLS " FROM content c JOIN artifact a ON a.sha256 = c.sha256"
+     " WHERE c.id = $1"},
+    /* filters: $1 relative_path, $2 sha256, $3/$4 present in repository
+     * $3 version $4, $5/$6 added in, $7/$8 removed in */
+    {"api_content_list",
+     "WITH f AS (SELECT c.*, a.size FROM content c JOIN artifact a ON a.sha256 = c.sha256"
+     " WHERE ($1::text IS NULL OR c.relative_path = $1) AND ($2::text IS NULL OR c.sha256 = $2)"
+     " AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM repository_content rc"
+     "      WHERE rc.repository_id = $3 AND rc.content_id = c.id AND rc.version_added <= $4::int"
+     "        AND (rc.version_removed IS NULL OR rc.version_removed > $4::int)))"
+     " AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM repository_content rc"
+     "      WHERE rc.repository_id = $5 AND rc.content_id = c.id AND rc.version_added = $6::int))"
+     " AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM repository_content rc"
+     "      WHERE rc.repository_id = $7 AND rc.content_id = c.id"
+     "        AND rc.version_removed = $8::int))) "
+     "SELECT (SELECT count(*) FROM f), c.id, c.relative_path, c.sha256, c.size, "
+     TS("c.pulp_created") " FROM (SELECT 1) one LEFT JOIN LATERAL"
+     " (SELECT * FROM f ORDER BY f.relative_path, f.id LIMIT $9::bigint OFFSET $10::bigint) c"
+     " ON true ORDER BY c.relative_path, c.id"},
+
+    /* publications */
+    {"api_pub_manifest",
+     "SELECT coalesce(string_agg(c.relative_path || ',' || c.sha256 || ',' || a.size || E'\\n', ''"
+     "  ORDER BY c.relative_path COLLATE \"C\"), '')"
+     " FROM repository_content rc JOIN content c ON c.id = rc.content_id"
+     " JOIN artifact a ON a.sha256 = c.sha256"
+     " WHERE rc.repository_id = $1 AND rc.version_added <= $2::int"
+     "   AND (rc.version_removed IS NULL OR rc.version_removed > $2::int)"},
+    /* Waits, holding the repository's lock, until the second after the
+     * repository's latest checkpoint second has begun. */
+    {"api_pub_checkpoint_wait",
+     "SELECT pg_sleep(greatest(0, extract(epoch FROM"
+     " (SELECT max(checkpoint_second) FROM publication WHERE repository_id = $1)"
+     " + interval '1 second' - clock_timestamp())::float8 + 0.001))"},
+    {"api_pub_insert",
+     "INSERT INTO publication (repository_id, repository_version_id, version_number, checkpoint,"
+     " checkpoint_second, manifest, manifest_sha256, pulp_created)"
+     " SELECT $1, v.id, v.number, $3::bool, CASE WHEN $3::bool THEN date_trunc('second', t.ts) END,"
+     "  $4, $5, t.ts FROM (SELECT clock_timestamp() AS ts) t, repository_version v"
+     " WHERE v.repository_id = $1 AND v.number = $2::int RETURNING id"},
+    {"api_pub_get", "SELECT " PUB_COLS " FROM publication p WHERE p.id = $1"},
+    {"api_pub_list",
+     "WITH f AS (SELECT * FROM publication WHERE ($1::uuid IS NULL OR repository_id = $1)"
+     " AND ($2::bool IS NULL OR checkpoint = $2::bool)) "
+     PAGE(PUB_COLS, "p", "f.pulp_created, f.id", "p.pulp_created, p.id", "$3", "$4")},
+    {"api_pub_delete", "DELETE FROM publication WHERE id = $1"},
+
+    /* distributions */
+    {"api_dist_get", "SELECT " DIST_COLS " FROM " DIST_FROM " WHERE d.id = $1"},
+    {"api_dist_list",
+     "WITH f AS (SELECT * FROM distribution WHERE ($1::text IS NULL OR name = $1)"
+     " AND ($2::text IS NULL OR base_path = $2)) "
+     "SELECT (SELECT count(*) FROM f), " DIST_COLS " FROM (SELECT 1) one LEFT JOIN LATERAL"
+     " (SELECT * FROM f ORDER BY f.pulp_created, f.id LIMIT $3::bigint OFFSET $4::bigint) d"
+     " ON true LEFT JOIN repository_version dv ON dv.id = d.repository_version_id"
+     " ORDER BY d.pulp_created, d.id"},
+    /* Concurrent creates and updates cannot both pass the overlap check. */
+    /* LOCK TABLE cannot be prepared: an advisory lock that every
+     * distribution write takes does the same. */
+    {"api_dist_lock", "SELECT pg_advisory_xact_lock(7240915811696912494)"},
+    /* another distribution's base_path equal to $1, or a path-segment
+     * prefix of it, or having it as one */
+    {"api_dist_overlap",
+     "SELECT base_path FROM distribution WHERE ($2::uuid IS NULL OR id <> $2)"
+     " AND (base_path = $1 OR left($1, length(base_path) + 1) = base_path || '/'"
+     "      OR left(base_path, length($1) + 1) = $1 || '/')"
+     " ORDER BY base_path LIMIT 1"},
+    {"api_dist_insert",
+     "INSERT INTO distribution (name, base_path, publication_id, repository_id,"
+     " repository_version_id, checkpoint) VALUES ($1, $2, $3, $4, $5, $6::bool) RETURNING id"},
+    {"api_dist_update",
+     "UPDATE distribution SET name = $2, base_path = $3, publication_id = $4, repository_id = $5,"
+     " repository_version_id = $6, checkpoint = $7::bool WHERE id = $1"},
+    {"api_dist_delete", "DELETE FROM distribution WHERE id = $1"},
+    {"api_pub_exists", "SELECT 1 FROM publication WHERE id = $1"},
+    {"api_ver_id",
+     "SELECT id FROM repository_version WHERE repository_id = $1 AND number = $2::int"},
     {NULL, NULL}};

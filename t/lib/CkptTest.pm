@@ -9,7 +9,8 @@ use JSON::PP ();
 use Apache::TestRequest ();
 use HTTP::Request ();
 
-our @EXPORT = qw(api api_raw json_of admin_ua anon_ua pg_stop pg_start API CONTENT unique);
+our @EXPORT = qw(api api_raw json_of admin_ua anon_ua pg_stop pg_start API CONTENT unique
+                 upload new_repo modify psql storage_files tmp_files sha256_hex hostport);
 
 use constant API     => '/pulp/api/v3/';
 use constant CONTENT => '/pulp/content/';
@@ -28,9 +29,11 @@ sub _ua {
     return $ua;
 }
 
-my ($admin, $anon);
-sub admin_ua { $admin ||= _ua(1) }
-sub anon_ua  { $anon  ||= _ua(0) }
+# Per process: a forked child must not share its parent's kept-alive socket.
+my ($admin, $anon, $pid);
+sub _fresh { if (!defined $pid || $pid != $$) { ($admin, $anon, $pid) = (undef, undef, $$) } }
+sub admin_ua { _fresh(); $admin ||= _ua(1) }
+sub anon_ua  { _fresh(); $anon  ||= _ua(0) }
 
 sub _url {
     my ($path) = @_;
@@ -67,6 +70,57 @@ sub json_of {
 
 sub pg_stop  { system($ENV{CKPT_PG_STOP})  == 0 or die "pg stop failed" }
 sub pg_start { system($ENV{CKPT_PG_START}) == 0 or die "pg start failed" }
+
+# upload(BYTES, relative_path => ..., [sha256 => ..., repository => ...])
+sub upload {
+    my ($bytes, %q) = @_;
+    require URI::Escape;
+    my $qs = join '&', map { "$_=" . URI::Escape::uri_escape($q{$_}) } sort keys %q;
+    return api_raw('POST', API . "content/file/files/?$qs", $bytes, 'application/octet-stream');
+}
+
+# A new repository (fields may be given); answers its JSON.
+sub new_repo {
+    my (%f) = @_;
+    my $res = api('POST', API . 'repositories/file/file/', { name => unique('repo'), %f });
+    die 'repository create failed: ' . $res->status_line . ' ' . $res->content unless $res->code == 201;
+    return json_of($res);
+}
+
+# modify(REPO, add => [...], remove => [...], base => href) -> HTTP::Response
+sub modify {
+    my ($repo, %o) = @_;
+    my %b;
+    $b{add_content_units}    = $o{add}    if $o{add};
+    $b{remove_content_units} = $o{remove} if $o{remove};
+    $b{base_version}         = $o{base}   if $o{base};
+    return api('POST', "$repo->{pulp_href}modify/", \%b);
+}
+
+# One value (or lines) from the test database.
+sub psql {
+    my ($sql) = @_;
+    open(my $fh, '-|', 'psql', $ENV{CKPT_CONNINFO}, '-XAtq', '-v', 'ON_ERROR_STOP=1', '-c', $sql)
+        or die "psql: $!";
+    my $out = do { local $/; <$fh> } // '';
+    close $fh;
+    $out =~ s/\s+\z//;
+    return $out;
+}
+
+sub _files {
+    my ($dir) = @_;
+    my @f;
+    require File::Find;
+    File::Find::find({ no_chdir => 1, wanted => sub { push @f, $File::Find::name if -f $_ } }, $dir)
+        if -d $dir;
+    return @f;
+}
+sub storage_files { _files("$ENV{CKPT_STORAGE}/artifact") }
+sub tmp_files     { _files("$ENV{CKPT_STORAGE}/tmp") }
+
+sub sha256_hex { require Digest::SHA; Digest::SHA::sha256_hex($_[0]) }
+sub hostport { Apache::TestRequest::hostport() }
 
 my $n = 0;
 sub unique { my ($p) = @_; return sprintf('%s-%d-%d-%d', $p, $$, time, $n++) }
