@@ -12,6 +12,7 @@
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <http_core.h>
+#include <util_filter.h>
 #include <http_protocol.h>
 #include <http_request.h>
 
@@ -22,6 +23,7 @@
 #include "storage.h"
 
 #define CONTENT_HANDLER "checkpoint-content"
+#define ETAG_FILTER "CHECKPOINT_ETAG"
 
 #define CC_IMMUTABLE "public, max-age=31536000, immutable"
 #define CC_SHORT "public, max-age=60"
@@ -33,6 +35,7 @@ typedef struct {
     ckpt_answer answer;
     const char *filename;   /* CKPT_ANSWER_FILE: the artifact */
     char *saved_filename;   /* while mod_mime types the relative path */
+    const char *etag;       /* "<sha256>" */
 } content_req;
 
 /* Answers already found for this main request and its subrequests, by
@@ -238,12 +241,43 @@ static int content_fixups(request_rec *r)
      * for the relative path's extension (cgi-script, server-parsed) must
      * not apply to them. */
     r->handler = "default-handler";
-    /* The digest names the bytes; with "FileETag None" in the <Location>
-     * the core handler keeps it (see README). */
-    apr_table_setn(r->headers_out, "ETag", apr_pstrcat(r->pool, "\"", cr->answer.sha256, "\"", NULL));
+    /* The digest names the bytes.  With "FileETag None" in the <Location>
+     * the core handler leaves this ETag alone and ap_meets_conditions()
+     * compares against it; see etag_filter for the rest. */
+    cr->etag = apr_pstrcat(r->pool, "\"", cr->answer.sha256, "\"", NULL);
+    apr_table_setn(r->headers_out, "ETag", cr->etag);
+    ap_add_output_filter(ETAG_FILTER, NULL, r, r->connection);
     apr_table_setn(r->err_headers_out, "Cache-Control",
                    cr->answer.immutable ? CC_IMMUTABLE : CC_SHORT);
     return DECLINED;
+}
+
+/* FileETag None keeps the core handler from replacing our ETag before
+ * ap_meets_conditions() compares against it, but it also leaves a
+ * "no-etag" note that makes the HTTP header filter drop every ETag.  This
+ * filter, ahead of that one, takes the note back and sets the digest again,
+ * then steps aside.  A 304 is sent through the protocol filters only, so
+ * insert_error_filter adds it once more there. */
+static apr_status_t etag_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    content_req *cr = req_of(r);
+
+    if (cr && cr->etag) {
+        apr_table_unset(r->notes, "no-etag");
+        apr_table_setn(r->headers_out, "ETag", cr->etag);
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void content_insert_error_filter(request_rec *r)
+{
+    content_req *cr = req_of(r);
+
+    if (cr && cr->etag && r->status == HTTP_NOT_MODIFIED) {
+        ap_add_output_filter(ETAG_FILTER, NULL, r, r->connection);
+    }
 }
 
 /* An absolute URL for a path below the prefix, escaped, query kept. */
@@ -317,4 +351,6 @@ void ckpt_content_register_hooks(apr_pool_t *p)
     ap_hook_type_checker(content_type_checker, NULL, mime, APR_HOOK_FIRST);
     ap_hook_fixups(content_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
     ap_hook_handler(content_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_register_output_filter(ETAG_FILTER, etag_filter, NULL, AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_error_filter(content_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
 }
