@@ -307,8 +307,9 @@ static int content_handler(request_rec *r)
         return DECLINED;
     }
     if (cr->status == HTTP_METHOD_NOT_ALLOWED) {
-        /* make_allow() turns this into "Allow: GET, HEAD". */
-        r->allowed = AP_METHOD_BIT << M_GET;
+        /* The error response's Allow header comes from this list (and
+         * TRACE, when TraceEnable lets core answer it). */
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
         return HTTP_METHOD_NOT_ALLOWED;
     }
     if (cr->status == HTTP_SERVICE_UNAVAILABLE) {
