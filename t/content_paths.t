@@ -16,6 +16,7 @@ my %files = (
     'pool/main/index.html'         => "<html>pool index</html>\n",
     'dists/stable/Release'         => "Release\n",
     'dists/stable/main/Packages'   => "Packages\n",
+    'bin/run.cgi'                  => "#!/bin/sh\necho Content-Type: text/plain\necho\necho EXECUTED\n",
 );
 my $r = fx_repository('paths');
 my $v = fx_version($r, \%files);
@@ -47,6 +48,12 @@ subtest 'Content-Type comes from the relative path, through mod_mime' => sub {
     like(get_url('paths/data.json')->header('Content-Type'), qr{^application/json}, '.json');
     like(get_url('paths/pool/main/p/pkg_1.0.tar.gz')->header('Content-Type'),
         qr{^application/(x-)?gzip}, '.gz');
+};
+
+subtest 'published bytes are sent, never run (AddHandler cgi-script .cgi is set)' => sub {
+    my $res = get_url('paths/bin/run.cgi');
+    is($res->code, 200, 'run.cgi is 200');
+    is($res->content, $files{'bin/run.cgi'}, 'its bytes, not its output');
 };
 
 subtest 'HEAD' => sub {
@@ -100,7 +107,7 @@ subtest 'a directory without index.html is a listing of its direct children' => 
     my @names = $res->content =~ m{<a href="([^"]+)">}g;
     is_deeply(\@names, [ '../', 'main/', 'Release' ], 'subdirectories first, then files');
     @names = get_url('paths/')->content =~ m{<a href="([^"]+)">}g;
-    is_deeply(\@names, [ '../', 'dists/', 'pool/', 'PULP_MANIFEST', 'README.txt', 'data.json' ],
+    is_deeply(\@names, [ '../', 'bin/', 'dists/', 'pool/', 'PULP_MANIFEST', 'README.txt', 'data.json' ],
         'the root lists the top level and the manifest');
     is(get_url('paths/dists/stable/', 'HEAD')->content, '', 'HEAD has no body');
 };
