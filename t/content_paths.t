@@ -50,7 +50,7 @@ subtest 'Content-Type comes from the relative path, through mod_mime' => sub {
         qr{^application/(x-)?gzip}, '.gz');
 };
 
-subtest 'published bytes are sent, never run (AddHandler cgi-script .cgi is set)' => sub {
+subtest 'published bytes are sent, never run (AddHandler for .cgi is set)' => sub {
     my $res = get_url('paths/bin/run.cgi');
     is($res->code, 200, 'run.cgi is 200');
     is($res->content, $files{'bin/run.cgi'}, 'its bytes, not its output');
