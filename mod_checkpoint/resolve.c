@@ -58,7 +58,7 @@ const char *ckpt_resolve_prefixes(apr_pool_t *p, const char *path)
     apr_array_header_t *parts = apr_array_make(p, 8, sizeof(const char *));
     apr_size_t i, n = strlen(path);
 
-    for (i = 1; i <= n; i++) {
+    for (i = 1; i <= n && parts->nelts < CKPT_BASE_PATH_MAX_SEGMENTS; i++) {
         if (i == n || path[i] == '/') {
             add_element(parts, p, path, i);
         }

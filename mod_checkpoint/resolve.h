@@ -74,8 +74,13 @@ ckpt_rc ckpt_resolve_file(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pu
 ckpt_rc ckpt_resolve_dir(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
                          const char *dir, apr_array_header_t **entries);
 
-/* The Postgres array literal {"a","a/b",...} of every path-segment prefix
- * of path, shortest first. */
+/* A base path is looked for among the first this many segments of a
+ * request: the candidates are sent as one array, and without a bound a
+ * path of 2,000 one-letter segments would send megabytes of them. */
+#define CKPT_BASE_PATH_MAX_SEGMENTS 64
+
+/* The Postgres array literal {"a","a/b",...} of the path-segment prefixes
+ * of path, shortest first, at most CKPT_BASE_PATH_MAX_SEGMENTS of them. */
 const char *ckpt_resolve_prefixes(apr_pool_t *p, const char *path);
 
 #endif

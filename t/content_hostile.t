@@ -55,6 +55,10 @@ subtest 'an overlong path is refused' => sub {
     ok($code == 400 || $code == 404 || $code == 414, "5000 bytes: $code");
     ($code) = raw('GET', '/pulp/content/hp/' . join('/', ('d') x 2100));
     ok($code == 400 || $code == 404 || $code == 414, "2100 segments: $code");
+    ($code) = raw('GET', '/pulp/content/hp/' . join('/', ('d') x 2000));
+    is($code, 404, '2000 segments within the length limit: 404');
+    ($code) = raw('GET', '/pulp/content/' . join('/', ('d') x 2000));
+    is($code, 404, 'and as a base path');
 };
 
 subtest 'only GET and HEAD: 405 with Allow' => sub {
