@@ -154,7 +154,11 @@ static int content_translate(request_rec *r)
         cr = apr_pcalloc(r->pool, sizeof(*cr));
         cr->status = HTTP_METHOD_NOT_ALLOWED;
     }
-    else if (!cr) {
+    else if (cr) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "content: %s answered from this request's cache",
+                      r->uri);
+    }
+    else {
         cr = resolve(r, top->pool, rest);
         if (cr->status != HTTP_SERVICE_UNAVAILABLE && cr->status != HTTP_INTERNAL_SERVER_ERROR) {
             apr_hash_set(cache->by_uri, apr_pstrdup(top->pool, r->uri), APR_HASH_KEY_STRING, cr);

@@ -120,6 +120,14 @@ subtest 'a directory without its slash is 301 to it' => sub {
     }
 };
 
+subtest 'subrequests (server-side includes) see the same answers' => sub {
+    my $res = ua()->get('http://' . Apache::TestRequest::hostport() . '/ssi/include.shtml');
+    is($res->code, 200, 'the including page is 200');
+    my $listing = get_url('paths/dists/stable/')->content;
+    is($res->content, "[$files{'README.txt'}][$files{'README.txt'}][$listing]\n",
+        'a file twice (the second from the per-request cache) and a listing');
+};
+
 subtest 'anything else is 404' => sub {
     for my $p (qw(nothing dists/nothing dists/nothing/ README.txt/ dists/stable/Release/ dist
                   dists/stabl pool/main/p/pkg_1.0.tar pool/main/index.htm PULP_MANIFEST/)) {
