@@ -72,6 +72,13 @@ static content_cache *cache_of(request_rec *top)
     return v;
 }
 
+/* The prefix as it precedes "/<base_path>": "" when content is mounted at
+ * the root. */
+static const char *prefix_of(const ckpt_dir_conf *dc)
+{
+    return strcmp(dc->content_prefix, "/") == 0 ? "" : dc->content_prefix;
+}
+
 static int status_of(ckpt_rc rc)
 {
     switch (rc) {
@@ -137,8 +144,8 @@ static int content_translate(request_rec *r)
     if (!dc || dc->content != 1 || !dc->content_prefix || !r->uri) {
         return DECLINED;
     }
-    plen = strlen(dc->content_prefix);
-    if (strncmp(r->uri, dc->content_prefix, plen) != 0) {
+    plen = strlen(prefix_of(dc));
+    if (strncmp(r->uri, prefix_of(dc), plen) != 0) {
         return DECLINED;
     }
     rest = r->uri + plen;
@@ -288,7 +295,7 @@ static void content_insert_error_filter(request_rec *r)
 static const char *location_of(request_rec *r, const char *target)
 {
     ckpt_dir_conf *dc = CKPT_DCONF(r);
-    const char *path = ap_os_escape_path(r->pool, apr_pstrcat(r->pool, dc->content_prefix, "/",
+    const char *path = ap_os_escape_path(r->pool, apr_pstrcat(r->pool, prefix_of(dc), "/",
                                                               target, NULL),
                                          1);
     if (r->args && *r->args) {
