@@ -318,6 +318,11 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
 
 ckpt_rc ckpt_request_db(request_rec *r, ckpt_db **db)
 {
+    return ckpt_request_db_pool(r, r->pool, db);
+}
+
+ckpt_rc ckpt_request_db_pool(request_rec *r, apr_pool_t *p, ckpt_db **db)
+{
     ckpt_server_conf *c = CKPT_SCONF(r->server);
     ckpt_rc rc;
 
@@ -326,7 +331,7 @@ ckpt_rc ckpt_request_db(request_rec *r, ckpt_db **db)
                       CKPTLOGNO(103) "no database: CheckpointDatabase is not set for this server");
         return CKPT_DBDOWN;
     }
-    rc = ckpt_db_acquire(c->db->pool, r->pool, db);
+    rc = ckpt_db_acquire(c->db->pool, p, db);
     if (rc != CKPT_OK) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       CKPTLOGNO(104) "database unavailable: %s",

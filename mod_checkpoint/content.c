@@ -1,6 +1,368 @@
-/* The content side (SPEC section 2). */
+/* The content side (SPEC section 2): thin glue between httpd's request
+ * phases and resolve.c.
+ *
+ * translate_name decides what a URL is (a file, a listing, a redirect, an
+ * error) and keeps the answer in the request config; a file becomes
+ * r->filename, the artifact's absolute path, so that the core handler serves
+ * it with sendfile, Range, HEAD and conditional requests.  Everything else
+ * is answered by our own handler, after authorisation has run, so that
+ * <Location> rules guard redirects, listings and 404s as they guard files. */
+#include <string.h>
+
+#include <apr_hash.h>
+#include <apr_strings.h>
+#include <http_core.h>
+#include <util_filter.h>
+#include <http_protocol.h>
+#include <http_request.h>
+
 #include "mod_checkpoint.h"
+#include "listing.h"
+#include "path.h"
+#include "resolve.h"
+#include "storage.h"
+
+#define CONTENT_HANDLER "checkpoint-content"
+#define ETAG_FILTER "CHECKPOINT_ETAG"
+
+#define CC_IMMUTABLE "public, max-age=31536000, immutable"
+#define CC_SHORT "public, max-age=60"
+#define CC_INDEX "public, max-age=10"
+
+/* What translate_name found, for the later phases of the same request. */
+typedef struct {
+    int status;             /* OK: see answer; otherwise the HTTP status to send */
+    ckpt_answer answer;
+    const char *filename;   /* CKPT_ANSWER_FILE: the artifact */
+    char *saved_filename;   /* while mod_mime types the relative path */
+    const char *etag;       /* "<sha256>" */
+} content_req;
+
+/* Answers already found for this main request and its subrequests, by
+ * URI: subrequests run translate_name again. */
+typedef struct {
+    apr_hash_t *by_uri;
+} content_cache;
+
+static request_rec *main_of(request_rec *r)
+{
+    while (r->main) {
+        r = r->main;
+    }
+    return r;
+}
+
+static content_req *req_of(request_rec *r)
+{
+    return ap_get_module_config(r->request_config, &checkpoint_module);
+}
+
+static const char *cache_key = "checkpoint-content-cache";
+
+static content_cache *cache_of(request_rec *top)
+{
+    void *v = NULL;
+    apr_pool_userdata_get(&v, cache_key, top->pool);
+    if (!v) {
+        content_cache *c = apr_pcalloc(top->pool, sizeof(*c));
+        c->by_uri = apr_hash_make(top->pool);
+        apr_pool_userdata_setn(c, cache_key, NULL, top->pool);
+        v = c;
+    }
+    return v;
+}
+
+/* The prefix as it precedes "/<base_path>": "" when content is mounted at
+ * the root. */
+static const char *prefix_of(const ckpt_dir_conf *dc)
+{
+    return strcmp(dc->content_prefix, "/") == 0 ? "" : dc->content_prefix;
+}
+
+static int status_of(ckpt_rc rc)
+{
+    switch (rc) {
+    case CKPT_OK:
+        return OK;
+    case CKPT_NOTFOUND:
+    case CKPT_INVALID:
+        return HTTP_NOT_FOUND;
+    case CKPT_DBDOWN:
+        return HTTP_SERVICE_UNAVAILABLE;
+    default:
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+}
+
+/* Looks the request up in the database, on a connection held only for
+ * these statements (not for the whole download that may follow). */
+static content_req *resolve(request_rec *r, apr_pool_t *p, const char *rest)
+{
+    content_req *cr = apr_pcalloc(p, sizeof(*cr));
+    apr_pool_t *tmp;
+    ckpt_db *db;
+    ckpt_rc rc;
+
+    apr_pool_create(&tmp, r->pool);
+    rc = ckpt_request_db_pool(r, tmp, &db);
+    if (rc == CKPT_OK) {
+        rc = ckpt_resolve_request(db, p, rest, apr_time_sec(r->request_time), &cr->answer);
+        if (rc != CKPT_OK && rc != CKPT_NOTFOUND) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
+                          ckpt_db_error(db));
+        }
+    }
+    apr_pool_destroy(tmp);
+    cr->status = status_of(rc);
+    if (cr->status == OK && cr->answer.kind == CKPT_ANSWER_FILE) {
+        ckpt_server_conf *sc = CKPT_SCONF(r->server);
+        if (!sc->storage || !ckpt_storage_valid_sha256(cr->answer.sha256)) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                          CKPTLOGNO(501) "no CheckpointStorage, or a bad digest, for %s", r->uri);
+            cr->status = HTTP_INTERNAL_SERVER_ERROR;
+        }
+        else {
+            cr->filename = ckpt_storage_artifact_path(p, sc->storage, cr->answer.sha256);
+        }
+    }
+    return cr;
+}
+
+/* Runs first among translate_name hooks (after mod_rewrite and mod_proxy,
+ * which may rewrite or claim a URL on purpose), so that no Alias or
+ * DocumentRoot mapping ever answers for a content URL. */
+static int content_translate(request_rec *r)
+{
+    ckpt_dir_conf *dc = CKPT_DCONF(r);
+    request_rec *top;
+    content_cache *cache;
+    content_req *cr;
+    const char *rest;
+    apr_size_t plen;
+
+    if (!dc || dc->content != 1 || !dc->content_prefix || !r->uri) {
+        return DECLINED;
+    }
+    plen = strlen(prefix_of(dc));
+    if (strncmp(r->uri, prefix_of(dc), plen) != 0) {
+        return DECLINED;
+    }
+    rest = r->uri + plen;
+    if (*rest != '/' && *rest != '\0') {
+        return DECLINED; /* "/pulp/contentx": not below the prefix */
+    }
+    rest += *rest == '/';
+
+    top = main_of(r);
+    cache = cache_of(top);
+    cr = apr_hash_get(cache->by_uri, r->uri, APR_HASH_KEY_STRING);
+    if (r->method_number != M_GET) {
+        cr = apr_pcalloc(r->pool, sizeof(*cr));
+        cr->status = HTTP_METHOD_NOT_ALLOWED;
+    }
+    else if (cr) {
+        ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "content: %s answered from this request's cache",
+                      r->uri);
+    }
+    else {
+        cr = resolve(r, top->pool, rest);
+        if (cr->status != HTTP_SERVICE_UNAVAILABLE && cr->status != HTTP_INTERNAL_SERVER_ERROR) {
+            apr_hash_set(cache->by_uri, apr_pstrdup(top->pool, r->uri), APR_HASH_KEY_STRING, cr);
+        }
+    }
+    /* Each request gets its own copy: fixups changes saved_filename. */
+    {
+        content_req *mine = apr_pmemdup(r->pool, cr, sizeof(*cr));
+        mine->saved_filename = NULL;
+        ap_set_module_config(r->request_config, &checkpoint_module, mine);
+        cr = mine;
+    }
+    if (cr->status == OK && cr->answer.kind == CKPT_ANSWER_FILE) {
+        r->filename = apr_pstrdup(r->pool, cr->filename);
+    }
+    else {
+        /* Not a path: nothing may try to open it. */
+        r->filename = apr_pstrcat(r->pool, "checkpoint:", r->uri, NULL);
+    }
+    r->canonical_filename = r->filename;
+    return OK;
+}
+
+/* Our URLs map to no directory: skip the <Directory> walk (authorisation
+ * comes from <Location>), and give the core handler the file's facts. */
+static int content_map_to_storage(request_rec *r)
+{
+    content_req *cr = req_of(r);
+    apr_status_t rv;
+
+    if (!cr) {
+        return DECLINED;
+    }
+    if (cr->status == OK && cr->answer.kind == CKPT_ANSWER_FILE) {
+        rv = apr_stat(&r->finfo, r->filename, APR_FINFO_MIN, r->pool);
+        if (rv != APR_SUCCESS || r->finfo.filetype != APR_REG) {
+            ap_log_rerror(APLOG_MARK, APLOG_ERR, rv, r,
+                          CKPTLOGNO(502) "artifact %s of %s is missing from storage",
+                          r->filename, r->uri);
+            r->finfo.filetype = APR_NOFILE;
+            cr->status = HTTP_NOT_FOUND;
+        }
+    }
+    return OK;
+}
+
+/* Artifacts are named by digest, so mod_mime would type every file the
+ * same.  For a file, r->filename is swapped for one that ends in the
+ * relative path's name and mod_mime (a later type_checker) types that,
+ * with the server's own mapping and AddType lines; fixups puts the
+ * artifact back before the handler runs.  The fake name lies below the
+ * artifact, which is a file, so nothing can open it. */
+static int content_type_checker(request_rec *r)
+{
+    content_req *cr = req_of(r);
+
+    if (!cr) {
+        return DECLINED;
+    }
+    if (cr->status != OK || cr->answer.kind != CKPT_ANSWER_FILE) {
+        r->handler = CONTENT_HANDLER;
+        ap_set_content_type(r, "text/html; charset=utf-8");
+        return OK;
+    }
+    cr->saved_filename = r->filename;
+    r->filename = apr_pstrcat(r->pool, r->filename, "/", ckpt_path_basename(cr->answer.relpath),
+                              NULL);
+    return DECLINED;
+}
+
+/* Runs before every other fixup, so they all see the real file. */
+static int content_fixups(request_rec *r)
+{
+    content_req *cr = req_of(r);
+
+    if (!cr || cr->status != OK || cr->answer.kind != CKPT_ANSWER_FILE) {
+        return DECLINED;
+    }
+    if (cr->saved_filename) {
+        r->filename = cr->saved_filename;
+        cr->saved_filename = NULL;
+    }
+    /* Published bytes are only ever sent, never run or parsed: an AddHandler
+     * for the relative path's extension (cgi-script, server-parsed) must
+     * not apply to them. */
+    r->handler = "default-handler";
+    /* The digest names the bytes.  With "FileETag None" in the <Location>
+     * the core handler leaves this ETag alone and ap_meets_conditions()
+     * compares against it; see etag_filter for the rest. */
+    cr->etag = apr_pstrcat(r->pool, "\"", cr->answer.sha256, "\"", NULL);
+    apr_table_setn(r->headers_out, "ETag", cr->etag);
+    ap_add_output_filter(ETAG_FILTER, NULL, r, r->connection);
+    apr_table_setn(r->err_headers_out, "Cache-Control",
+                   cr->answer.immutable ? CC_IMMUTABLE : CC_SHORT);
+    return DECLINED;
+}
+
+/* FileETag None keeps the core handler from replacing our ETag before
+ * ap_meets_conditions() compares against it, but it also leaves a
+ * "no-etag" note that makes the HTTP header filter drop every ETag.  This
+ * filter, ahead of that one, takes the note back and sets the digest again,
+ * then steps aside.  A 304 is sent through the protocol filters only, so
+ * insert_error_filter adds it once more there. */
+static apr_status_t etag_filter(ap_filter_t *f, apr_bucket_brigade *bb)
+{
+    request_rec *r = f->r;
+    content_req *cr = req_of(r);
+
+    if (cr && cr->etag) {
+        apr_table_unset(r->notes, "no-etag");
+        apr_table_setn(r->headers_out, "ETag", cr->etag);
+    }
+    ap_remove_output_filter(f);
+    return ap_pass_brigade(f->next, bb);
+}
+
+static void content_insert_error_filter(request_rec *r)
+{
+    content_req *cr = req_of(r);
+
+    if (cr && cr->etag && r->status == HTTP_NOT_MODIFIED) {
+        ap_add_output_filter(ETAG_FILTER, NULL, r, r->connection);
+    }
+}
+
+/* An absolute URL for a path below the prefix, escaped, query kept. */
+static const char *location_of(request_rec *r, const char *target)
+{
+    ckpt_dir_conf *dc = CKPT_DCONF(r);
+    const char *path = ap_os_escape_path(r->pool, apr_pstrcat(r->pool, prefix_of(dc), "/",
+                                                              target, NULL),
+                                         1);
+    if (r->args && *r->args) {
+        path = apr_pstrcat(r->pool, path, "?", r->args, NULL);
+    }
+    return ap_construct_url(r->pool, path, r);
+}
+
+/* Listings, redirects and errors. */
+static int content_handler(request_rec *r)
+{
+    content_req *cr;
+    const char *page;
+
+    if (!r->handler || strcmp(r->handler, CONTENT_HANDLER) != 0) {
+        return DECLINED;
+    }
+    cr = req_of(r);
+    if (!cr) {
+        return DECLINED;
+    }
+    if (cr->status == HTTP_METHOD_NOT_ALLOWED) {
+        /* The error response's Allow header comes from this list (and
+         * TRACE, when TraceEnable lets core answer it). */
+        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
+        return HTTP_METHOD_NOT_ALLOWED;
+    }
+    if (cr->status == HTTP_SERVICE_UNAVAILABLE) {
+        return ckpt_unavailable(r);
+    }
+    if (cr->status != OK) {
+        return cr->status;
+    }
+    if (cr->answer.kind == CKPT_ANSWER_REDIRECT) {
+        apr_table_setn(r->err_headers_out, "Cache-Control", CC_SHORT);
+        apr_table_setn(r->headers_out, "Location", location_of(r, cr->answer.location));
+        return HTTP_MOVED_PERMANENTLY;
+    }
+    if (cr->answer.kind != CKPT_ANSWER_LISTING) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    page = ckpt_listing_render(r->pool, r->uri, cr->answer.entries);
+    apr_table_setn(r->err_headers_out, "Cache-Control",
+                   cr->answer.checkpoint_index ? CC_INDEX
+                   : cr->answer.immutable      ? CC_IMMUTABLE
+                                               : CC_SHORT);
+    ap_set_content_type(r, "text/html; charset=utf-8");
+    ap_set_content_length(r, (apr_off_t)strlen(page));
+    if (!r->header_only) {
+        ap_rputs(page, r);
+    }
+    return OK;
+}
 
 void ckpt_content_register_hooks(apr_pool_t *p)
 {
+    static const char *const before_us[] = {"mod_rewrite.c", "mod_proxy.c", NULL};
+    static const char *const mime[] = {"mod_mime.c", NULL};
+
+    ap_hook_translate_name(content_translate, before_us, NULL, APR_HOOK_FIRST);
+    /* Before core's directory walk (APR_HOOK_REALLY_LAST). */
+    ap_hook_map_to_storage(content_map_to_storage, NULL, NULL,
+                           APR_HOOK_FIRST);
+    /* Before mod_mime, which then types the name we give it. */
+    ap_hook_type_checker(content_type_checker, NULL, mime, APR_HOOK_FIRST);
+    ap_hook_fixups(content_fixups, NULL, NULL, APR_HOOK_REALLY_FIRST);
+    ap_hook_handler(content_handler, NULL, NULL, APR_HOOK_MIDDLE);
+    ap_register_output_filter(ETAG_FILTER, etag_filter, NULL, AP_FTYPE_CONTENT_SET);
+    ap_hook_insert_error_filter(content_insert_error_filter, NULL, NULL, APR_HOOK_MIDDLE);
 }

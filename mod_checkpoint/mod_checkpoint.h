@@ -59,6 +59,9 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s);
 /* Takes a pooled connection for the life of r; on failure logs why and
  * answers CKPT_DBDOWN. */
 ckpt_rc ckpt_request_db(request_rec *r, ckpt_db **db);
+/* The same for the life of p (a sub-pool of r->pool): the content side
+ * gives its connection back before the download starts. */
+ckpt_rc ckpt_request_db_pool(request_rec *r, apr_pool_t *p, ckpt_db **db);
 /* Sets Retry-After and answers 503. */
 int ckpt_unavailable(request_rec *r);
 
