@@ -1,5 +1,6 @@
 /* Directives, server and per-directory configuration, and the per-process
  * connection pool. */
+#include <apr_lib.h>
 #include <apr_strings.h>
 #include <http_core.h>
 #include <http_protocol.h>
@@ -17,6 +18,11 @@
 #define DEFAULT_UPLOAD_LIMIT ((apr_off_t)100 * 1024 * 1024 * 1024)
 #define DEFAULT_JSON_LIMIT ((apr_size_t)1024 * 1024)
 #define DEFAULT_RETRY_AFTER 5
+#define DEFAULT_CACHE_BYTES ((apr_size_t)16 * 1024 * 1024)
+#define DEFAULT_CACHE_REFRESH_MS 500
+/* Changes must reach every process within a second (SPEC §3's promise to
+ * API users that what they changed is what is served). */
+#define MAX_CACHE_REFRESH_MS 1000
 
 static ckpt_dbholder *new_dbholder(apr_pool_t *p)
 {
@@ -27,6 +33,8 @@ static ckpt_dbholder *new_dbholder(apr_pool_t *p)
     h->conf.ttl = apr_time_from_sec(DEFAULT_POOL_TTL_SEC);
     h->conf.acquire_timeout = apr_time_from_sec(DEFAULT_POOL_TIMEOUT_SEC);
     h->conf.connect_timeout = DEFAULT_CONNECT_TIMEOUT;
+    h->cache_bytes = DEFAULT_CACHE_BYTES;
+    h->cache_refresh = apr_time_from_msec(DEFAULT_CACHE_REFRESH_MS);
     return h;
 }
 
@@ -221,6 +229,61 @@ static const char *set_retry_after(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
+/* CheckpointCacheSize bytes, with an optional K, M or G suffix. */
+static const char *set_cache_size(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    const char *usage = "CheckpointCacheSize: bytes per process, like 16M (0 turns the cache off)";
+    char *end;
+    apr_off_t v;
+    int shift = 0;
+
+    if (err) {
+        return err;
+    }
+    if (apr_strtoff(&v, arg, &end, 10) != APR_SUCCESS || end == arg || v < 0) {
+        return usage;
+    }
+    if (*end) {
+        if (end[1]) {
+            return usage;
+        }
+        switch (apr_tolower(*end)) {
+        case 'k':
+            shift = 10;
+            break;
+        case 'm':
+            shift = 20;
+            break;
+        case 'g':
+            shift = 30;
+            break;
+        default:
+            return usage;
+        }
+    }
+    if (v > ((apr_off_t)1 << 40) >> shift) {
+        return usage;
+    }
+    own_db(cmd)->cache_bytes = (apr_size_t)(v << shift);
+    return NULL;
+}
+
+static const char *set_cache_refresh(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    int v;
+
+    if (err || (err = parse_count(cmd, arg, 1, &v))) {
+        return err;
+    }
+    if (v > MAX_CACHE_REFRESH_MS) {
+        return "CheckpointCacheRefresh: milliseconds from 1 to 1000";
+    }
+    own_db(cmd)->cache_refresh = apr_time_from_msec(v);
+    return NULL;
+}
+
 static const char *set_content(cmd_parms *cmd, void *dconf, int on)
 {
     ckpt_dir_conf *d = dconf;
@@ -265,6 +328,10 @@ const command_rec ckpt_cmds[] = {
                   "largest JSON request body in bytes"),
     AP_INIT_TAKE1("CheckpointRetryAfter", set_retry_after, NULL, RSRC_CONF,
                   "Retry-After seconds sent with 503 when the database is down"),
+    AP_INIT_TAKE1("CheckpointCacheSize", set_cache_size, NULL, RSRC_CONF,
+                  "bytes of content answers each process keeps (K, M, G; 0: off)"),
+    AP_INIT_TAKE1("CheckpointCacheRefresh", set_cache_refresh, NULL, RSRC_CONF,
+                  "milliseconds between checks that cached answers are current (at most 1000)"),
     AP_INIT_FLAG("CheckpointContent", set_content, NULL, ACCESS_CONF,
                  "serve checkpoint content under this <Location>"),
     {NULL}};
@@ -312,6 +379,14 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, vs,
                          CKPTLOGNO(102) "cannot create the database connection pool");
+        }
+        if (c->db->cache_bytes > 0) {
+            rv = ckpt_cache_create(&c->db->cache, p, c->db->cache_bytes, c->db->cache_refresh);
+            if (rv != APR_SUCCESS) {
+                ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs,
+                             CKPTLOGNO(105) "cannot create the content cache; running without");
+                c->db->cache = NULL;
+            }
         }
     }
 }

@@ -94,19 +94,66 @@ static int status_of(ckpt_rc rc)
     }
 }
 
-/* Looks the request up in the database, on a connection held only for
- * these statements (not for the whole download that may follow). */
-static content_req *resolve(request_rec *r, apr_pool_t *p, const char *rest)
+/* Reads the content generation for the process cache (cache.h): 1 when
+ * the cache may be used with *ticket, 0 when it could not be read. */
+static int check_cache(request_rec *r, ckpt_cache *cache, ckpt_db *db, apr_pool_t *p,
+                       apr_uint64_t *ticket)
 {
-    content_req *cr = apr_pcalloc(p, sizeof(*cr));
+    apr_time_t asked = apr_time_now();
+    ckpt_dbres *res;
+    ckpt_rc rc = ckpt_db_exec(db, p, &res, "content_generation", 0);
+
+    if (rc != CKPT_OK || res->nrows != 1 || !CKPT_DBVAL(res, 0, 0)) {
+        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+                      CKPTLOGNO(503) "content cache: cannot read the generation: %s",
+                      rc == CKPT_OK ? "no row" : ckpt_db_error(db));
+        ckpt_cache_check_failed(cache);
+        return 0;
+    }
+    ckpt_cache_checked(cache, apr_atoi64(CKPT_DBVAL(res, 0, 0)), asked, ticket);
+    return 1;
+}
+
+/* Finds the answer for rest: in this process's cache when that is current,
+ * else in the database, on a connection held only for these statements
+ * (not for the whole download that may follow). */
+static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answer *answer)
+{
+    ckpt_cache *cache = CKPT_SCONF(r->server)->db->cache;
+    ckpt_cache_state st = CKPT_CACHE_BYPASS;
+    apr_uint64_t ticket = 0;
     apr_pool_t *tmp;
     ckpt_db *db;
     ckpt_rc rc;
 
+    if (cache) {
+        st = ckpt_cache_begin(cache, apr_time_now(), &ticket);
+        if (st == CKPT_CACHE_USE && ckpt_cache_get(cache, rest, p, answer)) {
+            ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "content: %s from the process cache",
+                          r->uri);
+            return CKPT_OK;
+        }
+    }
     apr_pool_create(&tmp, r->pool);
     rc = ckpt_request_db_pool(r, tmp, &db);
+    if (st == CKPT_CACHE_CHECK) {
+        if (rc != CKPT_OK) {
+            ckpt_cache_check_failed(cache);
+            st = CKPT_CACHE_BYPASS;
+        }
+        else if (!check_cache(r, cache, db, tmp, &ticket)) {
+            st = CKPT_CACHE_BYPASS;
+        }
+        else if (ckpt_cache_get(cache, rest, p, answer)) {
+            apr_pool_destroy(tmp);
+            return CKPT_OK;
+        }
+        else {
+            st = CKPT_CACHE_USE;
+        }
+    }
     if (rc == CKPT_OK) {
-        rc = ckpt_resolve_request(db, p, rest, apr_time_sec(r->request_time), &cr->answer);
+        rc = ckpt_resolve_request(db, p, rest, apr_time_sec(r->request_time), answer);
         if (rc != CKPT_OK && rc != CKPT_NOTFOUND) {
             ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                           CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
@@ -114,7 +161,18 @@ static content_req *resolve(request_rec *r, apr_pool_t *p, const char *rest)
         }
     }
     apr_pool_destroy(tmp);
-    cr->status = status_of(rc);
+    /* Answers only: a 404 may be for a second that is still to come. */
+    if (rc == CKPT_OK && st == CKPT_CACHE_USE) {
+        ckpt_cache_put(cache, ticket, rest, answer);
+    }
+    return rc;
+}
+
+static content_req *resolve(request_rec *r, apr_pool_t *p, const char *rest)
+{
+    content_req *cr = apr_pcalloc(p, sizeof(*cr));
+
+    cr->status = status_of(lookup(r, p, rest, &cr->answer));
     if (cr->status == OK && cr->answer.kind == CKPT_ANSWER_FILE) {
         ckpt_server_conf *sc = CKPT_SCONF(r->server);
         if (!sc->storage || !ckpt_storage_valid_sha256(cr->answer.sha256)) {

@@ -155,6 +155,11 @@ static apr_status_t db_destruct(void *resource, void *params, apr_pool_t *pool)
     return APR_SUCCESS;
 }
 
+static apr_status_t reslist_destroy(void *data)
+{
+    return apr_reslist_destroy(data);
+}
+
 apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
                                 ckpt_dbpool **out)
 {
@@ -184,9 +189,10 @@ apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
     if (conf->acquire_timeout > 0) {
         apr_reslist_timeout_set(dbp->reslist, conf->acquire_timeout);
     }
-    /* Connections are closed before the pool that holds the reslist. */
-    apr_pool_cleanup_register(p, dbp->reslist, (apr_status_t (*)(void *))apr_reslist_destroy,
-                              apr_pool_cleanup_null);
+    /* Connections are closed before the pool that holds the reslist
+     * destroys its sub-pools (each connection's pool is one of them), so
+     * no connection pool is destroyed twice: a pre-cleanup runs first. */
+    apr_pool_pre_cleanup_register(p, dbp->reslist, reslist_destroy);
     *out = dbp;
     return APR_SUCCESS;
 }

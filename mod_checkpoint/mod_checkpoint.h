@@ -6,6 +6,7 @@
 #include <http_config.h>
 #include <http_log.h>
 
+#include "cache.h"
 #include "db.h"
 
 /* Our own log tags: AH numbers belong to httpd. */
@@ -24,6 +25,9 @@ extern module AP_MODULE_DECLARE_DATA checkpoint_module;
 typedef struct {
     ckpt_dbpool_conf conf;
     ckpt_dbpool *pool;  /* made in child_init */
+    apr_size_t cache_bytes;            /* CheckpointCacheSize; 0: no cache */
+    apr_interval_time_t cache_refresh; /* CheckpointCacheRefresh */
+    ckpt_cache *cache;  /* made in child_init: answers from this database */
 } ckpt_dbholder;
 
 typedef struct {

@@ -134,4 +134,7 @@ const ckpt_stmt ckpt_stmts_content[] = {
      "  FROM s WHERE s.d IS NOT NULL)"
      " SELECT DISTINCT split_part(d, '/', 1) FROM s WHERE d IS NOT NULL"},
 
+    /* What the content caches compare (sql/002_content_generation.sql). */
+    {"content_generation", "SELECT n FROM content_generation WHERE id = 1"},
+
     {NULL, NULL}};

@@ -71,7 +71,7 @@ ckpt_build() {
     (cd "$dir" && "$CKPT_TOP/configure" -q --enable-werror "$@") >/dev/null
   fi
   log "make ($name)"
-  make -s -C "$dir" -j2 >/dev/null
+  make -s -C "$dir" -j2 >/dev/null || die "make ($name) failed"
   CKPT_MODULE=$dir/.libs/mod_checkpoint.so
   CKPT_BUILD_DIR=$dir
   [ -f "$CKPT_MODULE" ] || die "build produced no $CKPT_MODULE"

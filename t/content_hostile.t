@@ -6,7 +6,7 @@ use Test::More;
 use IO::Socket::INET;
 use Time::HiRes qw(sleep);
 use lib 't/lib';
-use CkptTest qw(pg_stop pg_start);
+use CkptTest qw(pg_stop pg_start cache_settle);
 use CkptFixture;
 
 # Hostile and odd requests: nothing is ever mapped outside storage, only
@@ -100,6 +100,7 @@ subtest 'base paths match by whole segments, the longest first' => sub {
 subtest 'database down: 503 with Retry-After, then back by itself' => sub {
     is(get_url('hp/a.txt')->code, 200, 'up');
     pg_stop();
+    cache_settle(); # answers already cached stay good for up to the refresh interval
     my @codes;
     for my $p ('hp/a.txt', 'hp/', 'hp', 'nowhere/x') {
         my $res = get_url($p);

@@ -9,7 +9,7 @@ use JSON::PP ();
 use Apache::TestRequest ();
 use HTTP::Request ();
 
-our @EXPORT = qw(api api_raw json_of admin_ua anon_ua pg_stop pg_start API CONTENT unique
+our @EXPORT = qw(api api_raw json_of admin_ua anon_ua pg_stop pg_start cache_settle API CONTENT unique
                  upload new_repo modify psql storage_files tmp_files sha256_hex hostport);
 
 use constant API     => '/pulp/api/v3/';
@@ -67,6 +67,11 @@ sub json_of {
     my $v = eval { $json->decode($c) };
     return $v;
 }
+
+# Each Apache process reads what changed at most every CheckpointCacheRefresh
+# (500 ms by default, never more than 1 s): after this, every process
+# answers from the database as it is now.
+sub cache_settle { select(undef, undef, undef, 1.05) }
 
 sub pg_stop  { system($ENV{CKPT_PG_STOP})  == 0 or die "pg stop failed" }
 sub pg_start { system($ENV{CKPT_PG_START}) == 0 or die "pg start failed" }
