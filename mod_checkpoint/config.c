@@ -6,6 +6,12 @@
 #include <http_protocol.h>
 #include <http_request.h>
 
+#ifndef WIN32
+#include <errno.h>
+#include <unistd.h>
+#include <unixd.h>
+#endif
+
 #include "mod_checkpoint.h"
 #include "storage.h"
 
@@ -336,6 +342,27 @@ const command_rec ckpt_cmds[] = {
                  "serve checkpoint content under this <Location>"),
     {NULL}};
 
+/* Started as root, httpd made the storage directories as root here; the
+ * children, which run as User and Group, must write into them. */
+static void give_to_children(apr_pool_t *p, server_rec *s, const char *storage)
+{
+#ifndef WIN32
+    static const char *const dirs[] = {"", "/artifact", "/tmp", NULL};
+    int i;
+
+    if (geteuid() != 0) {
+        return;
+    }
+    for (i = 0; dirs[i]; i++) {
+        const char *d = apr_pstrcat(p, storage, dirs[i], NULL);
+        if (chown(d, ap_unixd_config.user_id, ap_unixd_config.group_id) != 0) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, errno, s,
+                         CKPTLOGNO(106) "cannot give %s to the server's User and Group", d);
+        }
+    }
+#endif
+}
+
 int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *vs;
@@ -357,6 +384,7 @@ int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, ser
                 ap_log_error(APLOG_MARK, APLOG_WARNING, rv, vs,
                              CKPTLOGNO(101) "CheckpointStorage %s cannot be prepared", c->storage);
             }
+            give_to_children(ptemp, vs, c->storage);
         }
     }
     return OK;

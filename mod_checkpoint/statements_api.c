@@ -64,7 +64,7 @@
     "    AND b.relative_path NOT IN (SELECT ac.relative_path FROM content ac"                     \
     "                                 WHERE ac.id = ANY ($4::uuid[]))"                            \
     " UNION ALL"                                                                                  \
-    " SELECT c.id, c.relative_path, regexp_replace(c.relative_path, '[^/]*$', '')"                \
+    " SELECT c.id, c.relative_path, regexp_replace(c.relative_path, '/?[^/]*$', '')"              \
     "   FROM content c WHERE c.id = ANY ($4::uuid[]))"
 
 const ckpt_stmt ckpt_stmts_api[] = {
@@ -157,7 +157,7 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "        (SELECT c.relative_path FROM content c WHERE c.id = ANY ($3::uuid[])))"},
     {"api_mod_open_latest",
      "INSERT INTO repository_content (repository_id, content_id, relative_path, dir, version_added)"
-     " SELECT $1, c.id, c.relative_path, regexp_replace(c.relative_path, '[^/]*$', ''), $2::int"
+     " SELECT $1, c.id, c.relative_path, regexp_replace(c.relative_path, '/?[^/]*$', ''), $2::int"
      "   FROM content c WHERE c.id = ANY ($3::uuid[])"
      "    AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
      "                    AND rc.version_removed IS NULL AND rc.content_id = c.id)"},

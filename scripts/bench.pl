@@ -43,7 +43,7 @@ sub psql {
     local $/;
     my $out = <$fh>;
     close $fh or die "psql failed: $sql\n";
-    chomp $out if defined $out;
+    $out =~ s/\s+\z// if defined $out;
     return $out;
 }
 
@@ -114,8 +114,8 @@ INSERT INTO repository_content (repository_id, content_id, relative_path, dir, v
 INSERT INTO publication (repository_id, repository_version_id, version_number, checkpoint,
                          checkpoint_second, manifest_sha256, pulp_created)
   SELECT v.repository_id, v.id, v.number, true,
-         timestamptz '2020-01-01 00:00:00+00' + v.number * interval '1 second',
-         '$f1k->{sha256}', timestamptz '2020-01-01 00:00:00+00' + v.number * interval '1 second'
+         timestamptz '2020-01-01 00:00:00+00' + v.number * interval '1 minute',
+         '$f1k->{sha256}', timestamptz '2020-01-01 00:00:00+00' + v.number * interval '1 minute'
   FROM repository_version v JOIN repository r ON r.id = v.repository_id
   WHERE r.name = 'large' AND v.number > 0;
 INSERT INTO distribution (name, base_path, repository_id, checkpoint)
@@ -126,9 +126,9 @@ COMMIT;
 ANALYZE;
 SQL
 printf "# large repository generated in %.0f s\n", time - $t0;
-# The newest large checkpoint: 2020-01-01 00:00:00 + $clarge s; files at its version.
-my $large_last = psql("SELECT to_char(max(pulp_created) AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') FROM publication p JOIN repository r ON r.id = p.repository_id WHERE r.name = 'large'");
-my $large_mid = psql("SELECT to_char((timestamptz '2020-01-01 00:00:00+00' + ($clarge / 2) * interval '1 second') AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')");
+# Large checkpoints are a minute apart from 2020-01-01 00:01:00.
+my $large_last = psql("SELECT to_char(max(p.pulp_created) AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') FROM publication p JOIN repository r ON r.id = p.repository_id WHERE r.name = 'large'");
+my $large_mid = psql("SELECT to_char((timestamptz '2020-01-01 00:00:00+00' + ($clarge / 2) * interval '1 minute') AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"')");
 # A 1 KiB file (even index) and a 1 MiB file (odd index) that no version
 # replaces (the last ones), present at the middle checkpoint.
 die "CKPT_BENCH_LARGE_FILES must exceed 10 x checkpoints\n" if $nlarge - 2 < ($clarge - 1) * 10;
@@ -185,6 +185,10 @@ sub wrk {
 }
 
 sub median { my @s = sort { $a <=> $b } @_; @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 1] + $s[@s / 2]) / 2 }
+
+# Warm up every URL once (connections, caches, the kernel's page cache),
+# so that no first round pays for them.
+system("wrk -t1 -c4 -d1s '$base$_' >/dev/null 2>&1") for map { ($_->[2], $_->[3]) } @scenarios;
 
 print "# wrk: $rounds rounds x ${secs}s, $conns connections, static and module interleaved\n";
 my @rows;
@@ -244,7 +248,8 @@ psql("VACUUM ANALYZE repository_content");
 my ($bytes0, $rows0) = (psql($size_sql), psql($rows_sql));
 my $n = 10;
 for my $k (1 .. $n) {
-    my $sha = $k % 2 ? $big->{sha256} : $f1k->{sha256};
+    # files (k-1)*1000 .. k*1000-1 get new bytes: 1 % of the repository
+    my $sha = $big->{sha256};
     psql("INSERT INTO content (relative_path, sha256) SELECT format('churn/d%s/f%s.bin', i / 100, i), '$sha' FROM generate_series(($k - 1) * 1000, $k * 1000 - 1) i ON CONFLICT DO NOTHING");
     my @add = map { "/pulp/api/v3/content/file/files/$_/" } split /\n/,
         psql("SELECT id FROM content WHERE sha256 = '$sha' AND relative_path LIKE 'churn/%' AND substring(relative_path from 'f(\\d+)\\.bin')::int BETWEEN ($k - 1) * 1000 AND $k * 1000 - 1");
