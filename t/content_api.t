@@ -65,6 +65,19 @@ subtest 'each checkpoint serves its own bytes' => sub {
     like(get_url("$bp/$ts1/PULP_MANIFEST")->content, qr{^dists/stable/Release,[0-9a-f]{64},12$}m, 'the manifest');
 };
 
+subtest 'directories of what the API published: listings and redirects' => sub {
+    my @names = get_url("$bp/$ts2/")->content =~ m{<a href="([^"]+)">}g;
+    is_deeply(\@names, [ '../', 'dists/', 'pool/', 'PULP_MANIFEST' ], 'the top level');
+    @names = get_url("$bp/$ts2/dists/stable/")->content =~ m{<a href="([^"]+)">}g;
+    is_deeply(\@names, [ '../', 'Release' ], 'a directory of files');
+    @names = get_url("$bp/$ts2/pool/main/")->content =~ m{<a href="([^"]+)">}g;
+    is_deeply(\@names, [ '../', 'p/' ], 'a directory of directories');
+    my $res = get_url("$bp/$ts2/pool/main");
+    is($res->code, 301, 'a directory without its slash is 301');
+    is($res->header('Location'), content_url("$bp/$ts2/pool/main/"), 'to it');
+    is(get_url("$bp/$ts2/pool/mai/")->code, 404, 'no such directory');
+};
+
 subtest 'a date after the last checkpoint resolves to it' => sub {
     my $now = strftime('%Y%m%dT%H%M%SZ', gmtime(time));
     my $res = get_url("$bp/$now/dists/stable/Release");
