@@ -131,15 +131,21 @@ static void rotate(ckpt_cache *c)
 ckpt_cache_state ckpt_cache_begin(ckpt_cache *c, apr_time_t now, apr_uint64_t *ticket)
 {
     ckpt_cache_state st;
+    int fresh, due;
 
     lock(c);
     *ticket = c->epoch;
-    if (c->generation >= 0 && now >= c->checked && now - c->checked <= c->refresh) {
-        st = CKPT_CACHE_USE;
-    }
-    else if (!c->checking) {
+    fresh = c->generation >= 0 && now >= c->checked && now - c->checked <= c->refresh;
+    /* Read again from half the interval on, so that under load one request
+     * refreshes while the others still use the cache, and none has to go
+     * to the database because the reading is late. */
+    due = !fresh || now - c->checked > c->refresh / 2;
+    if (due && !c->checking) {
         c->checking = 1;
         st = CKPT_CACHE_CHECK;
+    }
+    else if (fresh) {
+        st = CKPT_CACHE_USE;
     }
     else {
         st = CKPT_CACHE_BYPASS;

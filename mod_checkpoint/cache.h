@@ -36,7 +36,10 @@ typedef enum {
     CKPT_CACHE_BYPASS  /* another thread is reading it: ask the database */
 } ckpt_cache_state;
 
-/* What a request at time now may do with the cache.  *ticket identifies
+/* What a request at time now may do with the cache: CHECK for one request
+ * once half the refresh interval has passed (the others go on using it),
+ * BYPASS only once the whole interval has passed while another request is
+ * still reading the generation.  *ticket identifies
  * the cache's contents now: an answer the caller looks up afterwards is put
  * only if nothing was emptied in between. */
 ckpt_cache_state ckpt_cache_begin(ckpt_cache *c, apr_time_t now, apr_uint64_t *ticket);

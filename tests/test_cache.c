@@ -139,10 +139,18 @@ START_TEST(test_refresh_interval)
     apr_uint64_t t;
     ckpt_cache *c = fresh_cache(1 << 20, 1, SEC(100), &t);
 
+    ck_assert_int_eq(ckpt_cache_begin(c, SEC(100) + REFRESH / 2, &t), CKPT_CACHE_USE);
+    /* From half the interval on one request reads again, the others use
+     * the cache meanwhile. */
+    ck_assert_int_eq(ckpt_cache_begin(c, SEC(100) + REFRESH / 2 + 1, &t), CKPT_CACHE_CHECK);
     ck_assert_int_eq(ckpt_cache_begin(c, SEC(100) + REFRESH, &t), CKPT_CACHE_USE);
-    ck_assert_int_eq(ckpt_cache_begin(c, SEC(100) + REFRESH + 1, &t), CKPT_CACHE_CHECK);
+    /* Past the whole interval nobody uses it until the reading is back. */
     ck_assert_int_eq(ckpt_cache_begin(c, SEC(100) + REFRESH + 1, &t), CKPT_CACHE_BYPASS);
-    ckpt_cache_checked(c, 1, SEC(101), &t);
+    ckpt_cache_checked(c, 1, SEC(100) + REFRESH + 1, &t);
+    ck_assert_int_eq(ckpt_cache_begin(c, SEC(100) + REFRESH + 2, &t), CKPT_CACHE_USE);
+    /* Nobody reading and the interval gone: the next request reads. */
+    ck_assert_int_eq(ckpt_cache_begin(c, SEC(102), &t), CKPT_CACHE_CHECK);
+    ckpt_cache_checked(c, 1, SEC(102), &t);
     /* A clock that went back is not trusted either. */
     ck_assert_int_eq(ckpt_cache_begin(c, SEC(99), &t), CKPT_CACHE_CHECK);
 }
