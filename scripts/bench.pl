@@ -47,6 +47,19 @@ sub psql {
     return $out;
 }
 
+# The resident memory of each httpd child, in KiB.
+sub child_rss {
+    my $ppid = do { local @ARGV = ($ENV{CKPT_HTTPD_PIDFILE}); <> } or return ();
+    chomp $ppid;
+    my @rss;
+    for my $st (glob '/proc/[0-9]*/status') {
+        open(my $fh, '<', $st) or next;
+        my %f = map { /^(\w+):\s+(\S+)/ ? ($1, $2) : () } <$fh>;
+        push @rss, $f{VmRSS} if ($f{PPid} // '') eq $ppid && defined $f{VmRSS};
+    }
+    return @rss;
+}
+
 sub rand_bytes { my ($n) = @_; join '', map { chr int rand 256 } 1 .. $n }
 
 sub ts_of {
@@ -190,6 +203,7 @@ sub median { my @s = sort { $a <=> $b } @_; @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 
 # so that no first round pays for them.
 system("wrk -t1 -c4 -d1s '$base$_' >/dev/null 2>&1") for map { ($_->[2], $_->[3]) } @scenarios;
 
+my @rss_before = child_rss();
 print "# wrk: $rounds rounds x ${secs}s, $conns connections, static and module interleaved\n";
 my @rows;
 for my $s (@scenarios) {
@@ -211,6 +225,10 @@ for my $s (@scenarios) {
     printf "%-26s %-6s thr %.2fx  p50 %.2fx  p99 %.2fx   (static %.0f req/s p50 %.2fms p99 %.2fms; module %.0f req/s p50 %.2fms p99 %.2fms)\n",
         @$row{qw(name repo thr p50 p99 a_rps a_p50 a_p99 b_rps b_p50 b_p99)};
 }
+
+my @rss_after = child_rss();
+printf "\n# httpd children: %d; largest RSS %d KiB before the runs, %d KiB after (CheckpointCacheSize bounds the cache per child)\n",
+    scalar @rss_after, (sort { $b <=> $a } @rss_before)[0] // 0, (sort { $b <=> $a } @rss_after)[0] // 0;
 
 print "\n# large vs small (ratio of the module's median ratios; 1.00 = no difference)\n";
 my %by;
