@@ -186,6 +186,9 @@ static apr_size_t answer_size(const ckpt_answer *a)
     apr_size_t n = str_size(a->sha256) + str_size(a->relpath) + str_size(a->location);
     int i;
 
+    if (a->page) {
+        return n + str_size(a->page); /* the entries are not kept */
+    }
     if (a->entries) {
         n += sizeof(apr_array_header_t) + (apr_size_t)a->entries->nelts * sizeof(ckpt_listing_entry);
         for (i = 0; i < a->entries->nelts; i++) {
@@ -208,7 +211,12 @@ static void copy_into(apr_pool_t *p, ckpt_answer *dst, const ckpt_answer *src)
     dst->sha256 = copy_str(p, src->sha256);
     dst->relpath = copy_str(p, src->relpath);
     dst->location = copy_str(p, src->location);
-    if (src->entries) {
+    dst->page = copy_str(p, src->page);
+    if (src->page) {
+        /* A rendered listing is all its requests need. */
+        dst->entries = NULL;
+    }
+    else if (src->entries) {
         int n = src->entries->nelts;
 
         dst->entries = apr_array_make(p, n > 0 ? n : 1, sizeof(ckpt_listing_entry));

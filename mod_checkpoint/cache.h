@@ -55,7 +55,8 @@ void ckpt_cache_check_failed(ckpt_cache *c);
 /* Copies the answer for key into p: 1 if there was one, else 0. */
 int ckpt_cache_get(ckpt_cache *c, const char *key, apr_pool_t *p, ckpt_answer *out);
 
-/* Keeps a copy of answer a for key, unless the cache was emptied since
+/* Keeps a copy of answer a for key (a listing with its page keeps only
+ * the page), unless the cache was emptied since
  * ticket was given or the answer alone is over half the cache. */
 void ckpt_cache_put(ckpt_cache *c, apr_uint64_t ticket, const char *key, const ckpt_answer *a);
 

@@ -114,7 +114,8 @@ static int check_cache(request_rec *r, ckpt_cache *cache, ckpt_db *db, apr_pool_
     return 1;
 }
 
-/* Finds the answer for rest: in this process's cache when that is current,
+/* Finds the answer for rest: in this process's cache (by r->uri, which
+ * names the page a listing shows) when that is current,
  * else in the database, on a connection held only for these statements
  * (not for the whole download that may follow). */
 static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answer *answer)
@@ -128,7 +129,7 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answ
 
     if (cache) {
         st = ckpt_cache_begin(cache, apr_time_now(), &ticket);
-        if (st == CKPT_CACHE_USE && ckpt_cache_get(cache, rest, p, answer)) {
+        if (st == CKPT_CACHE_USE && ckpt_cache_get(cache, r->uri, p, answer)) {
             ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "content: %s from the process cache",
                           r->uri);
             return CKPT_OK;
@@ -144,7 +145,7 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answ
         else if (!check_cache(r, cache, db, tmp, &ticket)) {
             st = CKPT_CACHE_BYPASS;
         }
-        else if (ckpt_cache_get(cache, rest, p, answer)) {
+        else if (ckpt_cache_get(cache, r->uri, p, answer)) {
             apr_pool_destroy(tmp);
             return CKPT_OK;
         }
@@ -161,9 +162,13 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answ
         }
     }
     apr_pool_destroy(tmp);
+    if (rc == CKPT_OK && answer->kind == CKPT_ANSWER_LISTING) {
+        /* Rendered once, then served from the cache as it is. */
+        answer->page = ckpt_listing_render(p, r->uri, answer->entries);
+    }
     /* Answers only: a 404 may be for a second that is still to come. */
     if (rc == CKPT_OK && st == CKPT_CACHE_USE) {
-        ckpt_cache_put(cache, ticket, rest, answer);
+        ckpt_cache_put(cache, ticket, r->uri, answer);
     }
     return rc;
 }
@@ -395,7 +400,8 @@ static int content_handler(request_rec *r)
     if (cr->answer.kind != CKPT_ANSWER_LISTING) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    page = ckpt_listing_render(r->pool, r->uri, cr->answer.entries);
+    page = cr->answer.page ? cr->answer.page
+                           : ckpt_listing_render(r->pool, r->uri, cr->answer.entries);
     apr_table_setn(r->err_headers_out, "Cache-Control",
                    cr->answer.checkpoint_index ? CC_INDEX
                    : cr->answer.immutable      ? CC_IMMUTABLE

@@ -40,6 +40,7 @@ typedef struct {
     apr_off_t size;
     const char *relpath;            /* its path in the publication: names its type */
     apr_array_header_t *entries;
+    const char *page;               /* a listing rendered for one request path, or NULL */
     const char *location;           /* "bp/TS2/a/b/", no leading '/', not escaped */
     int immutable;                  /* under an exact checkpoint timestamp */
     int checkpoint_index;           /* the index of a checkpoint distribution */

@@ -134,6 +134,27 @@ START_TEST(test_listing_copied_whole)
 }
 END_TEST
 
+START_TEST(test_rendered_listing_kept_alone)
+{
+    apr_uint64_t t;
+    ckpt_cache *c = fresh_cache(1 << 20, 1, SEC(100), &t);
+    ckpt_answer a, got;
+    ckpt_listing_entry *e;
+
+    memset(&a, 0, sizeof(a));
+    a.kind = CKPT_ANSWER_LISTING;
+    a.entries = apr_array_make(pool, 1, sizeof(ckpt_listing_entry));
+    e = apr_array_push(a.entries);
+    e->name = "f";
+    a.page = "<html>the page</html>";
+    ckpt_cache_put(c, t, "/pulp/content/bp/dir/", &a);
+    ck_assert(ckpt_cache_get(c, "/pulp/content/bp/dir/", pool, &got));
+    ck_assert_int_eq(got.kind, CKPT_ANSWER_LISTING);
+    ck_assert_str_eq(got.page, "<html>the page</html>");
+    ck_assert_ptr_null(got.entries);
+}
+END_TEST
+
 START_TEST(test_refresh_interval)
 {
     apr_uint64_t t;
@@ -324,6 +345,7 @@ static Suite *cache_suite(void)
     tcase_add_test(tc, test_failed_check_lets_the_next_try);
     tcase_add_test(tc, test_hit_is_a_copy);
     tcase_add_test(tc, test_listing_copied_whole);
+    tcase_add_test(tc, test_rendered_listing_kept_alone);
     tcase_add_test(tc, test_refresh_interval);
     tcase_add_test(tc, test_new_generation_empties);
     tcase_add_test(tc, test_stale_put_refused);
