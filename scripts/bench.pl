@@ -12,8 +12,8 @@ use List::Util qw(sum);
 
 my $base    = $ENV{CKPT_BENCH_URL} or die "run scripts/bench";
 my $api     = "$base/pulp/api/v3/";
-my $rounds  = $ENV{CKPT_BENCH_ROUNDS}  || 5;
-my $secs    = $ENV{CKPT_BENCH_SECONDS} || 5;
+my $rounds  = $ENV{CKPT_BENCH_ROUNDS}  || 9;
+my $secs    = $ENV{CKPT_BENCH_SECONDS} || 3;
 my $conns   = $ENV{CKPT_BENCH_CONNS}   || 32;
 my $nlarge  = $ENV{CKPT_BENCH_LARGE_FILES}       || 1_000_000;
 my $clarge  = $ENV{CKPT_BENCH_LARGE_CHECKPOINTS} || 10_000;
