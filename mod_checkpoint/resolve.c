@@ -136,12 +136,39 @@ ckpt_rc ckpt_resolve_file(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pu
     return CKPT_OK;
 }
 
+/* The manifest is no unit, so the statements that find directories in
+ * repository_content do not see a manifest such as "meta/MANIFEST": the
+ * name of the directory directly under dir ("" for the root) that leads to
+ * it, or NULL when the manifest does not lie deeper than dir. */
+static const char *manifest_subdir(apr_pool_t *p, const ckpt_publication *pub, const char *dir)
+{
+    const char *m = pub->manifest, *slash;
+    apr_size_t n = strlen(dir);
+
+    if (n) {
+        if (strncmp(m, dir, n) != 0 || m[n] != '/') {
+            return NULL;
+        }
+        m += n + 1;
+    }
+    slash = strchr(m, '/');
+    return slash ? apr_pstrmemdup(p, m, (apr_size_t)(slash - m)) : NULL;
+}
+
 static ckpt_rc dir_exists(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
                           const char *dir, int *exists)
 {
     ckpt_dbres *res;
-    ckpt_rc rc = ckpt_db_exec(db, p, &res, "content_dir_exists", 3, pub->repository_id,
-                              pub->version_number, dir);
+    apr_size_t n = strlen(dir);
+    ckpt_rc rc;
+
+    /* A directory that holds the manifest, at any depth. */
+    if (n && !strncmp(pub->manifest, dir, n) && pub->manifest[n] == '/') {
+        *exists = 1;
+        return CKPT_OK;
+    }
+    rc = ckpt_db_exec(db, p, &res, "content_dir_exists", 3, pub->repository_id,
+                      pub->version_number, dir);
     if (rc != CKPT_OK) {
         return rc;
     }
@@ -164,6 +191,7 @@ ckpt_rc ckpt_resolve_dir(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub
 {
     ckpt_dbres *files, *dirs;
     apr_array_header_t *e;
+    const char *msub = manifest_subdir(p, pub, dir);
     ckpt_rc rc;
     int i;
 
@@ -183,7 +211,13 @@ ckpt_rc ckpt_resolve_dir(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub
         const char *name = CKPT_DBVAL(dirs, i, 0);
         if (name && *name) {
             add_entry(e, name, 1, pub->created_sec, 0);
+            if (msub && !strcmp(msub, name)) {
+                msub = NULL;
+            }
         }
+    }
+    if (msub) {
+        add_entry(e, msub, 1, pub->created_sec, 0);
     }
     for (i = 0; i < files->nrows; i++) {
         const char *rel = CKPT_DBVAL(files, i, 0);

@@ -4,6 +4,7 @@ use Apache::Test qw(-withtestmore);
 use Test::More;
 use URI::Escape qw(uri_escape);
 use POSIX qw(strftime);
+use Time::Local qw(timegm);
 use lib 't/lib';
 use CkptTest;
 use CkptFixture qw(get_url content_url);
@@ -48,19 +49,102 @@ created_ok(api('POST', API . 'distributions/file/file/',
     { name => $plain, base_path => $plain, repository => $repo->{pulp_href} }), 'plain distribution');
 
 upload_to($repo, 'dists/stable/Release', "release two\n");
+# A gap of a whole second, so that a TS between two checkpoints exists ...
+sleep 2;
 my $p2 = created_ok(api('POST', API . 'publications/file/file/',
     { repository => $repo->{pulp_href}, checkpoint => JSON::PP::true() }), 'second checkpoint');
-my ($ts1, $ts2) = (ts_of($p1->{pulp_created}), ts_of($p2->{pulp_created}));
+# ... then one right after, as a user or a CI job does: the server makes it
+# wait for the next second.
+upload_to($repo, 'dists/stable/Release', "release three\n");
+my $p3 = created_ok(api('POST', API . 'publications/file/file/',
+    { repository => $repo->{pulp_href}, checkpoint => JSON::PP::true() }), 'third checkpoint');
+# A plain publication after them: a checkpoint distribution never serves it.
+upload_to($repo, 'dists/stable/Release', "release plain\n");
+created_ok(api('POST', API . 'publications/file/file/', { repository => $repo->{pulp_href} }),
+    'a plain publication');
+my ($ts1, $ts2, $ts3) = map { ts_of($_->{pulp_created}) } $p1, $p2, $p3;
 
-subtest 'the index lists both checkpoints' => sub {
-    isnt($ts1, $ts2, 'two checkpoints never share a second');
-    my @ts = get_url("$bp/")->content =~ m{<a href="(\d{8}T\d{6}Z)/">}g;
-    is_deeply(\@ts, [ $ts1, $ts2 ], 'oldest first');
+# A repository with a checkpoint distribution and only a plain publication.
+my $none = created_ok(api('POST', API . 'repositories/file/file/', { name => unique('content-api-none') }),
+    'repository without checkpoints');
+upload_to($none, 'f.txt', "f\n");
+my $pn = created_ok(api('POST', API . 'publications/file/file/', { repository => $none->{pulp_href} }),
+    'its plain publication');
+my $bp_none = unique('api-cp-none');
+created_ok(api('POST', API . 'distributions/file/file/',
+    { name => $bp_none, base_path => $bp_none, repository => $none->{pulp_href}, checkpoint => JSON::PP::true() }),
+    'its checkpoint distribution');
+
+sub ts_add {
+    my ($ts, $sec) = @_;
+    my ($y, $mo, $d, $h, $mi, $s) = $ts =~ /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/ or die $ts;
+    return strftime('%Y%m%dT%H%M%SZ', gmtime(timegm($s, $mi, $h, $d, $mo - 1, $y) + $sec));
+}
+
+sub moved_to {
+    my ($path, $to, $name) = @_;
+    my $res = get_url($path);
+    is($res->code, 301, "$name: 301") or diag $res->as_string;
+    is($res->header('Location'), content_url($to), "$name: Location");
+}
+
+# Until the second after the last checkpoint is in the past.
+{
+    my ($y, $mo, $d, $h, $mi, $sec) = $ts3 =~ /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/;
+    my $after = timegm($sec, $mi, $h, $d, $mo - 1, $y) + 2;
+    sleep 1 while time < $after;
+}
+
+subtest 'checkpoints are a second apart at least, in order' => sub {
+    ok($ts1 lt $ts2 && $ts2 lt $ts3, "$ts1 < $ts2 < $ts3");
+    isnt(ts_add($ts1, 1), $ts2, 'a gap second between the first two');
+};
+
+subtest '<base_path> is 301 to <base_path>/' => sub {
+    moved_to($bp, "$bp/", 'base path');
+};
+
+subtest '<base_path>/<TS> is 301 to <TS>/, after resolving TS' => sub {
+    moved_to("$bp/$ts2", "$bp/$ts2/", 'an exact TS');
+    moved_to("$bp/" . ts_add($ts1, 1), "$bp/$ts1/", 'a TS between two checkpoints');
+};
+
+subtest 'TS between checkpoints: 301 to the one at or before it, path and query kept' => sub {
+    moved_to("$bp/" . ts_add($ts1, 1) . '/dists/stable/Release?arch=amd64&x=%2F',
+        "$bp/$ts1/dists/stable/Release?arch=amd64&x=%2F", 'the gap second');
+    moved_to("$bp/" . ts_add($ts3, 1) . '/dists/', "$bp/$ts3/dists/", 'a second after the last');
+};
+
+subtest 'TS before the first checkpoint, in the future, malformed: 404' => sub {
+    is(get_url("$bp/" . ts_add($ts1, -1) . '/dists/stable/Release')->code, 404, 'a second before the first');
+    is(get_url("$bp/" . ts_add($ts3, 3600) . '/dists/stable/Release')->code, 404, 'an hour from now');
+    for my $ts ('invalid_ts', lc($ts1), substr($ts1, 0, 15), "${ts1}Z", '20259928T092752Z') {
+        is(get_url("$bp/$ts/dists/stable/Release")->code, 404, "$ts");
+    }
+};
+
+subtest 'a repository with no checkpoint: an empty index, every TS 404' => sub {
+    my $res = get_url("$bp_none/");
+    is($res->code, 200, 'the index is 200');
+    is_deeply([ $res->content =~ m{<a href="([^"]+)">}g ], ['../'], 'and lists nothing');
+    is(get_url("$bp_none/" . ts_of($pn->{pulp_created}) . '/f.txt')->code, 404,
+        'the second of its plain publication');
+    is(get_url("$bp_none/" . strftime('%Y%m%dT%H%M%SZ', gmtime(time)) . '/f.txt')->code, 404, 'now');
+};
+
+subtest '<base_path>/ lists the checkpoints, oldest first' => sub {
+    my $res = get_url("$bp/");
+    is($res->code, 200, '200');
+    my @ts = $res->content =~ m{<a href="(\d{8}T\d{6}Z)/">}g;
+    is_deeply(\@ts, [ $ts1, $ts2, $ts3 ], 'the three checkpoints, not the plain publication');
 };
 
 subtest 'each checkpoint serves its own bytes' => sub {
     is(get_url("$bp/$ts1/dists/stable/Release")->content, "release one\n", 'the first');
     is(get_url("$bp/$ts2/dists/stable/Release")->content, "release two\n", 'the second');
+    is(get_url("$bp/$ts3/dists/stable/Release")->content, "release three\n", 'the third');
+    is(get_url("$bp/$ts3/dists/stable/Release")->header('Cache-Control'), 'public, max-age=31536000, immutable',
+        'immutable');
     is(get_url("$bp/$ts1/pool/main/p/pkg.deb")->content, "deb\n", 'a file both share');
     like(get_url("$bp/$ts1/PULP_MANIFEST")->content, qr{^dists/stable/Release,[0-9a-f]{64},12$}m, 'the manifest');
 };
@@ -81,17 +165,17 @@ subtest 'directories of what the API published: listings and redirects' => sub {
 subtest 'a date after the last checkpoint resolves to it' => sub {
     my $now = strftime('%Y%m%dT%H%M%SZ', gmtime(time));
     my $res = get_url("$bp/$now/dists/stable/Release");
-    if ($now eq $ts2) {
+    if ($now eq $ts3) {
         is($res->code, 200, 'the same second');
     }
     else {
         is($res->code, 301, '301');
-        is($res->header('Location'), content_url("$bp/$ts2/dists/stable/Release"), 'to the second checkpoint');
+        is($res->header('Location'), content_url("$bp/$ts3/dists/stable/Release"), 'to the last checkpoint');
     }
 };
 
 subtest 'a plain repository distribution serves the newest publication' => sub {
-    is(get_url("$plain/dists/stable/Release")->content, "release two\n", 'the newest');
+    is(get_url("$plain/dists/stable/Release")->content, "release plain\n", 'the newest, checkpoint or not');
 };
 
 done_testing();

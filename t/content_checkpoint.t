@@ -58,6 +58,15 @@ subtest '<base_path>/ is the index of checkpoints, oldest first' => sub {
         'entry has its date');
     like($res->content, qr{<title>Index of /pulp/content/cp/</title>}, 'title is the request path');
     is(get_url('cp/', 'HEAD')->content, '', 'HEAD has no body');
+    my $want = qq{<html><head><title>Index of /pulp/content/cp/</title></head><body bgcolor="white">\n}
+        . qq{<h1>Index of /pulp/content/cp/</h1><hr><pre><a href="../">../</a>\n};
+    for ([ '20010203T040506Z', '03-Feb-2001 04:05' ], [ '20250130T203000Z', '30-Jan-2025 20:30' ],
+         [ '20250130T203001Z', '30-Jan-2025 20:30' ], [ '20250130T203002Z', '30-Jan-2025 20:30' ]) {
+        my ($ts, $date) = @$_;
+        $want .= qq{<a href="$ts/">$ts/</a>} . (' ' x (50 - 17)) . " $date" . (' ' x 19) . "-\n";
+    }
+    $want .= "</pre><hr></body></html>\n";
+    is($res->content, $want, 'exact bytes, in the listing format of SPEC §2');
 };
 
 subtest '<base_path>/<TS> is 301 to <TS>/' => sub {

@@ -11,7 +11,8 @@ use CkptFixture;
 # A whole checkpoint mirrored with wget --mirror, as users do, equals its
 # PULP_MANIFEST file by file; and its older checkpoint still mirrors the
 # older bytes.
-plan skip_all => 'wget is not installed' unless grep { -x "$_/wget" } split /:/, $ENV{PATH};
+sub have { my ($tool) = @_; return grep { -x "$_/$tool" } split /:/, $ENV{PATH} }
+plan skip_all => 'neither wget nor curl is installed' unless have('wget') || have('curl');
 
 my %files;
 for my $i (1 .. 40) {
@@ -66,14 +67,56 @@ sub check_against_manifest {
 }
 
 subtest 'the newest checkpoint mirrors to its PULP_MANIFEST' => sub {
+    plan skip_all => 'wget is not installed' unless have('wget');
     my $want = check_against_manifest('20250130T203001Z', 'newest');
     is(scalar(keys %$want), scalar(keys %files), 'every file is in the manifest');
     ok(!exists $want->{'old-only.txt'}, 'the removed file is not');
 };
 
 subtest 'the older checkpoint still mirrors its own files' => sub {
+    plan skip_all => 'wget is not installed' unless have('wget');
     my $want = check_against_manifest('20250130T203000Z', 'older');
     ok(exists $want->{'old-only.txt'}, 'with the file removed later');
+};
+
+# curl, as scripts fetch a checkpoint: its PULP_MANIFEST, then every file it
+# names (URL-encoded), each compared by sha256 and size; reached through a
+# redirect from a later second as a date-pinned client would (curl -L).
+sub curl {
+    my ($url) = @_;
+    open(my $fh, '-|', 'curl', '-sS', '-f', '-L', '--max-redirs', '2', '-g', $url) or die "curl: $!";
+    binmode $fh;
+    local $/;
+    my $bytes = <$fh>;
+    close $fh;
+    return $? == 0 ? $bytes : undef;
+}
+
+sub curl_against_manifest {
+    my ($via, $name, $want_ts) = @_;
+    my $manifest = curl(content_url("mirror/$via/PULP_MANIFEST"));
+    ok(defined $manifest && length $manifest, "$name: curl fetched PULP_MANIFEST") or return;
+    is($manifest, fx_manifest_of($r, $want_ts eq '20250130T203000Z' ? $n1 : $n2), "$name: it is that checkpoint's");
+    my $n = 0;
+    for my $line (split /\n/, $manifest) {
+        my ($path, $sha, $size) = $line =~ /^(.*),([0-9a-f]{64}),(\d+)$/ or die "bad line $line";
+        (my $enc = $path) =~ s{([^A-Za-z0-9/._~-])}{sprintf('%%%02X', ord $1)}ge;
+        my $bytes = curl(content_url("mirror/$via/$enc"));
+        ok(defined $bytes && sha256_hex($bytes) eq $sha && length($bytes) == $size, "$name: $path matches");
+        $n++;
+    }
+    return $n;
+}
+
+subtest 'curl fetches every file of a checkpoint as its PULP_MANIFEST says' => sub {
+    plan skip_all => 'curl is not installed' unless have('curl');
+    is(curl_against_manifest('20250130T203001Z', 'newest', '20250130T203001Z'), scalar(keys %files),
+        'newest: every file');
+    is(curl_against_manifest('20250130T203000Z', 'older', '20250130T203000Z'), scalar(keys %files) + 1,
+        'older: every file, the removed one included');
+    my $later = '20250130T203059Z';
+    is(curl_against_manifest($later, 'through a redirect', '20250130T203001Z'), scalar(keys %files),
+        'a later second: the newest checkpoint, through curl -L');
 };
 
 done_testing();

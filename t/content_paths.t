@@ -128,6 +128,29 @@ subtest 'subrequests (server-side includes) see the same answers' => sub {
         'a file twice (the second from the per-request cache) and a listing');
 };
 
+subtest 'a manifest named into a directory of its own (manifest: "meta/x/MANIFEST")' => sub {
+    my $r3 = fx_repository('paths-meta');
+    my $v3 = fx_version($r3, { 'a.txt' => "a\n", 'deep/b.txt' => "b\n" });
+    fx_distribution('paths-meta', publication => fx_publication($r3, $v3, created => '2025-01-30 20:30:00',
+        manifest => 'meta/x/MANIFEST'));
+    my $res = get_url('paths-meta/meta/x/MANIFEST');
+    is($res->code, 200, 'the manifest is served at its path');
+    is($res->content, fx_manifest_of($r3, $v3), 'its bytes');
+    is(get_url('paths-meta/PULP_MANIFEST')->code, 404, 'and not as PULP_MANIFEST');
+    is_deeply([ get_url('paths-meta/')->content =~ m{<a href="([^"]+)">}g ], [ '../', 'deep/', 'meta/', 'a.txt' ],
+        'the root lists the directory that holds it');
+    is_deeply([ get_url('paths-meta/meta/')->content =~ m{<a href="([^"]+)">}g ], [ '../', 'x/' ], 'meta/');
+    is_deeply([ get_url('paths-meta/meta/x/')->content =~ m{<a href="([^"]+)">}g ], [ '../', 'MANIFEST' ],
+        'meta/x/');
+    for my $d ('meta', 'meta/x') {
+        $res = get_url("paths-meta/$d");
+        is($res->code, 301, "$d without its slash: 301");
+        is($res->header('Location'), content_url("paths-meta/$d/"), "$d: to the slash");
+    }
+    is(get_url('paths-meta/met')->code, 404, 'a string prefix of its directory is nothing');
+    is(get_url('paths-meta/meta/x/MANIFEST/')->code, 404, 'the manifest is no directory');
+};
+
 subtest 'anything else is 404' => sub {
     for my $p (qw(nothing dists/nothing dists/nothing/ README.txt/ dists/stable/Release/ dist
                   dists/stabl pool/main/p/pkg_1.0.tar pool/main/index.htm PULP_MANIFEST/)) {

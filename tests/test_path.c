@@ -179,6 +179,14 @@ static const split_case split_cases[] = {
     {"a/...", 0, "a/...", 0},
     {"a b/c#d%e?", 0, "a b/c#d%e?", 0},
     {"caf\xc3\xa9/", 0, "caf\xc3\xa9", 1},
+    /* httpd has decoded the URL once: what is left is a literal name, looked
+     * up as such inside the publication, never decoded again. */
+    {"%2e%2e/%2e%2e/etc/passwd", 0, "%2e%2e/%2e%2e/etc/passwd", 0},
+    {"a%2fb/", 0, "a%2fb", 1},
+    {"..\\..\\x", 0, "..\\..\\x", 0},
+    {"20250130T203000Z/dists/", 0, "20250130T203000Z/dists", 1},
+    {"a/.../", 0, "a/...", 1},
+    {"...", 0, "...", 0},
     {"..", CKPT_PATH_EDOTDOT, NULL, 0},
     {"../", CKPT_PATH_EDOTDOT, NULL, 0},
     {"a/..", CKPT_PATH_EDOTDOT, NULL, 0},
@@ -194,6 +202,11 @@ static const split_case split_cases[] = {
     {"a\nb", CKPT_PATH_ECONTROL, NULL, 0},
     {"a\x7f", CKPT_PATH_ECONTROL, NULL, 0},
     {"a\x01/", CKPT_PATH_ECONTROL, NULL, 0},
+    {"a/\x1f/b", CKPT_PATH_ECONTROL, NULL, 0},
+    {"a/b/..", CKPT_PATH_EDOTDOT, NULL, 0},
+    {"a/b/../", CKPT_PATH_EDOTDOT, NULL, 0},
+    {"//", CKPT_PATH_EEMPTYSEG, NULL, 0},
+    {"a/./", CKPT_PATH_EDOT, NULL, 0},
 };
 
 START_TEST(test_split_request_table)
