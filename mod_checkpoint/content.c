@@ -28,6 +28,8 @@
 #define CC_IMMUTABLE "public, max-age=31536000, immutable"
 #define CC_SHORT "public, max-age=60"
 #define CC_INDEX "public, max-age=10"
+/* A redirect for a second that may still gain its own checkpoint. */
+#define CC_SETTLING "public, max-age=1"
 
 /* What translate_name found, for the later phases of the same request. */
 typedef struct {
@@ -393,7 +395,8 @@ static int content_handler(request_rec *r)
         return cr->status;
     }
     if (cr->answer.kind == CKPT_ANSWER_REDIRECT) {
-        apr_table_setn(r->err_headers_out, "Cache-Control", CC_SHORT);
+        apr_table_setn(r->err_headers_out, "Cache-Control",
+                       cr->answer.settling ? CC_SETTLING : CC_SHORT);
         apr_table_setn(r->headers_out, "Location", location_of(r, cr->answer.location));
         return HTTP_MOVED_PERMANENTLY;
     }
@@ -402,10 +405,10 @@ static int content_handler(request_rec *r)
     }
     page = cr->answer.page ? cr->answer.page
                            : ckpt_listing_render(r->pool, r->uri, cr->answer.entries);
+    /* Listings are short-lived even under an exact checkpoint: their
+     * bytes are ours, not the publication's, and may be improved. */
     apr_table_setn(r->err_headers_out, "Cache-Control",
-                   cr->answer.checkpoint_index ? CC_INDEX
-                   : cr->answer.immutable      ? CC_IMMUTABLE
-                                               : CC_SHORT);
+                   cr->answer.checkpoint_index ? CC_INDEX : CC_SHORT);
     ap_set_content_type(r, "text/html; charset=utf-8");
     ap_set_content_length(r, (apr_off_t)strlen(page));
     if (!r->header_only) {

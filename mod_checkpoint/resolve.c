@@ -10,6 +10,9 @@
 #include "resolve.h"
 #include "timestamp.h"
 
+/* How long after a second a checkpoint may still become visible in it. */
+#define CKPT_SETTLE_SECONDS 2
+
 static apr_int64_t to_i64(const char *s)
 {
     return s ? apr_atoi64(s) : 0;
@@ -341,6 +344,9 @@ static ckpt_rc serve_checkpoint(ckpt_db *db, apr_pool_t *p, const ckpt_distribut
          * own URL, keeping the path below it. */
         redirect(out, apr_pstrcat(p, d->base_path, "/", ts2, tail, (is_dir || !*tail) ? "/" : "",
                                   NULL));
+        /* A checkpoint being committed now may still take second ts (its
+         * pulp_created is taken before its commit). */
+        out->settling = pub->created_sec != ts && ts >= now_sec - CKPT_SETTLE_SECONDS;
         return CKPT_OK;
     }
     out->immutable = 1;

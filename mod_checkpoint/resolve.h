@@ -44,6 +44,8 @@ typedef struct {
     const char *location;           /* "bp/TS2/a/b/", no leading '/', not escaped */
     int immutable;                  /* under an exact checkpoint timestamp */
     int checkpoint_index;           /* the index of a checkpoint distribution */
+    int settling;                   /* a redirect for a second so recent that a
+                                     * checkpoint may still appear in it */
 } ckpt_answer;
 
 /* Answers a content request.  rest is the decoded request path after the

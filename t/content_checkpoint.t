@@ -103,6 +103,15 @@ subtest 'in-between TS is 301 to the latest checkpoint at or before it, path and
     redirects_to("cp/$now/a.txt", 'cp/20250130T203002Z/a.txt', 'a TS of a few seconds ago');
 };
 
+subtest 'a redirect for this very second is cached for a second only' => sub {
+    # A checkpoint being committed may still take this second.
+    my $res = get_url('cp/' . strftime('%Y%m%dT%H%M%SZ', gmtime(time)) . '/a.txt');
+    is($res->code, 301, '301');
+    is($res->header('Cache-Control'), 'public, max-age=1', 'max-age=1');
+    $res = get_url('cp/20250130T203003Z/a.txt');
+    is($res->header('Cache-Control'), 'public, max-age=60', 'an older second: a minute');
+};
+
 subtest 'non-checkpoint publications and other repositories never count' => sub {
     redirects_to('cp/20250130T203005Z/a.txt', 'cp/20250130T203002Z/a.txt',
         'a plain publication of the repository at that second');

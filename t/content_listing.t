@@ -72,7 +72,7 @@ subtest 'listing headers' => sub {
     like(get_url('ls1/dir/')->header('Cache-Control'), qr/^public, max-age=\d{1,3}$/, 'plain: short max-age');
     my $res = get_url('ls-cp/20250201T080911Z/dir/');
     is($res->code, 200, 'a checkpoint listing');
-    is($res->header('Cache-Control'), 'public, max-age=31536000, immutable', 'under an exact checkpoint: immutable');
+    like($res->header('Cache-Control') // '', qr/^public, max-age=\d{1,3}$/, 'under an exact checkpoint: short too');
     like($res->content, qr{<title>Index of /pulp/content/ls-cp/20250201T080911Z/dir/</title>}, 'titled by its path');
     like(get_url('ls-cp/')->header('Cache-Control'), qr/^public, max-age=\d{1,2}$/, 'the checkpoint index: short');
     $res = get_url('ls1/dir/', 'HEAD');
