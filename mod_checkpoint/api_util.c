@@ -6,6 +6,7 @@
 #include <http_protocol.h>
 
 #include "api.h"
+#include "resolve.h"
 
 int ckpt_uuid_valid(const char *s)
 {
@@ -347,7 +348,22 @@ const char *ckpt_api_check_relative_path(const char *p)
 
 const char *ckpt_api_check_base_path(const char *p)
 {
-    return check_path(p);
+    const char *why = check_path(p);
+    int segments = 1;
+
+    if (why) {
+        return why;
+    }
+    /* The content side looks for a base path among the first
+     * CKPT_BASE_PATH_MAX_SEGMENTS segments of a request only. */
+    for (; *p; p++) {
+        segments += *p == '/';
+    }
+    if (segments > CKPT_BASE_PATH_MAX_SEGMENTS) {
+        return "A base_path may have at most " APR_STRINGIFY(CKPT_BASE_PATH_MAX_SEGMENTS)
+               " segments.";
+    }
+    return NULL;
 }
 
 ckpt_json *ckpt_api_href_list(ckpt_api_req *a, ckpt_href_kind k, const char *ids)

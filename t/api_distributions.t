@@ -66,7 +66,10 @@ my %cases = (
     'unknown field'           => [{ name => unique('x'), base_path => "$tag/x5", content_guard => undef }, 'content_guard'],
     'checkpoint not boolean'  => [{ name => unique('x'), base_path => "$tag/x5", checkpoint => 1 }, 'checkpoint'],
     'base_path not a string'  => [{ name => unique('x'), base_path => 7 }, 'base_path'],
+    'base_path of 65 segments' => [{ name => unique('x'), base_path => join('/', "$tag-deep", ('d') x 64) }, 'base_path'],
 );
+$res = api('POST', $D, { name => unique('x'), base_path => join('/', "$tag-deep64", ('d') x 63) });
+is($res->code, 201, 'a base_path of 64 segments is fine');
 for my $name (sort keys %cases) {
     my ($body, $field) = @{ $cases{$name} };
     $res = api('POST', $D, $body);
