@@ -58,6 +58,11 @@ void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     ckpt_server_conf *c = apr_pcalloc(p, sizeof(*c));
 
     c->db = add->db_set ? add->db : base->db;
+    /* A virtual host that sets only pool or cache sizes still uses its
+     * parent's database, with a pool of its own. */
+    if (add->db_set && !add->db->conf.conninfo) {
+        add->db->conf.conninfo = base->db->conf.conninfo;
+    }
     c->db_set = add->db_set || base->db_set;
     c->storage = add->storage ? add->storage : base->storage;
     c->upload_limit = add->upload_limit_set ? add->upload_limit : base->upload_limit;
@@ -91,8 +96,9 @@ static ckpt_server_conf *sconf_of(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &checkpoint_module);
 }
 
-/* The first use of a pool directive in a virtual host gives it its own
- * database holder, a copy of its parent's settings so far. */
+/* The first use of a pool, cache or database directive in a virtual host
+ * gives it its own database holder (defaults for what it does not set;
+ * the parent's database unless it sets one: see the merge). */
 static ckpt_dbholder *own_db(cmd_parms *cmd)
 {
     ckpt_server_conf *c = sconf_of(cmd);

@@ -1,0 +1,28 @@
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest ();
+use Test::More;
+use lib 't/lib';
+use CkptTest qw(anon_ua json_of API);
+use CkptFixture qw(fx_repository fx_version fx_publication fx_distribution);
+
+# A virtual host with pool and cache directives of its own, and no
+# CheckpointDatabase: it serves from the main server's database.
+my $r = fx_repository('vhost');
+my $v = fx_version($r, { 'f.txt' => "vhost\n" });
+fx_distribution('vhost', publication => fx_publication($r, $v, created => '2025-01-30 20:30:00'));
+
+Apache::TestRequest::module('ckpt_vhost');
+my $base = 'http://' . Apache::TestRequest::hostport();
+isnt(Apache::TestRequest::hostport(), do { Apache::TestRequest::module('default'); Apache::TestRequest::hostport() },
+    'the virtual host has a port of its own');
+
+my $res = anon_ua()->get($base . API . 'status/');
+is($res->code, 200, 'status/ is 200 there');
+ok((json_of($res) // {})->{database_connection}{connected}, 'with the database reachable');
+$res = anon_ua()->get("$base/pulp/content/vhost/f.txt");
+is($res->code, 200, 'content is served there');
+is($res->content, "vhost\n", 'from the same database');
+
+done_testing();
