@@ -178,6 +178,8 @@ my @scenarios = (
     ['plain distribution 1 KiB', 'small', $s1k, "/pulp/content/small-plain/pool/f050.bin"],
     ['plain distribution 1 KiB', 'large', $s1k, "/pulp/content/large-plain/$l1k->[0]"],
 );
+# CKPT_BENCH_ONLY=regex: only the scenarios whose name matches.
+@scenarios = grep { $_->[0] =~ /$ENV{CKPT_BENCH_ONLY}/ } @scenarios if $ENV{CKPT_BENCH_ONLY};
 # Every URL must answer as expected before it is measured.
 for my $s (@scenarios) {
     for my $u ($s->[2], $s->[3]) {
@@ -207,13 +209,15 @@ sub median { my @s = sort { $a <=> $b } @_; @s % 2 ? $s[$#s / 2] : ($s[@s / 2 - 
 system("wrk -t1 -c4 -d1s '$base$_' >/dev/null 2>&1") for map { ($_->[2], $_->[3]) } @scenarios;
 
 my @rss_before = child_rss();
-print "# wrk: $rounds rounds x ${secs}s, $conns connections, static and module interleaved\n";
+print "# wrk: $rounds rounds x ${secs}s, $conns connections, static and module interleaved (a b, b a, ...)\n";
 my @rows;
 for my $s (@scenarios) {
     my (@thr, @p50, @p99, @raw);
     for my $r (1 .. $rounds) {
-        my $a = wrk($s->[2]);
-        my $b = wrk($s->[3]);
+        # a b, then b a: neither side always runs first
+        my ($a, $b);
+        if ($r % 2) { $a = wrk($s->[2]); $b = wrk($s->[3]) }
+        else        { $b = wrk($s->[3]); $a = wrk($s->[2]) }
         push @thr, $b->{rps} / $a->{rps};
         push @p50, $b->{p50} / $a->{p50};
         push @p99, $b->{p99} / $a->{p99};
