@@ -10,8 +10,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <apr_atomic.h>
 #include <apr_reslist.h>
 #include <apr_strings.h>
+#include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <libpq-fe.h>
 
@@ -23,9 +25,14 @@ struct ckpt_dbpool {
     ckpt_dbpool_conf conf;
     char connect_timeout[16];
 #if APR_HAS_THREADS
-    apr_thread_mutex_t *mutex;  /* guards last_error */
+    apr_thread_mutex_t *mutex;  /* guards last_error, the outage and shared */
+    apr_thread_cond_t *share_freed;
 #endif
+    int shared;                 /* connections held through ckpt_db_acquire_shared */
     char last_error[512];
+    volatile apr_uint32_t down; /* an outage is on: read without the mutex */
+    apr_time_t down_since;
+    apr_uint64_t refused;
 };
 
 struct ckpt_db {
@@ -39,15 +46,63 @@ struct ckpt_db {
     char constraint[128];
 };
 
-static void set_pool_error(ckpt_dbpool *dbp, const char *msg)
+static void pool_lock(ckpt_dbpool *dbp)
 {
 #if APR_HAS_THREADS
     apr_thread_mutex_lock(dbp->mutex);
 #endif
-    apr_cpystrn(dbp->last_error, msg ? msg : "unknown error", sizeof(dbp->last_error));
+}
+
+static void pool_unlock(ckpt_dbpool *dbp)
+{
 #if APR_HAS_THREADS
     apr_thread_mutex_unlock(dbp->mutex);
 #endif
+}
+
+static void pool_event(ckpt_dbpool *dbp, int down, const char *reason)
+{
+    ckpt_dbpool_event ev;
+
+    if (!dbp->conf.on_event) {
+        return;
+    }
+    ev.down = down;
+    ev.reason = reason;
+    ev.refused = dbp->refused;
+    ev.lasted = down ? 0 : apr_time_now() - dbp->down_since;
+    dbp->conf.on_event(dbp->conf.event_baton, &ev);
+}
+
+/* A connection could not be made, or one broke: the first failure of an
+ * outage is reported, the others only counted. */
+static void pool_failed(ckpt_dbpool *dbp, const char *msg)
+{
+    pool_lock(dbp);
+    apr_cpystrn(dbp->last_error, msg ? msg : "unknown error", sizeof(dbp->last_error));
+    if (!dbp->down) {
+        dbp->down_since = apr_time_now();
+        dbp->refused = 0;
+        apr_atomic_set32(&dbp->down, 1);
+        pool_event(dbp, 1, dbp->last_error);
+    }
+    dbp->refused++;
+    pool_unlock(dbp);
+}
+
+/* The database answered: ends an outage, reporting how long and how much
+ * it cost.  Costs one atomic read when there is none. */
+static void pool_answered(ckpt_dbpool *dbp)
+{
+    if (!apr_atomic_read32(&dbp->down)) {
+        return;
+    }
+    pool_lock(dbp);
+    if (dbp->down) {
+        apr_atomic_set32(&dbp->down, 0);
+        pool_event(dbp, 0, NULL);
+    }
+    pool_unlock(dbp);
 }
 
 static void set_error(ckpt_db *db, const PGresult *r, const char *fallback)
@@ -135,10 +190,11 @@ static apr_status_t db_construct(void **resource, void *params, apr_pool_t *pool
     db->dbp = dbp;
     db->pool = sub;
     if (db_connect(db) != APR_SUCCESS) {
-        set_pool_error(dbp, db->error);
+        pool_failed(dbp, db->error);
         apr_pool_destroy(sub);
         return APR_EGENERAL;
     }
+    pool_answered(dbp);
     *resource = db;
     return APR_SUCCESS;
 }
@@ -172,6 +228,9 @@ apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
                  conf->connect_timeout > 0 ? conf->connect_timeout : 5);
 #if APR_HAS_THREADS
     rv = apr_thread_mutex_create(&dbp->mutex, APR_THREAD_MUTEX_DEFAULT, p);
+    if (rv == APR_SUCCESS) {
+        rv = apr_thread_cond_create(&dbp->share_freed, p);
+    }
     if (rv != APR_SUCCESS) {
         return rv;
     }
@@ -224,6 +283,12 @@ ckpt_rc ckpt_db_acquire(ckpt_dbpool *dbp, apr_pool_t *p, ckpt_db **out)
     ckpt_db *db;
 
     if (!dbp || apr_reslist_acquire(dbp->reslist, &res) != APR_SUCCESS) {
+        /* Down, or every connection busy for the whole acquire timeout. */
+        if (dbp && apr_atomic_read32(&dbp->down)) {
+            pool_lock(dbp);
+            dbp->refused++;
+            pool_unlock(dbp);
+        }
         return CKPT_DBDOWN;
     }
     db = res;
@@ -235,17 +300,71 @@ ckpt_rc ckpt_db_acquire(ckpt_dbpool *dbp, apr_pool_t *p, ckpt_db **out)
     return CKPT_OK;
 }
 
+static void share_return(ckpt_dbpool *dbp)
+{
+    pool_lock(dbp);
+    dbp->shared--;
+#if APR_HAS_THREADS
+    apr_thread_cond_signal(dbp->share_freed);
+#endif
+    pool_unlock(dbp);
+}
+
+static apr_status_t share_cleanup(void *data)
+{
+    share_return(data);
+    return APR_SUCCESS;
+}
+
+/* Waits (up to the acquire timeout) until a share is free and takes it. */
+static int share_take(ckpt_dbpool *dbp)
+{
+    apr_time_t deadline = apr_time_now() + dbp->conf.acquire_timeout;
+    int limit = dbp->conf.hmax - dbp->conf.reserved, ok;
+
+    pool_lock(dbp);
+    while (dbp->shared >= limit && apr_time_now() < deadline) {
+#if APR_HAS_THREADS
+        apr_thread_cond_timedwait(dbp->share_freed, dbp->mutex, deadline - apr_time_now());
+#else
+        break;
+#endif
+    }
+    ok = dbp->shared < limit;
+    dbp->shared += ok;
+    pool_unlock(dbp);
+    return ok;
+}
+
+ckpt_rc ckpt_db_acquire_shared(ckpt_dbpool *dbp, apr_pool_t *p, ckpt_db **out)
+{
+    ckpt_rc rc;
+
+    if (!dbp || !share_take(dbp)) {
+        return CKPT_DBDOWN;
+    }
+    rc = ckpt_db_acquire(dbp, p, out);
+    if (rc != CKPT_OK) {
+        share_return(dbp);
+        return rc;
+    }
+    /* Run before the connection goes back (cleanups run last in, first out):
+     * a waiter may then wait on the reslist, which hmax bounds anyway. */
+    apr_pool_cleanup_register(p, dbp, share_cleanup, apr_pool_cleanup_null);
+    return CKPT_OK;
+}
+
 /* Makes the connection again after the server dropped it. */
 static int db_reconnect(ckpt_db *db)
 {
     PQreset(db->conn);
     if (PQstatus(db->conn) != CONNECTION_OK) {
         set_error(db, NULL, "reconnect failed");
-        set_pool_error(db->dbp, db->error);
+        pool_failed(db->dbp, db->error);
         return 0;
     }
     if (prepare_all(db) != APR_SUCCESS) {
-        set_pool_error(db->dbp, db->error);
+        pool_failed(db->dbp, db->error);
         return 0;
     }
     return 1;
@@ -267,6 +386,7 @@ static ckpt_rc classify(ckpt_db *db, const PGresult *r)
     }
     if (!strncmp(s, "08", 2) || !strncmp(s, "57P", 3) || !strcmp(s, "53300")) {
         db->broken = 1;
+        pool_failed(db->dbp, db->error);
         return CKPT_DBDOWN;
     }
     return CKPT_DBERROR;
@@ -282,6 +402,10 @@ static ckpt_dbres *copy_result(apr_pool_t *p, PGresult *r)
     res->ncols = PQnfields(r);
     res->affected = (aff && *aff) ? atoi(aff) : 0;
     res->vals = apr_palloc(p, sizeof(char *) * (apr_size_t)(res->nrows * res->ncols + 1));
+    res->names = apr_palloc(p, sizeof(char *) * (apr_size_t)(res->ncols + 1));
+    for (j = 0; j < res->ncols; j++) {
+        res->names[j] = apr_pstrdup(p, PQfname(r, j));
+    }
     for (i = 0; i < res->nrows; i++) {
         for (j = 0; j < res->ncols; j++) {
             res->vals[i * res->ncols + j] =
@@ -320,6 +444,7 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
                 continue;
             }
             db->broken = 1;
+            pool_failed(db->dbp, db->error);
             return CKPT_DBDOWN;
         }
         st = PQresultStatus(r);
@@ -328,6 +453,7 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
                 *out = copy_result(p, r);
             }
             PQclear(r);
+            pool_answered(db->dbp);
             return CKPT_OK;
         }
         set_error(db, r, "statement failed");
@@ -343,19 +469,16 @@ ckpt_rc ckpt_db_execv(ckpt_db *db, apr_pool_t *p, ckpt_dbres **res,
     return db_run(db, p, res, stmt, NULL, n, params);
 }
 
-ckpt_rc ckpt_db_exec(ckpt_db *db, apr_pool_t *p, ckpt_dbres **res,
-                     const char *stmt, int n, ...)
+/* The n trailing const char * arguments of a call, as an array. */
+static const char **params_of(apr_pool_t *p, int n, va_list ap)
 {
     const char **params = n > 0 ? apr_palloc(p, sizeof(char *) * (apr_size_t)n) : NULL;
-    va_list ap;
     int i;
 
-    va_start(ap, n);
     for (i = 0; i < n; i++) {
         params[i] = va_arg(ap, const char *);
     }
-    va_end(ap);
-    return db_run(db, p, res, stmt, NULL, n, params);
+    return params;
 }
 
 ckpt_rc ckpt_db_begin(ckpt_db *db)
@@ -376,11 +499,20 @@ ckpt_rc ckpt_db_commit(ckpt_db *db)
 
 ckpt_rc ckpt_db_rollback(ckpt_db *db)
 {
+    char error[sizeof(db->error)], state[sizeof(db->sqlstate)], cons[sizeof(db->constraint)];
     ckpt_rc rc = CKPT_OK;
+
+    /* What made the caller give up is what its log line must say. */
+    memcpy(error, db->error, sizeof(error));
+    memcpy(state, db->sqlstate, sizeof(state));
+    memcpy(cons, db->constraint, sizeof(cons));
     if (db->in_txn) {
         rc = db_run(db, NULL, NULL, NULL, "ROLLBACK", 0, NULL);
     }
     db->in_txn = 0;
+    memcpy(db->error, error, sizeof(error));
+    memcpy(db->sqlstate, state, sizeof(state));
+    memcpy(db->constraint, cons, sizeof(cons));
     return rc;
 }
 
@@ -402,13 +534,10 @@ const char *ckpt_db_constraint(const ckpt_db *db)
 const char *ckpt_dbpool_last_error(apr_pool_t *p, ckpt_dbpool *dbp)
 {
     const char *s;
-#if APR_HAS_THREADS
-    apr_thread_mutex_lock(dbp->mutex);
-#endif
+
+    pool_lock(dbp);
     s = apr_pstrdup(p, dbp->last_error[0] ? dbp->last_error : "no connection could be made");
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(dbp->mutex);
-#endif
+    pool_unlock(dbp);
     return s;
 }
 
@@ -423,4 +552,129 @@ const char *ckpt_db_client_version(apr_pool_t *p)
 {
     int v = PQlibVersion();
     return apr_psprintf(p, "%d.%d", v / 10000, v % 10000);
+}
+
+int ckpt_dbres_col(const ckpt_dbres *res, const char *name)
+{
+    int j;
+
+    for (j = 0; j < res->ncols; j++) {
+        if (!strcmp(res->names[j], name)) {
+            return j;
+        }
+    }
+    return -1;
+}
+
+const char *ckpt_dbres_get(const ckpt_dbres *res, int row, const char *name)
+{
+    int j = ckpt_dbres_col(res, name);
+    return j < 0 || row < 0 || row >= res->nrows ? NULL : CKPT_DBVAL(res, row, j);
+}
+
+apr_int64_t ckpt_dbres_int(const ckpt_dbres *res, int row, const char *name, apr_int64_t dflt)
+{
+    const char *v = ckpt_dbres_get(res, row, name);
+    return v ? apr_atoi64(v) : dflt;
+}
+
+int ckpt_dbres_bool(const ckpt_dbres *res, int row, const char *name)
+{
+    const char *v = ckpt_dbres_get(res, row, name);
+    return v && v[0] == 't';
+}
+
+/* Which statement failed and the database's words, into err (if any). */
+static ckpt_rc query_failed(ckpt_db *db, apr_pool_t *p, ckpt_rc rc, ckpt_err *err,
+                            const char *stmt)
+{
+    if (!err) {
+        return rc;
+    }
+    err->rc = rc;
+    err->field = NULL;
+    err->reason = apr_psprintf(p, "%s: %s", stmt, *db->error ? db->error : "failed");
+    return rc;
+}
+
+ckpt_rc ckpt_db_queryv(ckpt_db *db, apr_pool_t *p, ckpt_dbres **res, ckpt_err *err,
+                       const char *stmt, int n, const char *const *params)
+{
+    ckpt_rc rc = db_run(db, p, res, stmt, NULL, n, params);
+    return rc == CKPT_OK ? CKPT_OK : query_failed(db, p, rc, err, stmt);
+}
+
+ckpt_rc ckpt_db_query(ckpt_db *db, apr_pool_t *p, ckpt_dbres **res, ckpt_err *err,
+                      const char *stmt, int n, ...)
+{
+    const char **params;
+    va_list ap;
+
+    va_start(ap, n);
+    params = params_of(p, n, ap);
+    va_end(ap);
+    return ckpt_db_queryv(db, p, res, err, stmt, n, params);
+}
+
+/* One attempt of a transaction. */
+static ckpt_rc txn_once(ckpt_db *db, apr_pool_t *p, ckpt_txn_fn fn, void *baton, ckpt_err *err)
+{
+    ckpt_rc rc = ckpt_db_begin(db);
+
+    if (rc != CKPT_OK) {
+        return query_failed(db, p, rc, err, "BEGIN");
+    }
+    rc = fn(db, p, baton, err);
+    if (rc == CKPT_OK) {
+        rc = ckpt_db_commit(db);
+        if (rc != CKPT_OK) {
+            query_failed(db, p, rc, err, "COMMIT");
+        }
+    }
+    if (rc != CKPT_OK) {
+        ckpt_db_rollback(db);
+        err->rc = rc;
+    }
+    return rc;
+}
+
+ckpt_rc ckpt_db_txn(ckpt_db *db, apr_pool_t *p, ckpt_txn_fn fn, void *baton, ckpt_err *err)
+{
+    int attempt;
+    ckpt_rc rc = CKPT_RETRY;
+
+    for (attempt = 1; attempt <= CKPT_TXN_ATTEMPTS && rc == CKPT_RETRY; attempt++) {
+        if (attempt > 1) {
+            /* Apart a little, so that the two that collided do not meet again. */
+            apr_sleep(apr_time_from_msec(5 * attempt + (apr_time_now() % 7)));
+        }
+        err->rc = CKPT_OK;
+        err->field = err->reason = NULL;
+        rc = txn_once(db, p, fn, baton, err);
+    }
+    return rc;
+}
+
+const char *ckpt_db_array(apr_pool_t *p, const apr_array_header_t *elems)
+{
+    apr_array_header_t *parts = apr_array_make(p, elems->nelts + 1, sizeof(const char *));
+    int i;
+
+    for (i = 0; i < elems->nelts; i++) {
+        const char *s = APR_ARRAY_IDX(elems, i, const char *);
+        apr_size_t n = strlen(s), k;
+        char *q = apr_palloc(p, 2 * n + 3), *o = q;
+
+        *o++ = '"';
+        for (k = 0; k < n; k++) {
+            if (s[k] == '"' || s[k] == '\\') {
+                *o++ = '\\';
+            }
+            *o++ = s[k];
+        }
+        *o++ = '"';
+        *o = '\0';
+        APR_ARRAY_PUSH(parts, const char *) = q;
+    }
+    return apr_pstrcat(p, "{", apr_array_pstrcat(p, parts, ','), "}", NULL);
 }
