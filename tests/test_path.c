@@ -120,7 +120,7 @@ START_TEST(test_error_messages)
     ck_assert_str_eq(ckpt_path_error(CKPT_PATH_ELEADING), "must not start with '/'");
     ck_assert_str_eq(ckpt_path_error(CKPT_PATH_EEMPTY), "must not be empty");
     /* Every code has its own message; unknown codes still get one. */
-    for (code = CKPT_PATH_ENULL; code < 0; code++) {
+    for (code = CKPT_PATH_EDEPTH; code < 0; code++) {
         int other;
         ck_assert_ptr_nonnull(ckpt_path_error(code));
         for (other = code + 1; other < 0; other++) {
@@ -128,6 +128,45 @@ START_TEST(test_error_messages)
         }
     }
     ck_assert_ptr_nonnull(ckpt_path_error(-1000));
+}
+END_TEST
+
+/* A base_path's depth: the content side looks no deeper than 64 segments,
+ * so no base_path may be deeper. */
+START_TEST(test_base_path_depth)
+{
+    char *p64 = apr_pstrdup(pool, "d"), *p65;
+    int i;
+
+    for (i = 1; i < CKPT_BASE_PATH_MAX_SEGMENTS; i++) {
+        p64 = apr_pstrcat(pool, p64, "/d", NULL);
+    }
+    p65 = apr_pstrcat(pool, p64, "/d", NULL);
+    ck_assert_int_eq(ckpt_path_check_base_path(p64), CKPT_PATH_OK);
+    ck_assert_int_eq(ckpt_path_check_base_path(p65), CKPT_PATH_EDEPTH);
+    ck_assert_int_eq(ckpt_path_check_relative(p65), CKPT_PATH_OK);
+}
+END_TEST
+
+/* Names and paths fit the btree indexes that hold them (issue 9, defect 3:
+ * names of about 3 KB gave 500 "index row size exceeds maximum"). */
+START_TEST(test_index_limits)
+{
+    char *name = apr_palloc(pool, 3001);
+
+    memset(name, 'n', 3000);
+    name[3000] = '\0';
+    ck_assert_int_eq(ckpt_path_check_name(name), CKPT_PATH_ETOOLONG);
+    ck_assert_int_eq(ckpt_path_check_relative(name), CKPT_PATH_ETOOLONG);
+    ck_assert_int_eq(ckpt_path_check_base_path(name), CKPT_PATH_ETOOLONG);
+    name[CKPT_NAME_MAX] = '\0';
+    ck_assert_int_eq(ckpt_path_check_name(name), CKPT_PATH_OK);
+    ck_assert(CKPT_PATH_MAX + 64 + 100 < 2704); /* a btree row, with a sha256 beside */
+    ck_assert_int_eq(ckpt_path_check_name(""), CKPT_PATH_EEMPTY);
+    ck_assert_int_eq(ckpt_path_check_name(NULL), CKPT_PATH_ENULL);
+    ck_assert_int_eq(ckpt_path_check_name("a/b\\c ../"), CKPT_PATH_OK);
+    ck_assert_int_eq(ckpt_path_check_name("a\xff"), CKPT_PATH_EUTF8);
+    ck_assert_int_eq(ckpt_path_check_name("a\nb"), CKPT_PATH_ECONTROL);
 }
 END_TEST
 
@@ -207,6 +246,11 @@ static const split_case split_cases[] = {
     {"a/b/../", CKPT_PATH_EDOTDOT, NULL, 0},
     {"//", CKPT_PATH_EEMPTYSEG, NULL, 0},
     {"a/./", CKPT_PATH_EDOT, NULL, 0},
+    /* Undecodable as UTF-8: names nothing, and is refused before any query
+     * (issue 9, defect 6: each one reached PostgreSQL and logged an error). */
+    {"a\xff", CKPT_PATH_EUTF8, NULL, 0},
+    {"\xc0\xaf/", CKPT_PATH_EUTF8, NULL, 0},
+    {"bp/20250130T203000Z/\xed\xa0\x80", CKPT_PATH_EUTF8, NULL, 0},
 };
 
 START_TEST(test_split_request_table)
@@ -233,14 +277,16 @@ START_TEST(test_split_request_length)
     int is_dir;
     char *dir;
 
-    ck_assert_int_eq(ckpt_path_split_request(pool, long_path(CKPT_PATH_MAX), &path, &is_dir), 0);
-    ck_assert_uint_eq(strlen(path), CKPT_PATH_MAX);
-    ck_assert_int_eq(ckpt_path_split_request(pool, long_path(CKPT_PATH_MAX + 1), &path, &is_dir),
-                     CKPT_PATH_ETOOLONG);
+    ck_assert_int_eq(
+        ckpt_path_split_request(pool, long_path(CKPT_REQUEST_PATH_MAX), &path, &is_dir), 0);
+    ck_assert_uint_eq(strlen(path), CKPT_REQUEST_PATH_MAX);
+    ck_assert_int_eq(
+        ckpt_path_split_request(pool, long_path(CKPT_REQUEST_PATH_MAX + 1), &path, &is_dir),
+        CKPT_PATH_ETOOLONG);
     ck_assert_int_eq(ckpt_path_split_request(pool, long_path(50000), &path, &is_dir),
                      CKPT_PATH_ETOOLONG);
-    /* The trailing '/' of a directory does not count. */
-    dir = apr_pstrcat(pool, long_path(CKPT_PATH_MAX), "/", NULL);
+    /* The trailing '/' of a directory counts: a request is measured whole. */
+    dir = apr_pstrcat(pool, long_path(CKPT_REQUEST_PATH_MAX - 1), "/", NULL);
     ck_assert_int_eq(ckpt_path_split_request(pool, dir, &path, &is_dir), 0);
     ck_assert_int_eq(is_dir, 1);
     ck_assert_int_eq(ckpt_path_split_request(pool, NULL, &path, &is_dir), CKPT_PATH_ENULL);
@@ -280,6 +326,8 @@ static Suite *path_suite(void)
     tcase_add_loop_test(tc, test_check_relative_table, 0, N(check_cases));
     tcase_add_loop_test(tc, test_check_base_path_table, 0, N(check_cases));
     tcase_add_test(tc, test_check_length);
+    tcase_add_test(tc, test_base_path_depth);
+    tcase_add_test(tc, test_index_limits);
     tcase_add_test(tc, test_error_messages);
     suite_add_tcase(s, tc);
 

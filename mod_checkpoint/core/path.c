@@ -1,6 +1,7 @@
 /* Path rules (see path.h). */
 #include <string.h>
 
+#include <apr_general.h>
 #include <apr_strings.h>
 
 #include "path.h"
@@ -80,10 +81,31 @@ static apr_size_t bounded_len(const char *s, apr_size_t limit)
     return nul ? (apr_size_t)(nul - s) : limit + 1;
 }
 
+/* The byte rules of every stored or requested string over u[0..len):
+ * valid UTF-8, no control byte, and no backslash unless allowed. */
+static int check_bytes(const unsigned char *u, apr_size_t len, int allow_backslash)
+{
+    apr_size_t i, n;
+
+    for (i = 0; i < len; i += n) {
+        if (u[i] < 0x20 || u[i] == 0x7f) {
+            return CKPT_PATH_ECONTROL;
+        }
+        if (u[i] == '\\' && !allow_backslash) {
+            return CKPT_PATH_EBACKSLASH;
+        }
+        n = utf8_seq_len(u + i, len - i);
+        if (n == 0) {
+            return CKPT_PATH_EUTF8;
+        }
+    }
+    return CKPT_PATH_OK;
+}
+
 int ckpt_path_check_relative(const char *p)
 {
-    const unsigned char *u = (const unsigned char *)p;
-    apr_size_t len, i;
+    apr_size_t len;
+    int rc;
 
     if (p == NULL) {
         return CKPT_PATH_ENULL;
@@ -95,19 +117,8 @@ int ckpt_path_check_relative(const char *p)
     if (len > CKPT_PATH_MAX) {
         return CKPT_PATH_ETOOLONG;
     }
-    for (i = 0; i < len;) {
-        apr_size_t n;
-        if (u[i] < 0x20 || u[i] == 0x7f) {
-            return CKPT_PATH_ECONTROL;
-        }
-        if (u[i] == '\\') {
-            return CKPT_PATH_EBACKSLASH;
-        }
-        n = utf8_seq_len(u + i, len - i);
-        if (n == 0) {
-            return CKPT_PATH_EUTF8;
-        }
-        i += n;
+    if ((rc = check_bytes((const unsigned char *)p, len, 0)) != CKPT_PATH_OK) {
+        return rc;
     }
     if (p[0] == '/') {
         return CKPT_PATH_ELEADING;
@@ -120,9 +131,34 @@ int ckpt_path_check_relative(const char *p)
 
 int ckpt_path_check_base_path(const char *p)
 {
-    /* The same rules today; a separate entry point so that callers say which
-     * kind of path they check, and the rules can part later. */
-    return ckpt_path_check_relative(p);
+    int rc = ckpt_path_check_relative(p);
+    int segments = 1;
+
+    if (rc != CKPT_PATH_OK) {
+        return rc;
+    }
+    for (; *p; p++) {
+        segments += *p == '/';
+    }
+    return segments > CKPT_BASE_PATH_MAX_SEGMENTS ? CKPT_PATH_EDEPTH : CKPT_PATH_OK;
+}
+
+int ckpt_path_check_name(const char *name)
+{
+    apr_size_t len;
+
+    if (name == NULL) {
+        return CKPT_PATH_ENULL;
+    }
+    len = bounded_len(name, CKPT_NAME_MAX);
+    if (len == 0) {
+        return CKPT_PATH_EEMPTY;
+    }
+    if (len > CKPT_NAME_MAX) {
+        return CKPT_PATH_ETOOLONG;
+    }
+    /* A name is shown, not walked: any printable text will do. */
+    return check_bytes((const unsigned char *)name, len, 1);
 }
 
 const char *ckpt_path_error(int code)
@@ -133,7 +169,7 @@ const char *ckpt_path_error(int code)
     case CKPT_PATH_EEMPTY:
         return "must not be empty";
     case CKPT_PATH_ETOOLONG:
-        return "must be at most 4096 bytes";
+        return "must be at most " APR_STRINGIFY(CKPT_PATH_MAX) " bytes";
     case CKPT_PATH_ELEADING:
         return "must not start with '/'";
     case CKPT_PATH_ETRAILING:
@@ -152,9 +188,17 @@ const char *ckpt_path_error(int code)
         return "must be valid UTF-8";
     case CKPT_PATH_ENULL:
         return "is required";
+    case CKPT_PATH_EDEPTH:
+        return "must have at most " APR_STRINGIFY(CKPT_BASE_PATH_MAX_SEGMENTS) " segments";
     default:
         return "is not a valid path";
     }
+}
+
+ckpt_rc ckpt_path_refuse(ckpt_err *err, const char *field, int code)
+{
+    return ckpt_err_invalid(err, field, code == CKPT_PATH_ENULL ? "This field is required."
+                                                                : ckpt_path_error(code));
 }
 
 int ckpt_path_overlaps(const char *a, const char *b)
@@ -172,25 +216,34 @@ int ckpt_path_overlaps(const char *a, const char *b)
     return longer[n] == '\0' || longer[n] == '/';
 }
 
-int ckpt_path_split_request(apr_pool_t *p, const char *rest, const char **path, int *is_dir)
+int ckpt_path_check_request(const char *rest)
 {
-    const unsigned char *u = (const unsigned char *)rest;
-    apr_size_t len, i;
-    int rc, dir = 0;
+    apr_size_t len;
 
     if (rest == NULL) {
         return CKPT_PATH_ENULL;
     }
-    len = bounded_len(rest, CKPT_PATH_MAX + 1);
+    len = bounded_len(rest, CKPT_REQUEST_PATH_MAX);
+    if (len > CKPT_REQUEST_PATH_MAX) {
+        return CKPT_PATH_ETOOLONG;
+    }
+    /* httpd has decoded the URL once: a backslash is a literal name. */
+    return check_bytes((const unsigned char *)rest, len, 1);
+}
+
+int ckpt_path_split_request(apr_pool_t *p, const char *rest, const char **path, int *is_dir)
+{
+    apr_size_t len;
+    int rc, dir = 0;
+
+    if ((rc = ckpt_path_check_request(rest)) != CKPT_PATH_OK) {
+        return rc;
+    }
+    len = strlen(rest);
     if (len == 0) {
         *path = "";
         *is_dir = 1;
         return CKPT_PATH_OK;
-    }
-    for (i = 0; i < len; i++) {
-        if (u[i] < 0x20 || u[i] == 0x7f) {
-            return CKPT_PATH_ECONTROL;
-        }
     }
     /* A directory's trailing '/' is not part of its path. */
     if (rest[len - 1] == '/') {
@@ -199,9 +252,6 @@ int ckpt_path_split_request(apr_pool_t *p, const char *rest, const char **path, 
             return CKPT_PATH_EEMPTYSEG;
         }
         dir = 1;
-    }
-    if (len > CKPT_PATH_MAX) {
-        return CKPT_PATH_ETOOLONG;
     }
     rc = check_segments(rest, len);
     if (rc != CKPT_PATH_OK) {

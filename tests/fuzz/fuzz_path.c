@@ -71,14 +71,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         check_safe(s, n);
     }
-    if (ckpt_path_check_base_path(s) != rc || ckpt_path_error(rc) == NULL) {
-        abort();
+    /* A base path follows the same rules, and may not be deeper. */
+    {
+        int brc = ckpt_path_check_base_path(s);
+        if ((brc != rc && !(rc == 0 && brc == CKPT_PATH_EDEPTH)) || ckpt_path_error(rc) == NULL) {
+            abort();
+        }
     }
 
     rc = ckpt_path_split_request(fuzz_pool, s, &path, &is_dir);
     if (rc == 0) {
         size_t n = strlen(s);
-        if (path == NULL || (is_dir != 0 && is_dir != 1) || strlen(path) > CKPT_PATH_MAX) {
+        if (path == NULL || (is_dir != 0 && is_dir != 1) || strlen(path) > CKPT_REQUEST_PATH_MAX) {
             abort();
         }
         check_safe(path, n - (size_t)(is_dir && n > 0));
