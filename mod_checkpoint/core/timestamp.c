@@ -4,10 +4,12 @@
  * Gregorian calendar instead of timegm/gmtime: those depend on time_t's
  * width and on the C library, while a checkpoint URL must mean the same
  * second everywhere, for years 1..9999. */
-#include "timestamp.h"
+#include <string.h>
 
-static const char *const month_abbr[12] = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                           "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+#include <apr_date.h>
+#include <apr_time.h>
+
+#include "timestamp.h"
 
 static int is_leap(int y)
 {
@@ -52,16 +54,13 @@ static void civil_from_days(apr_int64_t z, int *y, int *m, int *d)
     *y = (int)(yoe + era * 400 + (*m <= 2));
 }
 
-/* n digits at s as a number, or -1 when one of them is not a digit. */
+/* n digits at s as a number (the caller checked that they are digits). */
 static int digits(const char *s, int n)
 {
     int v = 0;
     int i;
 
     for (i = 0; i < n; i++) {
-        if (s[i] < '0' || s[i] > '9') {
-            return -1;
-        }
         v = v * 10 + (s[i] - '0');
     }
     return v;
@@ -69,9 +68,16 @@ static int digits(const char *s, int n)
 
 int ckpt_ts_parse(const char *s, apr_size_t len, apr_int64_t *epoch_sec)
 {
+    char buf[CKPT_TS_LEN + 1];
     int year, month, day, hour, minute, second;
 
-    if (s == NULL || len != CKPT_TS_LEN || s[8] != 'T' || s[15] != 'Z') {
+    if (s == NULL || len != CKPT_TS_LEN) {
+        return -1;
+    }
+    /* The segment is part of a longer path: the mask wants it alone. */
+    memcpy(buf, s, CKPT_TS_LEN);
+    buf[CKPT_TS_LEN] = '\0';
+    if (!apr_date_checkmask(buf, "########T######Z")) {
         return -1;
     }
     year = digits(s, 4);
@@ -80,8 +86,8 @@ int ckpt_ts_parse(const char *s, apr_size_t len, apr_int64_t *epoch_sec)
     hour = digits(s + 9, 2);
     minute = digits(s + 11, 2);
     second = digits(s + 13, 2);
-    if (year < 1 || month < 1 || month > 12 || day < 1 || hour < 0 || hour > 23
-        || minute < 0 || minute > 59 || second < 0 || second > 59) {
+    if (year < 1 || month < 1 || month > 12 || day < 1 || hour > 23 || minute > 59
+        || second > 59) {
         return -1;
     }
     if (day > days_in_month(year, month)) {
@@ -153,7 +159,7 @@ void ckpt_ts_format_listing(apr_int64_t epoch_sec, char out[CKPT_TS_LISTING_LEN 
     char *o = out;
 
     civil_from_epoch(epoch_sec, &c);
-    mon = month_abbr[c.month - 1];
+    mon = apr_month_snames[c.month - 1];
     o = put_digits(o, c.day, 2);
     *o++ = '-';
     *o++ = mon[0];
