@@ -134,6 +134,34 @@ for my $i (0 .. $#mine) {
 ok(@mine >= 1, 'at least one made');
 is($overlap, 0, 'no two overlap') or diag "@mine";
 
+# Issue 9, defect 10: deleting the repository of a checkpoint
+# distribution.  As in Pulp, the distribution stays and its repository
+# becomes null; it keeps checkpoint: true and serves nothing (its index is
+# empty, every time 404) until it is given a repository again, and it can
+# be changed meanwhile (every PATCH, even a rename, was refused).
+{
+    my $cr = new_repo();
+    my $cd = json_of(api('POST', $D, { name => "$tag-cd", base_path => "$tag-cd", repository => $cr->{pulp_href},
+                                       checkpoint => JSON::PP::true() }));
+    is(api('DELETE', $cr->{pulp_href})->code, 204, 'the repository of a checkpoint distribution is deleted');
+    my $got = json_of(api('GET', $cd->{pulp_href}));
+    is($got->{repository}, undef, 'the distribution stays, with no repository');
+    is($got->{checkpoint}, JSON::PP::true(), 'and checkpoint true');
+    my $res = api('PATCH', $cd->{pulp_href}, { name => "$tag-cd2" });
+    is($res->code, 200, 'it can be renamed') or diag $res->content;
+    my $idx = anon_ua()->get('http://' . hostport() . "/pulp/content/$tag-cd/");
+    is($idx->code, 200, 'its index answers');
+    unlike($idx->content, qr{<a href="\d{8}T\d{6}Z/">}, 'and lists no checkpoint');
+    is(anon_ua()->get('http://' . hostport() . "/pulp/content/$tag-cd/20250101T000000Z/")->code, 404,
+       'a time under it is 404');
+    $res = api('PATCH', $cd->{pulp_href}, { checkpoint => JSON::PP::true() });
+    is($res->code, 400, 'but checkpoint: true is still refused without a repository');
+    my $nr = new_repo();
+    $res = api('PATCH', $cd->{pulp_href}, { repository => $nr->{pulp_href} });
+    is($res->code, 200, 'it can be given a new repository') or diag $res->content;
+    is(json_of($res)->{checkpoint}, JSON::PP::true(), 'and is a checkpoint distribution of it');
+}
+
 # delete
 is(api('DELETE', $dp->{pulp_href})->code, 204, 'delete');
 is(api('GET', $dp->{pulp_href})->code, 404, 'gone');

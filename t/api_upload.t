@@ -80,6 +80,20 @@ for my $p ('/abs', 'a/../b', '..', 'a//b', 'a/', './a', "a\\b") {
     is($res->code, 400, "relative_path '$p' is 400");
 }
 is(upload('x', relative_path => "$tag/x", sha256 => 'abc')->code, 400, 'malformed sha256 is 400');
+
+# Issue 9, defect 4: a relative_path that is not UTF-8 was answered
+# {"detail":"upload"} and its bytes stayed in storage with no row.
+for my $enc ('%ff', '%c0%af', "a%ed%a0%80") {
+    my $b = "not utf-8 $enc $tag\n";
+    my $q = API . "content/file/files/?relative_path=$tag/$enc";
+    $res = api_raw('POST', $q, $b, 'application/octet-stream');
+    is($res->code, 400, "relative_path $enc is 400");
+    is_deeply([ keys %{ json_of($res) // {} } ], ['relative_path'], 'naming relative_path')
+        or diag $res->content;
+    my $s = sha256_hex($b);
+    ok(!-e "$ENV{CKPT_STORAGE}/artifact/" . substr($s, 0, 2) . '/' . substr($s, 2), 'its bytes are not kept');
+}
+is_deeply([ tmp_files() ], [], 'nor any temporary file');
 is(upload('x', relative_path => "$tag/x", bogus => 1)->code, 400, 'unknown parameter is 400');
 is(upload('x', relative_path => "$tag/x", repository => API . 'repositories/file/file/00000000-0000-0000-0000-000000000000/')->code,
    400, 'unknown repository is 400');

@@ -8,13 +8,16 @@ use Time::HiRes qw(sleep);
 use lib 't/lib';
 use CkptTest;
 
-# A 1 GiB upload is streamed: no httpd child's resident memory grows by
-# more than 32 MiB while it runs.  The body comes from a sparse file that
-# curl streams from stdin (-T -), so the test does not hold it in memory either.
+# An upload past 1 GiB is streamed: no httpd child's resident memory grows
+# by more than 32 MiB while it runs.  The body comes from a sparse file
+# that curl streams from stdin (-T -), so the test does not hold it in
+# memory either.  1 GiB is httpd's own default LimitRequestBody since
+# 2.4.54: the shipped configuration lifts it for the API, so that
+# CheckpointUploadLimit (2 GiB here) is what counts (issue 9, defect 2).
 plan skip_all => 'curl is needed' unless grep { -x "$_/curl" } split /:/, $ENV{PATH};
 
-my $size = 1 << 30;
-my $zeros_sha = '49bc20df15e412a64472421e13fe86ff1c5165e18b2afccf160d4dc19fe68a14';
+my $size = (1 << 30) + (1 << 20);
+my $zeros_sha = '0e5784b2441347f7c1cbfe2ee03dd421ff87c3086fdf0ce280cf26cbcf114462';
 my $dir = tempdir(CLEANUP => 1);
 my $file = "$dir/big";
 open my $fh, '>', $file or die;
@@ -84,7 +87,7 @@ is($?, 0, 'curl finished');
 ok($samples > 5, "memory sampled during the upload ($samples samples)");
 my $body = do { open my $o, '<', $out or die; local $/; <$o> };
 my $unit = json_of(HTTP::Response->new(200, 'OK', [], $body)) // {};
-is($unit->{size}, $size, '1 GiB stored') or diag $body;
+is($unit->{size}, $size, '1 GiB and 1 MiB stored') or diag $body;
 is($unit->{sha256}, $zeros_sha, 'with the right digest');
 my $growth = 0;
 for my $k (keys %base) {

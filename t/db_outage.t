@@ -11,7 +11,9 @@ use CkptTest;
 # with Retry-After, never 500 or a crash; when it is back they succeed again
 # without restarting Apache.
 my $url = 'http://' . Apache::TestRequest::hostport() . API . 'status/';
+my $content = 'http://' . Apache::TestRequest::hostport() . '/pulp/content/';
 my $ua = anon_ua();
+my $log_from = -s (Apache::Test::vars('t_logs') . '/error_log');
 
 # Warm every connection of the pool first, so the test also covers stale
 # pooled connections, not only fresh ones.
@@ -32,6 +34,13 @@ is_deeply([ grep { $_ != 503 } @codes ], [], 'every request during the outage is
 my $res = api('GET', API . 'repositories/file/file/');
 is($res->code, 503, 'an API list during the outage is 503');
 ok(defined $res->header('Retry-After'), 'with Retry-After');
+my @content_codes = map { $ua->get("${content}nowhere/$_")->code } 1 .. 30;
+is_deeply([ grep { $_ != 503 } @content_codes ], [], 'so is every content request');
+
+# Issue 9, defect 6: a URL that is not UTF-8 names nothing and is refused
+# before any query, so it is 404 even now, and logs nothing.
+is($ua->get("${content}nowhere/%ff")->code, 404, 'a content URL that is not UTF-8 is 404 without the database');
+is($ua->get("${content}x/%c0%af/y")->code, 404, 'an overlong encoding too');
 
 pg_start();
 my $code = 0;
@@ -43,5 +52,18 @@ for (1 .. 50) {
 is($code, 200, 'status is 200 again after PostgreSQL is back, httpd never restarted');
 my @after = map { $ua->get($url)->code } 1 .. 20;
 is_deeply([ grep { $_ != 200 } @after ], [], 'and stays 200 on every pooled connection');
+
+# Issue 9, defect 6: the outage is two lines per process in the log (one
+# when it begins, one with a count when it ends), not one per request.
+my @began = error_log_lines(qr/CKPT110: database unreachable/, $log_from);
+my @ended = error_log_lines(qr/CKPT111: database answers again/, $log_from);
+my %per_pid;
+$per_pid{$_}++ for map { /\[pid (\d+)/ ? $1 : 'none' } @began;
+ok(@began >= 1, 'the outage is logged when it begins') or diag "no CKPT110 line";
+is_deeply([ grep { $per_pid{$_} > 1 } keys %per_pid ], [], 'once per process') or diag @began;
+ok(@ended >= 1, 'and when it ends') or diag "no CKPT111 line";
+like($ended[0] // '', qr/after \d+ ms; [1-9]\d* connections or statements failed/, 'with how long and how many');
+my @per_request = error_log_lines(qr/\[checkpoint:(error|warn)\].*(database|connection)/, $log_from);
+cmp_ok(scalar(@per_request), '<=', scalar(@began), 'no line per refused request') or diag @per_request;
 
 done_testing();

@@ -32,6 +32,24 @@ is($res->code, 401, 'the API without credentials is 401');
 $res = api('POST', API . 'status/', {});
 is($res->code, 405, 'POST status/ is 405');
 
+# Issue 9, defect 12: status/ answered 200 while storage was not
+# writable.  A health check reads the status code: 200 only when online
+# (the database answers and the storage takes writes).
+{
+    my $tmp = "$ENV{CKPT_STORAGE}/tmp";
+    chmod 0555, $tmp or die "chmod: $!";
+    $res = anon_ua()->get('http://' . Apache::TestRequest::hostport() . API . 'status/');
+    chmod 0755, $tmp;
+    is($res->code, 503, 'status/ is 503 while storage is not writable');
+    ok(defined $res->header('Retry-After'), 'with Retry-After');
+    my $b = json_of($res) // {};
+    is($b->{online}, JSON::PP::false(), 'online is false');
+    is($b->{storage}{writable}, JSON::PP::false(), 'storage.writable is false');
+    ok($b->{database_connection}{connected}, 'the database still answers');
+    is(anon_ua()->get('http://' . Apache::TestRequest::hostport() . API . 'status/')->code, 200,
+       'and 200 again once it is');
+}
+
 # Unknown API paths are JSON 404s.
 $res = api('GET', API . 'nothing-here/');
 is($res->code, 404, 'unknown API path is 404');

@@ -4,7 +4,7 @@
 #include "db.h"
 
 const ckpt_stmt ckpt_stmts_status[] = {
-    {"status_schema", "SELECT max(version) FROM schema_migrations"},
+    {"status_schema", "SELECT max(version) AS schema_version FROM schema_migrations"},
     {NULL, NULL}};
 
 const ckpt_stmt *const ckpt_statement_tables[] = {

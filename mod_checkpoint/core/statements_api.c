@@ -1,55 +1,51 @@
-/* The management API's statements (see statements.c).  Parameters are text;
- * casts say what they are.  Lists answer one row per result plus, in the
- * first column, the count of everything the filters match; an empty page
- * is a single row whose other columns are NULL. */
+/* The management side's statements (see statements.c): repositories,
+ * versions, modify, content, publications, distributions, retention and
+ * orphan cleanup, run by the core's transactions (repository.c,
+ * modify.c, ...).  Parameters are text; casts say what they are.  Every
+ * column a reader needs has a name (ckpt_dbres_get), and lists answer one
+ * row per result plus, in the column "count", the count of everything
+ * the filters match; an empty page is a single row whose other columns
+ * are NULL. */
 #include "db.h"
+#include "statements.h"
 
-/* RFC 3339, UTC, microseconds. */
-#define TS(c) "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+#define TS(c) CKPT_SQL_RFC3339(c)
 
-/* 0 id, 1 name, 2 description, 3 retain_repo_versions, 4 retain_checkpoints,
- * 5 latest_number, 6 pulp_created */
 #define REPO_COLS                                                                                 \
     "r.id, r.name, r.description, r.retain_repo_versions, r.retain_checkpoints, "                 \
-    "r.latest_number, " TS("r.pulp_created")
+    "r.latest_number, " TS("r.pulp_created") " AS pulp_created"
 
-/* 0 repository_id, 1 number, 2 base_version, 3 added, 4 removed, 5 present,
- * 6 pulp_created */
 #define VER_COLS                                                                                  \
     "v.repository_id, v.number, v.base_version, v.added, v.removed, v.present, "                  \
-    TS("v.pulp_created")
+    TS("v.pulp_created") " AS pulp_created"
 
-/* 0 id, 1 relative_path, 2 sha256, 3 size, 4 pulp_created */
-#define CONTENT_COLS "c.id, c.relative_path, c.sha256, a.size, " TS("c.pulp_created")
+#define CONTENT_COLS                                                                              \
+    "c.id, c.relative_path, c.sha256, a.size, " TS("c.pulp_created") " AS pulp_created"
 
-/* 0 id, 1 repository_id, 2 version_number, 3 checkpoint, 4 manifest,
- * 5 pulp_created, 6 distributions serving it (comma-separated ids) */
+/* distribution_ids: the distributions serving the publication, as
+ * Pulp's "distributions" field lists them. */
 #define PUB_COLS                                                                                  \
     "p.id, p.repository_id, p.version_number, p.checkpoint, p.manifest, "                         \
-    TS("p.pulp_created") ", "                                                                     \
+    TS("p.pulp_created") " AS pulp_created, "                                                     \
     "(SELECT string_agg(d.id::text, ',' ORDER BY d.pulp_created, d.id) FROM distribution d"       \
     "  WHERE d.publication_id = p.id"                                                             \
     "     OR (d.repository_id = p.repository_id AND d.checkpoint AND p.checkpoint)"               \
     "     OR (d.repository_id = p.repository_id AND NOT d.checkpoint AND p.id ="                  \
     "         (SELECT p2.id FROM publication p2 WHERE p2.repository_id = p.repository_id"         \
-    "           ORDER BY p2.pulp_created DESC, p2.id DESC LIMIT 1))"                              \
+    "           ORDER BY " CKPT_SQL_NEWEST_PUBLICATION("p2") " LIMIT 1))"                         \
     "     OR (d.repository_version_id = p.repository_version_id AND p.id ="                       \
     "         (SELECT p3.id FROM publication p3"                                                  \
     "           WHERE p3.repository_version_id = p.repository_version_id"                         \
-    "           ORDER BY p3.pulp_created DESC, p3.id DESC LIMIT 1)))"
+    "           ORDER BY " CKPT_SQL_NEWEST_PUBLICATION("p3") " LIMIT 1))) AS distribution_ids"
 
-/* 0 id, 1 name, 2 base_path, 3 publication_id, 4 repository_id,
- * 5 version's repository_id, 6 version's number, 7 checkpoint,
- * 8 pulp_created, 9 repository_version_id */
 #define DIST_COLS                                                                                 \
-    "d.id, d.name, d.base_path, d.publication_id, d.repository_id, dv.repository_id, dv.number, " \
-    "d.checkpoint, " TS("d.pulp_created") ", d.repository_version_id"
-#define DIST_FROM                                                                                 \
-    "distribution d LEFT JOIN repository_version dv ON dv.id = d.repository_version_id"
+    "d.id, d.name, d.base_path, d.publication_id, d.repository_id,"                               \
+    " d.repository_version_id AS version_id, dv.repository_id AS version_repository_id,"          \
+    " dv.number AS version_number, d.checkpoint, " TS("d.pulp_created") " AS pulp_created"
 
 /* A page of a filtered set f (a CTE) ordered by o; $LIMIT/$OFFSET given. */
 #define PAGE(cols, from, inner, outer, lim, off)                                                  \
-    "SELECT (SELECT count(*) FROM f), " cols " FROM (SELECT 1) one LEFT JOIN LATERAL"             \
+    "SELECT (SELECT count(*) FROM f) AS count, " cols " FROM (SELECT 1) one LEFT JOIN LATERAL"    \
     " (SELECT * FROM f ORDER BY " inner " LIMIT " lim "::bigint OFFSET " off "::bigint) " from    \
     " ON true ORDER BY " outer
 
@@ -58,14 +54,21 @@
  * plus the added units ($4). */
 #define TARGET                                                                                    \
     "t AS (SELECT b.content_id, b.relative_path, b.dir FROM repository_content b"                 \
-    "  WHERE b.repository_id = $1 AND b.version_added <= $2::int"                                 \
-    "    AND (b.version_removed IS NULL OR b.version_removed > $2::int)"                          \
+    "  WHERE b.repository_id = $1 AND " CKPT_SQL_PRESENT_IN("b", "$2::int")                       \
     "    AND b.content_id <> ALL ($5::uuid[])"                                                    \
     "    AND b.relative_path NOT IN (SELECT ac.relative_path FROM content ac"                     \
     "                                 WHERE ac.id = ANY ($4::uuid[]))"                            \
     " UNION ALL"                                                                                  \
     " SELECT c.id, c.relative_path, regexp_replace(c.relative_path, '/?[^/]*$', '')"              \
     "   FROM content c WHERE c.id = ANY ($4::uuid[]))"
+
+/* Orphans: older than $1 minutes of interest and held by nothing. */
+#define ORPHAN_AGE(t) t ".timestamp_of_interest < now() - make_interval(mins => $1::int)"
+#define ARTIFACT_UNUSED(a)                                                                        \
+    "NOT EXISTS (SELECT 1 FROM content c WHERE c.sha256 = " a ".sha256)"                          \
+    " AND NOT EXISTS (SELECT 1 FROM publication p WHERE p.manifest_sha256 = " a ".sha256)"
+/* Uploads and cleanups of one digest take this lock in turn (artifact.c). */
+#define ARTIFACT_LOCK(s) "pg_advisory_xact_lock(1, hashtext(" s "))"
 
 const ckpt_stmt ckpt_stmts_api[] = {
     /* repositories */
@@ -93,7 +96,7 @@ const ckpt_stmt ckpt_stmts_api[] = {
     {"api_retain_checkpoints",
      "UPDATE publication SET checkpoint = false WHERE id IN"
      " (SELECT x.id FROM (SELECT p.id,"
-     "   row_number() OVER (ORDER BY p.pulp_created DESC, p.id DESC) AS n"
+     "   row_number() OVER (ORDER BY " CKPT_SQL_NEWEST_PUBLICATION("p") ") AS n"
      "   FROM publication p WHERE p.repository_id = $1 AND p.checkpoint) x"
      "  WHERE x.n > (SELECT retain_checkpoints FROM repository WHERE id = $1))"},
     {"api_retain_versions",
@@ -107,8 +110,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " AND NOT (EXISTS (SELECT 1 FROM distribution d"
      "                  WHERE d.repository_id = $1 AND NOT d.checkpoint)"
      "          AND v.id = (SELECT p.repository_version_id FROM publication p"
-     "                       WHERE p.repository_id = $1 ORDER BY p.pulp_created DESC, p.id DESC"
-     "                       LIMIT 1))"
+     "                       WHERE p.repository_id = $1"
+     "                       ORDER BY " CKPT_SQL_NEWEST_PUBLICATION("p") " LIMIT 1))"
      " AND NOT (EXISTS (SELECT 1 FROM distribution d WHERE d.repository_id = $1 AND d.checkpoint)"
      "          AND EXISTS (SELECT 1 FROM publication p WHERE p.repository_version_id = v.id"
      "                      AND p.checkpoint))"},
@@ -121,19 +124,20 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "WITH f AS (SELECT * FROM repository_version WHERE repository_id = $1"
      " AND ($2::int IS NULL OR number = $2::int)) "
      PAGE(VER_COLS, "v", "f.number DESC", "v.number DESC", "$3", "$4")},
-    /* 0 id, 1 has a publication, 2 a distribution serves it directly */
     {"api_ver_usage",
-     "SELECT v.id, EXISTS (SELECT 1 FROM publication p WHERE p.repository_version_id = v.id),"
-     " EXISTS (SELECT 1 FROM distribution d WHERE d.repository_version_id = v.id)"
+     "SELECT v.id, EXISTS (SELECT 1 FROM publication p WHERE p.repository_version_id = v.id)"
+     "   AS published,"
+     " EXISTS (SELECT 1 FROM distribution d WHERE d.repository_version_id = v.id) AS distributed"
      " FROM repository_version v WHERE v.repository_id = $1 AND v.number = $2::int"},
     {"api_ver_delete", "DELETE FROM repository_version WHERE id = $1"},
+    {"api_ver_id",
+     "SELECT id FROM repository_version WHERE repository_id = $1 AND number = $2::int"},
 
     /* modify: checks, then close, open, record; $1 repository, $2 base
      * number, $3 new number, $4 added ids, $5 removed ids */
-    /* 0 distinct ids given, 1 of them existing, 2 distinct relative paths */
     {"api_units_check",
-     "SELECT (SELECT count(DISTINCT u) FROM unnest($1::uuid[]) u), count(*),"
-     " count(DISTINCT relative_path) FROM content WHERE id = ANY ($1::uuid[])"},
+     "SELECT (SELECT count(DISTINCT u) FROM unnest($1::uuid[]) u) AS given, count(*) AS found,"
+     " count(DISTINCT relative_path) AS paths FROM content WHERE id = ANY ($1::uuid[])"},
     {"api_mod_close",
      "WITH " TARGET
      " UPDATE repository_content rc SET version_removed = $3::int"
@@ -169,14 +173,16 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "    WHERE repository_id = $1 AND version_removed IS NULL)"
      " RETURNING " VER_COLS},
 
-    /* content */
+    /* artifacts and content */
+    {"api_artifact_lock", "SELECT " ARTIFACT_LOCK("$1")},
+    /* A digest met again is of interest again: orphan cleanup spares it. */
     {"api_artifact_insert",
-     "INSERT INTO artifact (sha256, size) VALUES ($1, $2::bigint) ON CONFLICT DO NOTHING"},
+     "INSERT INTO artifact AS a (sha256, size) VALUES ($1, $2::bigint)"
+     " ON CONFLICT (sha256) DO UPDATE SET timestamp_of_interest = clock_timestamp()"},
     {"api_content_insert",
-     "INSERT INTO content (relative_path, sha256) VALUES ($1, $2) ON CONFLICT DO NOTHING"},
-    {"api_content_find",
-     "SELECT " CONTENT_COLS " FROM content c JOIN artifact a ON a.sha256 = c.sha256"
-     " WHERE c.relative_path = $1 AND c.sha256 = $2"},
+     "INSERT INTO content AS c (relative_path, sha256) VALUES ($1, $2)"
+     " ON CONFLICT (relative_path, sha256) DO UPDATE SET timestamp_of_interest = clock_timestamp()"
+     " RETURNING c.id, (c.xmax = 0) AS created"},
     {"api_content_get",
      "SELECT " CONTENT_COLS " FROM content c JOIN artifact a ON a.sha256 = c.sha256"
      " WHERE c.id = $1"},
@@ -186,26 +192,25 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "WITH f AS (SELECT c.*, a.size FROM content c JOIN artifact a ON a.sha256 = c.sha256"
      " WHERE ($1::text IS NULL OR c.relative_path = $1) AND ($2::text IS NULL OR c.sha256 = $2)"
      " AND ($3::uuid IS NULL OR EXISTS (SELECT 1 FROM repository_content rc"
-     "      WHERE rc.repository_id = $3 AND rc.content_id = c.id AND rc.version_added <= $4::int"
-     "        AND (rc.version_removed IS NULL OR rc.version_removed > $4::int)))"
+     "      WHERE rc.repository_id = $3 AND rc.content_id = c.id"
+     "        AND " CKPT_SQL_PRESENT_IN("rc", "$4::int") "))"
      " AND ($5::uuid IS NULL OR EXISTS (SELECT 1 FROM repository_content rc"
      "      WHERE rc.repository_id = $5 AND rc.content_id = c.id AND rc.version_added = $6::int))"
      " AND ($7::uuid IS NULL OR EXISTS (SELECT 1 FROM repository_content rc"
      "      WHERE rc.repository_id = $7 AND rc.content_id = c.id"
      "        AND rc.version_removed = $8::int))) "
-     "SELECT (SELECT count(*) FROM f), c.id, c.relative_path, c.sha256, c.size, "
-     TS("c.pulp_created") " FROM (SELECT 1) one LEFT JOIN LATERAL"
+     "SELECT (SELECT count(*) FROM f) AS count, c.id, c.relative_path, c.sha256, c.size, "
+     TS("c.pulp_created") " AS pulp_created FROM (SELECT 1) one LEFT JOIN LATERAL"
      " (SELECT * FROM f ORDER BY f.relative_path, f.id LIMIT $9::bigint OFFSET $10::bigint) c"
      " ON true ORDER BY c.relative_path, c.id"},
 
     /* publications */
     {"api_pub_manifest",
      "SELECT coalesce(string_agg(c.relative_path || ',' || c.sha256 || ',' || a.size || E'\\n', ''"
-     "  ORDER BY c.relative_path COLLATE \"C\"), '')"
+     "  ORDER BY c.relative_path COLLATE \"C\"), '') AS manifest"
      " FROM repository_content rc JOIN content c ON c.id = rc.content_id"
      " JOIN artifact a ON a.sha256 = c.sha256"
-     " WHERE rc.repository_id = $1 AND rc.version_added <= $2::int"
-     "   AND (rc.version_removed IS NULL OR rc.version_removed > $2::int)"},
+     " WHERE rc.repository_id = $1 AND " CKPT_SQL_PRESENT_IN("rc", "$2::int")},
     /* Waits, holding the repository's lock, until the second after the
      * repository's latest checkpoint second has begun. */
     {"api_pub_checkpoint_wait",
@@ -224,18 +229,22 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " AND ($2::bool IS NULL OR checkpoint = $2::bool)) "
      PAGE(PUB_COLS, "p", "f.pulp_created, f.id", "p.pulp_created, p.id", "$3", "$4")},
     {"api_pub_delete", "DELETE FROM publication WHERE id = $1"},
+    {"api_pub_exists", "SELECT 1 AS found FROM publication WHERE id = $1"},
 
     /* distributions */
-    {"api_dist_get", "SELECT " DIST_COLS " FROM " DIST_FROM " WHERE d.id = $1"},
+    {"api_dist_get",
+     "SELECT " DIST_COLS " FROM distribution d"
+     " LEFT JOIN repository_version dv ON dv.id = d.repository_version_id WHERE d.id = $1"},
     {"api_dist_list",
      "WITH f AS (SELECT * FROM distribution WHERE ($1::text IS NULL OR name = $1)"
      " AND ($2::text IS NULL OR base_path = $2)) "
-     "SELECT (SELECT count(*) FROM f), " DIST_COLS " FROM (SELECT 1) one LEFT JOIN LATERAL"
+     "SELECT (SELECT count(*) FROM f) AS count, " DIST_COLS " FROM (SELECT 1) one"
+     " LEFT JOIN LATERAL"
      " (SELECT * FROM f ORDER BY f.pulp_created, f.id LIMIT $3::bigint OFFSET $4::bigint) d"
      " ON true LEFT JOIN repository_version dv ON dv.id = d.repository_version_id"
      " ORDER BY d.pulp_created, d.id"},
-    /* Concurrent creates and updates cannot both pass the overlap check. */
-    /* LOCK TABLE cannot be prepared: an advisory lock that every
+    /* Concurrent creates and updates cannot both pass the overlap check.
+     * LOCK TABLE cannot be prepared: an advisory lock that every
      * distribution write takes does the same. */
     {"api_dist_lock", "SELECT pg_advisory_xact_lock(7240915811696912494)"},
     /* another distribution's base_path equal to $1, or a path-segment
@@ -252,7 +261,29 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "UPDATE distribution SET name = $2, base_path = $3, publication_id = $4, repository_id = $5,"
      " repository_version_id = $6, checkpoint = $7::bool WHERE id = $1"},
     {"api_dist_delete", "DELETE FROM distribution WHERE id = $1"},
-    {"api_pub_exists", "SELECT 1 FROM publication WHERE id = $1"},
-    {"api_ver_id",
-     "SELECT id FROM repository_version WHERE repository_id = $1 AND number = $2::int"},
+
+    /* orphan cleanup ($1: minutes of protection) */
+    /* Membership ranges that no remaining version lies in: retention and
+     * version deletion leave them, and they would keep units from being
+     * orphans. */
+    {"orphan_ranges_delete",
+     "DELETE FROM repository_content rc WHERE NOT EXISTS (SELECT 1 FROM repository_version v"
+     " WHERE v.repository_id = rc.repository_id AND " CKPT_SQL_PRESENT_IN("rc", "v.number") ")"},
+    {"orphan_content_delete",
+     "DELETE FROM content c WHERE c.id IN (SELECT c2.id FROM content c2 WHERE " ORPHAN_AGE("c2")
+     "   AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.content_id = c2.id)"
+     "   FOR UPDATE SKIP LOCKED)"
+     " AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.content_id = c.id)"},
+    {"orphan_artifacts",
+     "SELECT a.sha256 FROM artifact a WHERE " ORPHAN_AGE("a") " AND " ARTIFACT_UNUSED("a")
+     " ORDER BY a.sha256 LIMIT $2::int"},
+    {"orphan_artifacts_lock",
+     "SELECT " ARTIFACT_LOCK("x.s") " FROM (SELECT s FROM unnest($1::text[]) s ORDER BY s) x"},
+    {"orphan_artifacts_delete",
+     "DELETE FROM artifact a WHERE a.sha256 = ANY ($2::text[]) AND " ORPHAN_AGE("a")
+     " AND " ARTIFACT_UNUSED("a") " RETURNING a.sha256, a.size"},
+    /* Of the digests $1 of files in storage, those no row names. */
+    {"orphan_files_unknown",
+     "SELECT s AS sha256 FROM unnest($1::text[]) s"
+     " WHERE NOT EXISTS (SELECT 1 FROM artifact a WHERE a.sha256 = s)"},
     {NULL, NULL}};

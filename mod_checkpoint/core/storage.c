@@ -1,6 +1,10 @@
 /* Content-addressed storage (see storage.h). */
+#include <errno.h>
 #include <string.h>
+#include <sys/file.h>
 
+#include <apr_escape.h>
+#include <apr_portable.h>
 #include <apr_strings.h>
 #include <openssl/evp.h>
 
@@ -47,17 +51,41 @@ apr_status_t ckpt_storage_prepare(apr_pool_t *p, const char *root)
     return apr_dir_make_recursive(apr_pstrcat(p, root, "/tmp", NULL), APR_FPROT_OS_DEFAULT, p);
 }
 
-apr_status_t ckpt_storage_check_writable(apr_pool_t *p, const char *root)
+/* flock(2), not apr_file_lock: APR locks with fcntl, whose locks belong to
+ * a process, so another thread of the same httpd child (or of the same
+ * command) would never see them, and closing any descriptor of the file
+ * would drop them.  flock locks belong to one open file. */
+static int lock_file(apr_file_t *f, int how)
 {
-    char *path = apr_pstrcat(p, root, "/tmp/probe.XXXXXX", NULL);
+    apr_os_file_t fd;
+
+    return apr_os_file_get(&fd, f) == APR_SUCCESS && flock(fd, how) == 0;
+}
+
+static ckpt_rc open_tmp(apr_pool_t *p, const char *root, const char *stem, apr_int32_t flags,
+                        apr_file_t **f, char **path, ckpt_err *err)
+{
+    apr_status_t rv;
+
+    *path = apr_pstrcat(p, root, "/tmp/", stem, ".XXXXXX", NULL);
+    rv = apr_file_mktemp(f, *path, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE
+                                       | APR_FOPEN_EXCL | flags, p);
+    if (rv != APR_SUCCESS) {
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "creating a temporary file in %s/tmp",
+                                                    root));
+    }
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_storage_check_writable(apr_pool_t *p, const char *root, ckpt_err *err)
+{
     apr_file_t *f;
+    char *path;
     apr_size_t n = 2;
     apr_status_t rv;
 
-    rv = apr_file_mktemp(&f, path, APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE
-                                       | APR_FOPEN_EXCL, p);
-    if (rv != APR_SUCCESS) {
-        return rv;
+    if (open_tmp(p, root, "probe", 0, &f, &path, err) != CKPT_OK) {
+        return err->rc;
     }
     rv = apr_file_write(f, "ok", &n);
     if (rv == APR_SUCCESS) {
@@ -65,7 +93,8 @@ apr_status_t ckpt_storage_check_writable(apr_pool_t *p, const char *root)
     }
     apr_file_close(f);
     apr_file_remove(path, p);
-    return rv;
+    return rv == APR_SUCCESS ? CKPT_OK
+                             : ckpt_err_os(err, p, rv, apr_psprintf(p, "writing %s", path));
 }
 
 static apr_status_t upload_cleanup(void *data)
@@ -77,67 +106,64 @@ static apr_status_t upload_cleanup(void *data)
         u->md = NULL;
     }
     if (!u->done) {
-        if (u->file) {
-            apr_file_close(u->file);
-            u->file = NULL;
-        }
+        /* Removed before it is closed, so the lock covers the removal. */
         apr_file_remove(u->tmppath, u->pool);
         u->done = 1;
     }
+    if (u->file) {
+        apr_file_close(u->file);
+        u->file = NULL;
+    }
     return APR_SUCCESS;
 }
 
-apr_status_t ckpt_upload_open(apr_pool_t *p, const char *root, ckpt_upload **out)
+ckpt_rc ckpt_upload_open(apr_pool_t *p, const char *root, ckpt_upload **out, ckpt_err *err)
 {
     ckpt_upload *u = apr_pcalloc(p, sizeof(*u));
-    apr_status_t rv;
 
     u->pool = p;
     u->root = root;
-    u->tmppath = apr_pstrcat(p, root, "/tmp/upload.XXXXXX", NULL);
-    rv = apr_file_mktemp(&u->file, u->tmppath,
-                         APR_FOPEN_CREATE | APR_FOPEN_READ | APR_FOPEN_WRITE | APR_FOPEN_EXCL
-                             | APR_FOPEN_BUFFERED,
-                         p);
-    if (rv != APR_SUCCESS) {
-        u->done = 1;
-        return rv;
+    if (open_tmp(p, root, "upload", APR_FOPEN_BUFFERED, &u->file, &u->tmppath, err) != CKPT_OK) {
+        return err->rc;
+    }
+    apr_pool_cleanup_register(p, u, upload_cleanup, apr_pool_cleanup_null);
+    if (!lock_file(u->file, LOCK_EX | LOCK_NB)) {
+        apr_status_t rv = APR_FROM_OS_ERROR(errno);
+        ckpt_upload_discard(u);
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "locking %s", u->tmppath));
     }
     u->md = EVP_MD_CTX_new();
     if (!u->md || EVP_DigestInit_ex(u->md, EVP_sha256(), NULL) != 1) {
-        upload_cleanup(u);
-        return APR_ENOMEM;
+        ckpt_upload_discard(u);
+        return ckpt_err_os(err, p, APR_ENOMEM, "starting a sha256 digest");
     }
-    apr_pool_cleanup_register(p, u, upload_cleanup, apr_pool_cleanup_null);
     *out = u;
-    return APR_SUCCESS;
+    return CKPT_OK;
 }
 
-apr_status_t ckpt_upload_write(ckpt_upload *u, const char *buf, apr_size_t len)
+ckpt_rc ckpt_upload_write(ckpt_upload *u, const char *buf, apr_size_t len, ckpt_err *err)
 {
     apr_size_t written;
     apr_status_t rv;
 
     if (len == 0) {
-        return APR_SUCCESS;
+        return CKPT_OK;
     }
     rv = apr_file_write_full(u->file, buf, len, &written);
     if (rv != APR_SUCCESS) {
-        return rv;
+        return ckpt_err_os(err, u->pool, rv, apr_psprintf(u->pool, "writing %s", u->tmppath));
     }
     if (EVP_DigestUpdate(u->md, buf, len) != 1) {
-        return APR_EGENERAL;
+        return ckpt_err_os(err, u->pool, APR_EGENERAL, "sha256 digest");
     }
     u->size += (apr_off_t)len;
-    return APR_SUCCESS;
+    return CKPT_OK;
 }
 
-apr_status_t ckpt_upload_finish(ckpt_upload *u, const char **sha256, apr_off_t *size)
+ckpt_rc ckpt_upload_finish(ckpt_upload *u, const char **sha256, apr_off_t *size, ckpt_err *err)
 {
-    static const char hex[] = "0123456789abcdef";
     unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0, i;
-    char *s;
+    unsigned int mdlen = 0;
     apr_status_t rv;
 
     rv = apr_file_flush(u->file);
@@ -145,26 +171,25 @@ apr_status_t ckpt_upload_finish(ckpt_upload *u, const char **sha256, apr_off_t *
         rv = apr_file_sync(u->file);
     }
     if (rv != APR_SUCCESS) {
-        return rv;
-    }
-    rv = apr_file_close(u->file);
-    u->file = NULL;
-    if (rv != APR_SUCCESS) {
-        return rv;
+        return ckpt_err_os(err, u->pool, rv, apr_psprintf(u->pool, "syncing %s", u->tmppath));
     }
     if (EVP_DigestFinal_ex(u->md, md, &mdlen) != 1 || mdlen != 32) {
-        return APR_EGENERAL;
+        return ckpt_err_os(err, u->pool, APR_EGENERAL, "sha256 digest");
     }
-    s = apr_palloc(u->pool, 65);
-    for (i = 0; i < mdlen; i++) {
-        s[2 * i] = hex[md[i] >> 4];
-        s[2 * i + 1] = hex[md[i] & 0x0f];
-    }
-    s[64] = '\0';
-    u->sha256 = s;
-    *sha256 = s;
+    u->sha256 = apr_pescape_hex(u->pool, md, mdlen, 0);
+    *sha256 = u->sha256;
     *size = u->size;
-    return APR_SUCCESS;
+    return CKPT_OK;
+}
+
+const char *ckpt_upload_sha256(const ckpt_upload *u)
+{
+    return u->sha256;
+}
+
+apr_off_t ckpt_upload_size(const ckpt_upload *u)
+{
+    return u->size;
 }
 
 static void sync_dir(apr_pool_t *p, const char *dir)
@@ -176,7 +201,7 @@ static void sync_dir(apr_pool_t *p, const char *dir)
     }
 }
 
-apr_status_t ckpt_upload_commit(ckpt_upload *u)
+ckpt_rc ckpt_upload_commit(ckpt_upload *u, ckpt_err *err)
 {
     const char *final = ckpt_storage_artifact_path(u->pool, u->root, u->sha256);
     const char *dir = apr_pstrcat(u->pool, u->root, "/artifact/",
@@ -186,24 +211,25 @@ apr_status_t ckpt_upload_commit(ckpt_upload *u)
 
     rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, u->pool);
     if (rv != APR_SUCCESS) {
-        return rv;
+        return ckpt_err_os(err, u->pool, rv, apr_psprintf(u->pool, "creating %s", dir));
     }
     if (apr_stat(&fi, final, APR_FINFO_SIZE, u->pool) == APR_SUCCESS && fi.size == u->size) {
         /* Same digest, same bytes: keep the one that is there. */
-        apr_file_remove(u->tmppath, u->pool);
-        u->done = 1;
-        return APR_SUCCESS;
+        apr_pool_cleanup_run(u->pool, u, upload_cleanup);
+        return CKPT_OK;
     }
     /* Readable by the server's children whoever wrote it. */
     apr_file_perms_set(u->tmppath, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
                                        | APR_FPROT_WREAD);
     rv = apr_file_rename(u->tmppath, final, u->pool);
     if (rv != APR_SUCCESS) {
-        return rv;
+        return ckpt_err_os(err, u->pool, rv,
+                           apr_psprintf(u->pool, "renaming %s to %s", u->tmppath, final));
     }
     u->done = 1;
     sync_dir(u->pool, dir);
-    return APR_SUCCESS;
+    apr_pool_cleanup_run(u->pool, u, upload_cleanup);
+    return CKPT_OK;
 }
 
 void ckpt_upload_discard(ckpt_upload *u)
@@ -211,21 +237,149 @@ void ckpt_upload_discard(ckpt_upload *u)
     apr_pool_cleanup_run(u->pool, u, upload_cleanup);
 }
 
-apr_status_t ckpt_storage_put(apr_pool_t *p, const char *root, const char *buf, apr_size_t len,
-                              const char **sha256)
+ckpt_rc ckpt_storage_stage(apr_pool_t *p, const char *root, const char *buf, apr_size_t len,
+                           ckpt_upload **out, ckpt_err *err)
 {
-    ckpt_upload *u;
+    const char *sha256;
     apr_off_t size;
-    apr_status_t rv = ckpt_upload_open(p, root, &u);
 
-    if (rv == APR_SUCCESS) {
-        rv = ckpt_upload_write(u, buf, len);
+    if (ckpt_upload_open(p, root, out, err) != CKPT_OK
+        || ckpt_upload_write(*out, buf, len, err) != CKPT_OK
+        || ckpt_upload_finish(*out, &sha256, &size, err) != CKPT_OK) {
+        return err->rc;
     }
-    if (rv == APR_SUCCESS) {
-        rv = ckpt_upload_finish(u, sha256, &size);
+    return CKPT_OK;
+}
+
+/* A temporary file that its writer no longer holds: 1 when it could be
+ * locked now (the lock is dropped with the descriptor). */
+static int abandoned(apr_pool_t *p, const char *path)
+{
+    apr_file_t *f;
+    int free_;
+
+    if (apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p) != APR_SUCCESS) {
+        return 0;
     }
-    if (rv == APR_SUCCESS) {
-        rv = ckpt_upload_commit(u);
+    free_ = lock_file(f, LOCK_EX | LOCK_NB);
+    apr_file_close(f);
+    return free_;
+}
+
+/* Calls fn for each entry of dir of the given type last written before
+ * cutoff, its entry read in scratch; errors are kept in p. */
+typedef ckpt_rc (*file_fn)(void *baton, apr_pool_t *scratch, const char *dir,
+                           const apr_finfo_t *fi, ckpt_err *err);
+
+static ckpt_rc each_entry(apr_pool_t *p, apr_pool_t *scratch, const char *dir,
+                          apr_filetype_e type, apr_time_t cutoff, file_fn fn, void *baton,
+                          ckpt_err *err)
+{
+    apr_dir_t *d;
+    apr_finfo_t fi;
+    apr_status_t rv = apr_dir_open(&d, dir, scratch);
+    ckpt_rc rc = CKPT_OK;
+
+    if (rv != APR_SUCCESS) {
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "opening %s", dir));
     }
-    return rv;
+    while (rc == CKPT_OK
+           && apr_dir_read(&fi, APR_FINFO_TYPE | APR_FINFO_NAME | APR_FINFO_MTIME
+                                    | APR_FINFO_SIZE, d) == APR_SUCCESS) {
+        if (fi.filetype == type && fi.mtime < cutoff && fi.name[0] != '.') {
+            rc = fn(baton, scratch, dir, &fi, err);
+        }
+    }
+    apr_dir_close(d);
+    return rc;
+}
+
+typedef struct {
+    apr_int64_t *files;
+    apr_off_t *bytes;
+} sweep_baton;
+
+static ckpt_rc sweep_one(void *baton, apr_pool_t *scratch, const char *dir,
+                         const apr_finfo_t *fi, ckpt_err *err)
+{
+    sweep_baton *b = baton;
+    const char *path = apr_pstrcat(scratch, dir, "/", fi->name, NULL);
+
+    if (abandoned(scratch, path) && apr_file_remove(path, scratch) == APR_SUCCESS) {
+        (*b->files)++;
+        *b->bytes += fi->size;
+    }
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_storage_sweep_tmp(apr_pool_t *p, const char *root, apr_time_t cutoff,
+                               apr_int64_t *files, apr_off_t *bytes, ckpt_err *err)
+{
+    sweep_baton b = {files, bytes};
+
+    return each_entry(p, p, apr_pstrcat(p, root, "/tmp", NULL), APR_REG, cutoff, sweep_one, &b,
+                      err);
+}
+
+typedef struct {
+    apr_pool_t *p;
+    apr_time_t cutoff;
+    const char *xx; /* the directory's two digits */
+    ckpt_artifact_fn fn;
+    void *baton;
+} walk_baton;
+
+static ckpt_rc walk_one(void *baton, apr_pool_t *scratch, const char *dir,
+                        const apr_finfo_t *fi, ckpt_err *err)
+{
+    walk_baton *w = baton;
+    const char *sha = apr_pstrcat(scratch, w->xx, fi->name, NULL);
+
+    return ckpt_storage_valid_sha256(sha) ? w->fn(w->baton, sha, fi->size) : CKPT_OK;
+}
+
+/* One directory <root>/artifact/<xx>, in a pool of its own. */
+static ckpt_rc walk_dir(void *baton, apr_pool_t *scratch, const char *top,
+                        const apr_finfo_t *fi, ckpt_err *err)
+{
+    walk_baton *w = baton;
+    apr_pool_t *sub;
+    ckpt_rc rc = CKPT_OK;
+
+    if (strlen(fi->name) == 2) {
+        apr_pool_create(&sub, scratch);
+        w->xx = apr_pstrdup(sub, fi->name);
+        rc = each_entry(w->p, sub, apr_pstrcat(sub, top, "/", fi->name, NULL), APR_REG,
+                        w->cutoff, walk_one, w, err);
+        apr_pool_destroy(sub);
+    }
+    return rc;
+}
+
+ckpt_rc ckpt_storage_walk_artifacts(apr_pool_t *p, const char *root, apr_time_t cutoff,
+                                    ckpt_artifact_fn fn, void *baton, ckpt_err *err)
+{
+    walk_baton w = {p, cutoff, NULL, fn, baton};
+
+    return each_entry(p, p, apr_pstrcat(p, root, "/artifact", NULL), APR_DIR,
+                      APR_INT64_MAX, walk_dir, &w, err);
+}
+
+ckpt_rc ckpt_storage_remove_artifact(apr_pool_t *p, const char *root, const char *sha256,
+                                     apr_off_t *size, ckpt_err *err)
+{
+    const char *path = ckpt_storage_artifact_path(p, root, sha256);
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    *size = 0;
+    if (apr_stat(&fi, path, APR_FINFO_SIZE, p) != APR_SUCCESS) {
+        return CKPT_OK;
+    }
+    rv = apr_file_remove(path, p);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "removing %s", path));
+    }
+    *size = fi.size;
+    return CKPT_OK;
 }

@@ -1,7 +1,10 @@
 /* Content-addressed storage: <root>/artifact/<sha[0:2]>/<sha[2:]>.
  * Bytes are written to a temporary file under <root>/tmp while hashing,
  * fsynced, then renamed, so a crash never leaves a partial artifact under
- * its final name. */
+ * its final name.  A temporary file is locked (flock) from its creation
+ * until it is renamed or removed, so orphan cleanup can tell an upload in
+ * flight from what a killed process left behind.  Every failure says what
+ * failed, on which path, and the system's reason (ckpt_err). */
 #ifndef CKPT_STORAGE_H
 #define CKPT_STORAGE_H
 
@@ -18,21 +21,45 @@ int ckpt_storage_valid_sha256(const char *s);
 /* Creates <root>/artifact and <root>/tmp when missing. */
 apr_status_t ckpt_storage_prepare(apr_pool_t *p, const char *root);
 /* Writes, fsyncs and removes a probe file: the storage is writable. */
-apr_status_t ckpt_storage_check_writable(apr_pool_t *p, const char *root);
+ckpt_rc ckpt_storage_check_writable(apr_pool_t *p, const char *root, ckpt_err *err);
 
-/* A temporary file that is removed by a cleanup on p unless committed. */
-apr_status_t ckpt_upload_open(apr_pool_t *p, const char *root, ckpt_upload **out);
-apr_status_t ckpt_upload_write(ckpt_upload *u, const char *buf, apr_size_t len);
-/* fsyncs and closes; gives the sha256 (hex) and the size. */
-apr_status_t ckpt_upload_finish(ckpt_upload *u, const char **sha256, apr_off_t *size);
+/* A temporary file, removed by a cleanup on p unless committed. */
+ckpt_rc ckpt_upload_open(apr_pool_t *p, const char *root, ckpt_upload **out, ckpt_err *err);
+ckpt_rc ckpt_upload_write(ckpt_upload *u, const char *buf, apr_size_t len, ckpt_err *err);
+/* Flushes and fsyncs; gives the sha256 (hex) and the size.  The file stays
+ * open and locked until ckpt_upload_commit or ckpt_upload_discard. */
+ckpt_rc ckpt_upload_finish(ckpt_upload *u, const char **sha256, apr_off_t *size, ckpt_err *err);
+/* The digest and size once finished. */
+const char *ckpt_upload_sha256(const ckpt_upload *u);
+apr_off_t ckpt_upload_size(const ckpt_upload *u);
 /* Renames to the final path (keeping an existing artifact of the same
- * digest, which has the same bytes) and fsyncs the directory. */
-apr_status_t ckpt_upload_commit(ckpt_upload *u);
+ * digest and size, which has the same bytes), fsyncs the directory and
+ * closes.  The caller holds the digest's lock (artifact.c). */
+ckpt_rc ckpt_upload_commit(ckpt_upload *u, ckpt_err *err);
 /* Removes the temporary file now. */
 void ckpt_upload_discard(ckpt_upload *u);
 
-/* Stores a buffer as an artifact in one go (PULP_MANIFEST). */
-apr_status_t ckpt_storage_put(apr_pool_t *p, const char *root, const char *buf, apr_size_t len,
-                              const char **sha256);
+/* A buffer as a finished upload, ready for ckpt_upload_commit (PULP_MANIFEST). */
+ckpt_rc ckpt_storage_stage(apr_pool_t *p, const char *root, const char *buf, apr_size_t len,
+                           ckpt_upload **out, ckpt_err *err);
+
+/* Orphan cleanup's view of the files. */
+
+/* Removes the files of <root>/tmp last written before cutoff that no
+ * upload holds; counts them and their bytes. */
+ckpt_rc ckpt_storage_sweep_tmp(apr_pool_t *p, const char *root, apr_time_t cutoff,
+                               apr_int64_t *files, apr_off_t *bytes, ckpt_err *err);
+
+/* Calls fn for every artifact file last written before cutoff, one
+ * directory <sha[0:2]> at a time (fn may remove files; the digest it is
+ * given lives until the directory is done); stops at the first rc fn
+ * answers that is not CKPT_OK. */
+typedef ckpt_rc (*ckpt_artifact_fn)(void *baton, const char *sha256, apr_off_t size);
+ckpt_rc ckpt_storage_walk_artifacts(apr_pool_t *p, const char *root, apr_time_t cutoff,
+                                    ckpt_artifact_fn fn, void *baton, ckpt_err *err);
+
+/* Removes an artifact's file (gone already is fine); *size is what it had. */
+ckpt_rc ckpt_storage_remove_artifact(apr_pool_t *p, const char *root, const char *sha256,
+                                     apr_off_t *size, ckpt_err *err);
 
 #endif

@@ -1,4 +1,5 @@
-/* The checkpoint-api handler: routing and the shared answer helpers. */
+/* The checkpoint-api handler: finds the API's root and routes to the
+ * resources. */
 #include <apr_strings.h>
 #include <http_core.h>
 #include <http_protocol.h>
@@ -6,221 +7,71 @@
 
 #include "api.h"
 
-int ckpt_api_send(ckpt_api_req *a, int status, ckpt_json *body)
+/* Every API URL ends in '/', as in Pulp; reads without it are sent there.
+ * The Location is built from the decoded path escaped again, so that an
+ * encoded '?', CR or LF stays part of the path. */
+static int add_slash(ckpt_api_req *a)
 {
     request_rec *r = a->r;
-    const char *text = ckpt_json_dump(r->pool, body);
+    const char *path = ap_os_escape_path(r->pool, r->uri, 1);
 
-    r->status = status;
-    ap_set_content_type(r, "application/json");
-    apr_table_setn(r->headers_out, "Cache-Control", "no-store");
-    if (status == HTTP_SERVICE_UNAVAILABLE) {
-        ckpt_unavailable(r);
-        apr_table_setn(r->headers_out, "Retry-After",
-                       apr_table_get(r->err_headers_out, "Retry-After"));
-        apr_table_unset(r->err_headers_out, "Retry-After");
+    if (r->method_number != M_GET) {
+        return ckpt_api_not_found(a);
     }
-    ap_set_content_length(r, (apr_off_t)strlen(text) + 1);
-    if (!r->header_only) {
-        ap_rvputs(r, text, "\n", NULL);
-    }
-    return OK;
+    path = apr_pstrcat(r->pool, path, "/", r->args ? "?" : "", r->args ? r->args : "", NULL);
+    apr_table_setn(r->headers_out, "Location", ap_construct_url(r->pool, path, r));
+    return HTTP_MOVED_PERMANENTLY;
 }
 
-int ckpt_api_detail(ckpt_api_req *a, int status, const char *detail)
-{
-    ckpt_json *o = ckpt_json_own(a->r->pool, ckpt_json_object());
-    ckpt_json_set_str(o, "detail", detail);
-    return ckpt_api_send(a, status, o);
-}
-
-int ckpt_api_field_error(ckpt_api_req *a, const char *field, const char *reason)
-{
-    ckpt_json *o = ckpt_json_own(a->r->pool, ckpt_json_object());
-    ckpt_json *arr = ckpt_json_array();
-    ckpt_json_append(arr, ckpt_json_string(reason));
-    ckpt_json_set(o, field, arr);
-    return ckpt_api_send(a, HTTP_BAD_REQUEST, o);
-}
-
-int ckpt_api_fail(ckpt_api_req *a, ckpt_rc rc, const char *what)
-{
-    request_rec *r = a->r;
-
-    switch (rc) {
-    case CKPT_OK:
-        return ckpt_api_detail(a, HTTP_INTERNAL_SERVER_ERROR, "internal error");
-    case CKPT_NOTFOUND:
-        return ckpt_api_detail(a, HTTP_NOT_FOUND, what ? what : "Not found.");
-    case CKPT_INVALID:
-        if (a->db && *ckpt_db_error(a->db)) {
-            ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CKPTLOGNO(204) "%s: %s",
-                          what ? what : r->uri, ckpt_db_error(a->db));
-        }
-        return ckpt_api_detail(a, HTTP_BAD_REQUEST, what ? what : "Invalid request.");
-    case CKPT_CONFLICT:
-        return ckpt_api_detail(a, HTTP_CONFLICT, what ? what : "Conflict.");
-    case CKPT_TOOLARGE:
-        return ckpt_api_detail(a, HTTP_REQUEST_ENTITY_TOO_LARGE,
-                               what ? what : "Request body too large.");
-    case CKPT_DBDOWN:
-    case CKPT_RETRY:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CKPTLOGNO(201) "%s: database unavailable%s%s",
-                      what ? what : r->uri, a->db ? ": " : "", a->db ? ckpt_db_error(a->db) : "");
-        return ckpt_api_detail(a, HTTP_SERVICE_UNAVAILABLE,
-                               "The database is unavailable; retry later.");
-    case CKPT_DBERROR:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CKPTLOGNO(202) "%s: database error: %s",
-                      what ? what : r->uri, a->db ? ckpt_db_error(a->db) : "(none)");
-        return ckpt_api_detail(a, HTTP_INTERNAL_SERVER_ERROR, "Internal database error.");
-    case CKPT_IOERROR:
-    default:
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CKPTLOGNO(203) "%s: storage error",
-                      what ? what : r->uri);
-        return ckpt_api_detail(a, HTTP_INTERNAL_SERVER_ERROR, "Internal storage error.");
-    }
-}
-
-int ckpt_api_method_not_allowed(ckpt_api_req *a, const char *allow)
-{
-    apr_table_setn(a->r->headers_out, "Allow", allow);
-    return ckpt_api_detail(a, HTTP_METHOD_NOT_ALLOWED,
-                           apr_psprintf(a->r->pool, "Method \"%s\" not allowed.", a->r->method));
-}
-
-ckpt_rc ckpt_api_db(ckpt_api_req *a)
-{
-    if (a->db) {
-        return CKPT_OK;
-    }
-    return ckpt_request_db(a->r, &a->db);
-}
-
-ckpt_json *ckpt_api_read_object(ckpt_api_req *a, int *status)
-{
-    request_rec *r = a->r;
-    const char *ct = apr_table_get(r->headers_in, "Content-Type");
-    apr_size_t limit = a->sconf->json_limit;
-    apr_size_t len = 0, cap = 8192;
-    char *buf;
-    const char *err = NULL;
-    ckpt_json *j;
-    int rv;
-
-    if (!ct || strncasecmp(ct, "application/json", 16) != 0
-        || (ct[16] != '\0' && ct[16] != ';' && ct[16] != ' ')) {
-        *status = ckpt_api_detail(a, HTTP_UNSUPPORTED_MEDIA_TYPE,
-                                  apr_psprintf(r->pool, "Unsupported media type \"%s\" in request.",
-                                               ct ? ct : ""));
-        return NULL;
-    }
-    if ((rv = ap_setup_client_block(r, REQUEST_CHUNKED_DECHUNK)) != OK) {
-        *status = rv;
-        return NULL;
-    }
-    if (r->remaining > (apr_off_t)limit) {
-        *status = ckpt_api_detail(a, HTTP_REQUEST_ENTITY_TOO_LARGE, "Request body too large.");
-        r->connection->keepalive = AP_CONN_CLOSE;
-        return NULL;
-    }
-    buf = apr_palloc(r->pool, cap);
-    if (ap_should_client_block(r)) {
-        for (;;) {
-            long n;
-            if (len == cap) {
-                char *nb;
-                if (cap > limit) {
-                    break;
-                }
-                nb = apr_palloc(r->pool, cap * 2);
-                memcpy(nb, buf, len);
-                buf = nb;
-                cap *= 2;
-            }
-            n = ap_get_client_block(r, buf + len, cap - len);
-            if (n < 0) {
-                *status = ckpt_api_detail(a, HTTP_BAD_REQUEST, "Could not read the request body.");
-                r->connection->keepalive = AP_CONN_CLOSE;
-                return NULL;
-            }
-            if (n == 0) {
-                break;
-            }
-            len += (apr_size_t)n;
-            if (len > limit) {
-                *status = ckpt_api_detail(a, HTTP_REQUEST_ENTITY_TOO_LARGE,
-                                          "Request body too large.");
-                r->connection->keepalive = AP_CONN_CLOSE;
-                return NULL;
-            }
-        }
-    }
-    j = ckpt_json_parse(r->pool, buf, len, &err);
-    if (!j) {
-        *status = ckpt_api_detail(a, HTTP_BAD_REQUEST, err);
-        return NULL;
-    }
-    if (ckpt_json_typeof(j) != CKPT_JSON_OBJECT) {
-        *status = ckpt_api_detail(a, HTTP_BAD_REQUEST,
-                                  apr_psprintf(r->pool, "Expected a JSON object but got %s.",
-                                               ckpt_json_type_name(j)));
-        return NULL;
-    }
-    return j;
-}
+static const struct {
+    const char *prefix;
+    int (*route)(ckpt_api_req *a, const char *rest);
+} collections[] = {{CKPT_REPOS_PATH, ckpt_api_repositories},
+                   {CKPT_CONTENT_PATH, ckpt_api_content},
+                   {CKPT_PUBS_PATH, ckpt_api_publications},
+                   {CKPT_DISTS_PATH, ckpt_api_distributions},
+                   {NULL, NULL}};
 
 static int route(ckpt_api_req *a)
 {
     const char *p = a->path;
     apr_size_t n = strlen(p);
+    int i;
 
-    /* Every API URL ends in '/', as in Pulp; reads without it are sent there. */
     if (n && p[n - 1] != '/') {
-        if (a->r->method_number == M_GET) {
-            apr_table_setn(a->r->headers_out, "Location",
-                           ap_construct_url(a->r->pool,
-                                            apr_pstrcat(a->r->pool, a->r->uri, "/", NULL), a->r));
-            return HTTP_MOVED_PERMANENTLY;
-        }
-        return ckpt_api_detail(a, HTTP_NOT_FOUND, "Not found.");
+        return add_slash(a);
     }
-
     if (!strcmp(p, "status/")) {
         return ckpt_api_status(a);
     }
-    if (!strncmp(p, CKPT_REPOS_PATH, strlen(CKPT_REPOS_PATH))) {
-        return ckpt_api_repositories(a, p + strlen(CKPT_REPOS_PATH));
+    if (!strcmp(p, "orphans/cleanup/")) {
+        return ckpt_api_orphans(a);
     }
-    if (!strncmp(p, CKPT_CONTENT_PATH, strlen(CKPT_CONTENT_PATH))) {
-        return ckpt_api_content(a, p + strlen(CKPT_CONTENT_PATH));
+    for (i = 0; collections[i].prefix; i++) {
+        apr_size_t pl = strlen(collections[i].prefix);
+        if (!strncmp(p, collections[i].prefix, pl)) {
+            return collections[i].route(a, p + pl);
+        }
     }
-    if (!strncmp(p, CKPT_PUBS_PATH, strlen(CKPT_PUBS_PATH))) {
-        return ckpt_api_publications(a, p + strlen(CKPT_PUBS_PATH));
-    }
-    if (!strncmp(p, CKPT_DISTS_PATH, strlen(CKPT_DISTS_PATH))) {
-        return ckpt_api_distributions(a, p + strlen(CKPT_DISTS_PATH));
-    }
-    return ckpt_api_detail(a, HTTP_NOT_FOUND, "Not found.");
+    return ckpt_api_not_found(a);
 }
 
 /* The API's root is where the handler is mounted; nested <Location>s (the
  * shipped config opens status/ to everyone) make the per-directory config's
  * path unreliable, so the root is found from the URL: the path before the
  * first segment that names a top-level resource. */
-static const char *const resources[] = {"status/", "repositories/", "content/", "publications/",
-                                        "distributions/", NULL};
+static const char *const resources[] = {"status", "repositories", "content", "publications",
+                                        "distributions", "orphans", NULL};
 
 static const char *find_root(request_rec *r, const char **rest)
 {
-    const char *u = r->uri;
-    const char *p;
+    const char *u = r->uri, *p;
 
     for (p = strchr(u, '/'); p; p = strchr(p + 1, '/')) {
         int i;
         for (i = 0; resources[i]; i++) {
-            if (!strncmp(p + 1, resources[i], strlen(resources[i]))
-                || !strcmp(p + 1, apr_pstrmemdup(r->pool, resources[i],
-                                                 strlen(resources[i]) - 1))) {
+            apr_size_t n = strlen(resources[i]);
+            if (!strncmp(p + 1, resources[i], n) && (p[1 + n] == '/' || p[1 + n] == '\0')) {
                 *rest = p + 1;
                 return apr_pstrmemdup(r->pool, u, (apr_size_t)(p + 1 - u));
             }
@@ -229,9 +80,17 @@ static const char *find_root(request_rec *r, const char **rest)
     return NULL;
 }
 
+/* The content prefix as an absolute URL, for base_url. */
+static const char *content_url(request_rec *r, const ckpt_server_conf *sc)
+{
+    const char *prefix = sc->content_prefix ? sc->content_prefix : "/pulp/content";
+    return ap_construct_url(r->pool, ap_os_escape_path(r->pool, prefix, 1), r);
+}
+
 int ckpt_api_handler(request_rec *r)
 {
     ckpt_api_req a;
+    const char *redirected;
 
     if (!r->handler || strcmp(r->handler, "checkpoint-api") != 0) {
         return DECLINED;
@@ -242,7 +101,14 @@ int ckpt_api_handler(request_rec *r)
     a.root = find_root(r, &a.path);
     if (!a.root) {
         a.root = "/";
-        return ckpt_api_detail(&a, HTTP_NOT_FOUND, "Not found.");
+        return ckpt_api_not_found(&a);
+    }
+    a.shape.p = r->pool;
+    a.shape.api_root = a.root;
+    a.shape.content_url = content_url(r, a.sconf);
+    redirected = r->prev ? apr_table_get(r->subprocess_env, "REDIRECT_STATUS") : NULL;
+    if (redirected && ap_is_HTTP_ERROR(atoi(redirected))) {
+        return ckpt_api_httpd_error(&a, atoi(redirected));
     }
     return route(&a);
 }

@@ -1,139 +1,113 @@
-/* The management API: shared request context and answer helpers.  Each
- * resource has its own api_<resource>.c; api.c routes to them and is the one
- * place that turns a ckpt_rc into an HTTP answer. */
+/* The management API's glue: routing (api.c), reading requests
+ * (api_request.c), writing answers (api_answer.c), the get/list/delete
+ * shape every resource shares (api_resource.c), and one file per resource
+ * that only maps requests onto the core's transactions and their results
+ * onto shape.c's JSON.  Calls go one way: api.c -> api_<resource>.c ->
+ * api_resource.c -> api_request.c, api_answer.c -> core. */
 #ifndef CKPT_API_H
 #define CKPT_API_H
 
-#include "mod_checkpoint.h"
-#include "json.h"
-
 #include <apr_tables.h>
+
+#include "href.h"
+#include "json.h"
+#include "mod_checkpoint.h"
+#include "shape.h"
 
 typedef struct {
     request_rec *r;
     ckpt_server_conf *sconf;
-    const char *root;   /* the API's URL path, ending in '/': "/pulp/api/v3/" */
-    const char *path;   /* what follows root: "repositories/file/file/" */
-    ckpt_db *db;        /* taken by ckpt_api_db, given back with the request */
+    const char *root;    /* the API's URL path, ending in '/': "/pulp/api/v3/" */
+    const char *path;    /* what follows root: "repositories/file/file/" */
+    ckpt_db *db;         /* taken by ckpt_api_db, given back with the request */
+    ckpt_shape_ctx shape;
+    int answered;        /* httpd answered already (an error while reading the body) */
 } ckpt_api_req;
 
-/* Answers: each sets the status and body and returns the value the
- * handler returns to httpd (DONE or OK). */
+/* api_answer.c: each sets the status and body and answers what the handler
+ * returns to httpd. */
 int ckpt_api_send(ckpt_api_req *a, int status, ckpt_json *body);
+/* 201 with Location: href. */
+int ckpt_api_created(ckpt_api_req *a, const char *href, ckpt_json *body);
 int ckpt_api_detail(ckpt_api_req *a, int status, const char *detail);
-/* {"field": ["reason"]} */
-int ckpt_api_field_error(ckpt_api_req *a, const char *field, const char *reason);
-/* The answer for a ckpt_rc that is not CKPT_OK (logs server-side errors). */
-int ckpt_api_fail(ckpt_api_req *a, ckpt_rc rc, const char *what);
+/* The one place a ckpt_err becomes an answer (and, for server-side
+ * failures, one log line saying what failed and why). */
+int ckpt_api_error(ckpt_api_req *a, const ckpt_err *err);
+int ckpt_api_not_found(ckpt_api_req *a);
 int ckpt_api_method_not_allowed(ckpt_api_req *a, const char *allow);
+/* The JSON answer of an error httpd itself found (ckpt_api_read_body makes
+ * its error page an internal redirect here); status is REDIRECT_STATUS. */
+int ckpt_api_httpd_error(ckpt_api_req *a, int status);
+int ckpt_api_no_content(ckpt_api_req *a);
+/* {count, next, previous, results} for a page, results shaped with fn. */
+int ckpt_api_send_list(ckpt_api_req *a, const ckpt_page *pg, const ckpt_list *l,
+                       ckpt_shape_fn fn);
 
-/* Reads a JSON object body (415 unless application/json, 413 over
- * CheckpointJSONLimit, 400 when malformed or not an object).  On failure
- * the answer is already sent and *status is what to return. */
-ckpt_json *ckpt_api_read_object(ckpt_api_req *a, int *status);
+/* api_request.c: reading requests. */
 
-/* Takes a database connection; on failure answers 503. */
-ckpt_rc ckpt_api_db(ckpt_api_req *a);
+/* The request's Content-Type is type (parameters allowed); else
+ * CKPT_UNSUPPORTED. */
+ckpt_rc ckpt_api_content_type(ckpt_api_req *a, const char *type, ckpt_err *err);
+/* Reads the whole body, handing it to sink piece by piece; more than
+ * limit bytes (0: no limit) is CKPT_TOOLARGE, announced or not. */
+typedef ckpt_rc (*ckpt_body_sink)(void *baton, const char *buf, apr_size_t len, ckpt_err *err);
+ckpt_rc ckpt_api_read_body(ckpt_api_req *a, apr_off_t limit, ckpt_body_sink sink, void *baton,
+                           ckpt_err *err);
+/* A JSON object body: application/json, at most CheckpointJSONLimit. */
+ckpt_rc ckpt_api_read_json(ckpt_api_req *a, ckpt_json **out, ckpt_err *err);
+/* The query string, decoded: a parameter that is not in allowed (NULL
+ * ended), or that does not decode, is CKPT_INVALID naming it. */
+ckpt_rc ckpt_api_query(ckpt_api_req *a, const char *const *allowed, apr_table_t **out,
+                       ckpt_err *err);
+/* limit (default 100, at most 1000) and offset of a list. */
+ckpt_rc ckpt_api_page(apr_table_t *q, ckpt_page *pg, ckpt_err *err);
+/* A repository version href given as a filter: its repository and number. */
+ckpt_rc ckpt_api_version_filter(ckpt_api_req *a, apr_table_t *q, const char *key,
+                                const char **repo, int *number, ckpt_err *err);
+/* Takes a pooled database connection for the life of the request. */
+ckpt_rc ckpt_api_db(ckpt_api_req *a, ckpt_err *err);
 
-/* Routes of the resources; rest is what follows the collection's path
- * ("" for the collection itself, "<uuid>/..." below it). */
+/* api_resource.c: the shape every resource shares. */
+typedef struct {
+    const char *id;
+    int number; /* a version's number; 0 for other objects */
+} ckpt_api_key;
+
+typedef struct {
+    const char *name;                /* "repository", for log lines */
+    ckpt_href_kind kind;             /* what object.c reads and deletes */
+    ckpt_shape_fn shape;
+    const char *const *filters;      /* query parameters besides limit and offset */
+    ckpt_rc (*list)(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg, ckpt_list *out,
+                    ckpt_err *err);
+    int deletes;                     /* DELETE of an object */
+    /* POST (k NULL) and PATCH of a JSON body: parse reads it into the
+     * core's request (no database needed), write runs the transaction and
+     * answers the object and its id.  NULL: none. */
+    ckpt_rc (*parse)(ckpt_api_req *a, const ckpt_api_key *k, const ckpt_json *body, void **req,
+                     ckpt_err *err);
+    ckpt_rc (*write)(ckpt_api_req *a, const ckpt_api_key *k, void *req, void **obj,
+                     const char **id, ckpt_err *err);
+    int creates, updates;            /* which of POST and PATCH write takes */
+    int (*post)(ckpt_api_req *a);    /* a POST that is no JSON write (an upload) */
+} ckpt_api_resource;
+
+int ckpt_api_get(ckpt_api_req *a, const ckpt_api_resource *res, const ckpt_api_key *k);
+int ckpt_api_list(ckpt_api_req *a, const ckpt_api_resource *res);
+int ckpt_api_delete(ckpt_api_req *a, const ckpt_api_resource *res, const ckpt_api_key *k);
+/* POST (k NULL: 201 with Location) or PATCH (200) through res->write. */
+int ckpt_api_write(ckpt_api_req *a, const ckpt_api_resource *res, const ckpt_api_key *k);
+/* The collection ("") or one object ("<uuid>/") of a resource, by method. */
+int ckpt_api_route(ckpt_api_req *a, const ckpt_api_resource *res, const char *rest);
+/* An object by method, once its key is known. */
+int ckpt_api_route_object(ckpt_api_req *a, const ckpt_api_resource *res, const ckpt_api_key *k);
+
+/* The resources (rest: what follows the collection's path). */
 int ckpt_api_status(ckpt_api_req *a);
+int ckpt_api_orphans(ckpt_api_req *a);
 int ckpt_api_repositories(ckpt_api_req *a, const char *rest);
 int ckpt_api_content(ckpt_api_req *a, const char *rest);
 int ckpt_api_publications(ckpt_api_req *a, const char *rest);
 int ckpt_api_distributions(ckpt_api_req *a, const char *rest);
-
-/* api_util.c: shared helpers. */
-
-/* Collections, relative to the API root. */
-#define CKPT_REPOS_PATH "repositories/file/file/"
-#define CKPT_CONTENT_PATH "content/file/files/"
-#define CKPT_PUBS_PATH "publications/file/file/"
-#define CKPT_DISTS_PATH "distributions/file/file/"
-
-typedef enum {
-    CKPT_HREF_REPOSITORY,
-    CKPT_HREF_VERSION,
-    CKPT_HREF_CONTENT,
-    CKPT_HREF_PUBLICATION,
-    CKPT_HREF_DISTRIBUTION
-} ckpt_href_kind;
-
-int ckpt_uuid_valid(const char *s);
-/* "<uuid>/rest": answers rest and sets *id, or NULL when malformed. */
-const char *ckpt_api_take_uuid(apr_pool_t *p, const char *rest, const char **id);
-/* The href of an object (number only for versions); NULL id gives NULL. */
-const char *ckpt_href(ckpt_api_req *a, ckpt_href_kind k, const char *id, const char *number);
-/* Parses an href given in a request (a path, or an absolute URL) of kind k;
- * answers 1 with *id (and *number for versions) set, 0 when it is not one. */
-int ckpt_href_parse(ckpt_api_req *a, ckpt_href_kind k, const char *href, const char **id,
-                    const char **number);
-
-/* The query string as a table (values decoded), never NULL. */
-apr_table_t *ckpt_api_query(ckpt_api_req *a);
-
-typedef struct {
-    long long limit;
-    long long offset;
-} ckpt_page;
-
-/* limit (default 100, at most 1000) and offset from the query; on a bad
- * value answers 400 and returns 0 with *status set. */
-int ckpt_api_page(ckpt_api_req *a, apr_table_t *q, ckpt_page *pg, int *status);
-/* {count, next, previous, results}; takes ownership of results (unowned). */
-int ckpt_api_send_list(ckpt_api_req *a, const ckpt_page *pg, long long count,
-                       ckpt_json *results);
-/* Decimal text of v (apr's formats know no %lld). */
-const char *ckpt_lltoa(apr_pool_t *p, long long v);
-/* A lower-case copy (hex digests may come in either case). */
-const char *ckpt_lower(apr_pool_t *p, const char *s);
-/* Parses a decimal integer in [min, max]. */
-int ckpt_parse_int(const char *s, long long min, long long max, long long *out);
-
-/* Body field checks. */
-typedef enum {
-    CKPT_F_STRING,
-    CKPT_F_INTEGER,
-    CKPT_F_BOOL,
-    CKPT_F_STRINGS /* array of strings */
-} ckpt_field_type;
-
-typedef struct {
-    const char *name;
-    ckpt_field_type type;
-    int nullable;
-} ckpt_field;
-
-/* Every member of body must be one of fields (ended by a NULL name) and
- * of its type; otherwise answers 400 naming the field, returns 0. */
-int ckpt_api_check_fields(ckpt_api_req *a, ckpt_json *body, const ckpt_field *fields,
-                          int *status);
-/* Whether the member is present (possibly null), and its string value. */
-int ckpt_api_has(ckpt_json *body, const char *key);
-const char *ckpt_api_str(ckpt_json *body, const char *key);
-
-/* A relative path of a file in a repository: no leading '/', no '..',
- * '.', or empty segments, no NUL or backslash; NULL or why not. */
-const char *ckpt_api_check_relative_path(const char *p);
-/* A distribution's base_path, the same rules. */
-const char *ckpt_api_check_base_path(const char *p);
-
-/* Splits "a,b,c" into a JSON array of hrefs of kind k. */
-ckpt_json *ckpt_api_href_list(ckpt_api_req *a, ckpt_href_kind k, const char *ids);
-
-/* 204, no body. */
-int ckpt_api_no_content(ckpt_api_req *a);
-/* A PostgreSQL array literal of uuids, "{a,b}" (the uuids are checked). */
-const char *ckpt_uuid_array(apr_pool_t *p, const apr_array_header_t *ids);
-
-/* Repository versions (api_repositories.c), for uploads and publications. */
-ckpt_json *ckpt_api_version_json(ckpt_api_req *a, const ckpt_dbres *res, int row, int col);
-/* Inside an open transaction: locks the repository and makes its next
- * version from base (NULL: the latest) minus remove plus add (uuid array
- * literals), then applies retain_repo_versions.  *version is the new
- * version's row (VER_COLS); on CKPT_INVALID *field and *reason say why. */
-ckpt_rc ckpt_api_modify_txn(ckpt_api_req *a, const char *repo_id, const char *base,
-                            const char *add, const char *remove, ckpt_dbres **version,
-                            const char **field, const char **reason);
 
 #endif

@@ -22,70 +22,85 @@
 #define DEFAULT_POOL_TIMEOUT_SEC 5
 #define DEFAULT_CONNECT_TIMEOUT 5
 #define DEFAULT_UPLOAD_LIMIT ((apr_off_t)100 * 1024 * 1024 * 1024)
-#define DEFAULT_JSON_LIMIT ((apr_size_t)1024 * 1024)
+#define DEFAULT_JSON_LIMIT ((apr_off_t)1024 * 1024)
 #define DEFAULT_RETRY_AFTER 5
-#define DEFAULT_CACHE_BYTES ((apr_size_t)16 * 1024 * 1024)
+#define DEFAULT_CACHE_BYTES ((apr_off_t)16 * 1024 * 1024)
 #define DEFAULT_CACHE_REFRESH_MS 500
 /* Changes must reach every process within a second (SPEC §3's promise to
  * API users that what they changed is what is served). */
 #define MAX_CACHE_REFRESH_MS 1000
 
-static ckpt_dbholder *new_dbholder(apr_pool_t *p)
-{
-    ckpt_dbholder *h = apr_pcalloc(p, sizeof(*h));
-    h->conf.min = DEFAULT_POOL_MIN;
-    h->conf.smax = DEFAULT_POOL_SMAX;
-    h->conf.hmax = DEFAULT_POOL_HMAX;
-    h->conf.ttl = apr_time_from_sec(DEFAULT_POOL_TTL_SEC);
-    h->conf.acquire_timeout = apr_time_from_sec(DEFAULT_POOL_TIMEOUT_SEC);
-    h->conf.connect_timeout = DEFAULT_CONNECT_TIMEOUT;
-    h->cache_bytes = DEFAULT_CACHE_BYTES;
-    h->cache_refresh = apr_time_from_msec(DEFAULT_CACHE_REFRESH_MS);
-    return h;
-}
-
 void *ckpt_create_server_conf(apr_pool_t *p, server_rec *s)
 {
     ckpt_server_conf *c = apr_pcalloc(p, sizeof(*c));
-    c->db = new_dbholder(p);
+
+    c->conninfo = NULL;
+    c->storage = NULL;
+    c->pool_min = c->pool_smax = c->pool_hmax = CKPT_UNSET;
+    c->pool_ttl = CKPT_UNSET;
+    c->pool_timeout = CKPT_UNSET;
+    c->connect_timeout = CKPT_UNSET;
     c->retry_after = CKPT_UNSET;
+    c->upload_limit = CKPT_UNSET;
+    c->json_limit = CKPT_UNSET;
+    c->cache_bytes = CKPT_UNSET;
+    c->cache_refresh_ms = CKPT_UNSET;
+    c->content_prefix = NULL;
+    c->own_db = 0;
+    c->db = NULL;
     return c;
 }
 
+/* Field by field: the virtual host's value where it set one, its
+ * parent's otherwise.  Neither base nor add is written to. */
+#define MERGE_SET(f) c->f = add->f != CKPT_UNSET ? add->f : base->f
+#define MERGE_STR(f) c->f = add->f ? add->f : base->f
+
 void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
 {
-    ckpt_server_conf *base = basev, *add = addv;
+    const ckpt_server_conf *base = basev, *add = addv;
     ckpt_server_conf *c = apr_pcalloc(p, sizeof(*c));
+    /* CheckpointPoolSize sets its three numbers together. */
+    const ckpt_server_conf *pool = add->pool_min != CKPT_UNSET ? add : base;
 
-    c->db = add->db_set ? add->db : base->db;
-    /* A virtual host that sets only pool or cache sizes still uses its
-     * parent's database, with a pool of its own. */
-    if (add->db_set && !add->db->conf.conninfo) {
-        add->db->conf.conninfo = base->db->conf.conninfo;
-    }
-    c->db_set = add->db_set || base->db_set;
-    c->storage = add->storage ? add->storage : base->storage;
-    c->upload_limit = add->upload_limit_set ? add->upload_limit : base->upload_limit;
-    c->upload_limit_set = add->upload_limit_set || base->upload_limit_set;
-    c->json_limit = add->json_limit_set ? add->json_limit : base->json_limit;
-    c->json_limit_set = add->json_limit_set || base->json_limit_set;
-    c->retry_after = add->retry_after != CKPT_UNSET ? add->retry_after : base->retry_after;
-    c->content_prefix = add->content_prefix ? add->content_prefix : base->content_prefix;
+    MERGE_STR(conninfo);
+    MERGE_STR(storage);
+    c->pool_min = pool->pool_min;
+    c->pool_smax = pool->pool_smax;
+    c->pool_hmax = pool->pool_hmax;
+    MERGE_SET(pool_ttl);
+    MERGE_SET(pool_timeout);
+    MERGE_SET(connect_timeout);
+    MERGE_SET(retry_after);
+    MERGE_SET(upload_limit);
+    MERGE_SET(json_limit);
+    MERGE_SET(cache_bytes);
+    MERGE_SET(cache_refresh_ms);
+    MERGE_STR(content_prefix);
+    /* A pool and a cache of its own, on its parent's database unless it
+     * names another. */
+    c->own_db = add->conninfo || add->pool_min != CKPT_UNSET || add->pool_ttl != CKPT_UNSET
+                || add->pool_timeout != CKPT_UNSET || add->connect_timeout != CKPT_UNSET
+                || add->cache_bytes != CKPT_UNSET || add->cache_refresh_ms != CKPT_UNSET;
+    c->db = NULL;
     return c;
 }
 
 void *ckpt_create_dir_conf(apr_pool_t *p, char *dir)
 {
     ckpt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
+
     c->content = CKPT_UNSET;
+    c->content_prefix = NULL;
     return c;
 }
 
 void *ckpt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 {
-    ckpt_dir_conf *base = basev, *add = addv;
+    const ckpt_dir_conf *base = basev, *add = addv;
     ckpt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
 
+    /* The prefix goes with the switch that set it. */
     c->content = add->content != CKPT_UNSET ? add->content : base->content;
     c->content_prefix = add->content != CKPT_UNSET ? add->content_prefix : base->content_prefix;
     return c;
@@ -94,18 +109,6 @@ void *ckpt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 static ckpt_server_conf *sconf_of(cmd_parms *cmd)
 {
     return ap_get_module_config(cmd->server->module_config, &checkpoint_module);
-}
-
-/* The first use of a pool, cache or database directive in a virtual host
- * gives it its own database holder (defaults for what it does not set;
- * the parent's database unless it sets one: see the merge). */
-static ckpt_dbholder *own_db(cmd_parms *cmd)
-{
-    ckpt_server_conf *c = sconf_of(cmd);
-    if (!c->db_set) {
-        c->db_set = 1;
-    }
-    return c->db;
 }
 
 static const char *set_database(cmd_parms *cmd, void *dummy, const char *arg)
@@ -117,7 +120,7 @@ static const char *set_database(cmd_parms *cmd, void *dummy, const char *arg)
     if (!*arg) {
         return "CheckpointDatabase: a libpq connection string or URI is required";
     }
-    own_db(cmd)->conf.conninfo = arg;
+    sconf_of(cmd)->conninfo = arg;
     return NULL;
 }
 
@@ -153,7 +156,7 @@ static const char *set_pool_size(cmd_parms *cmd, void *dummy, const char *a1, co
                                  const char *a3)
 {
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    ckpt_dbpool_conf *pc;
+    ckpt_server_conf *c;
     int min, smax, hmax;
 
     if (err) {
@@ -166,33 +169,24 @@ static const char *set_pool_size(cmd_parms *cmd, void *dummy, const char *a1, co
     if (min > smax || smax > hmax) {
         return "CheckpointPoolSize: needs min <= softmax <= hardmax";
     }
-    pc = &own_db(cmd)->conf;
-    pc->min = min;
-    pc->smax = smax;
-    pc->hmax = hmax;
+    c = sconf_of(cmd);
+    c->pool_min = min;
+    c->pool_smax = smax;
+    c->pool_hmax = hmax;
     return NULL;
 }
 
-static const char *set_pool_seconds(cmd_parms *cmd, void *dummy, const char *arg)
+/* CheckpointPoolTTL, CheckpointPoolTimeout, CheckpointConnectTimeout,
+ * CheckpointRetryAfter: seconds, into the member cmd->info names. */
+static const char *set_seconds(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    ckpt_dbpool_conf *pc;
     int v;
-    const char *which = cmd->info;
 
     if (err || (err = parse_count(cmd, arg, 1, &v))) {
         return err;
     }
-    pc = &own_db(cmd)->conf;
-    if (!strcmp(which, "ttl")) {
-        pc->ttl = apr_time_from_sec(v);
-    }
-    else if (!strcmp(which, "timeout")) {
-        pc->acquire_timeout = apr_time_from_sec(v);
-    }
-    else {
-        pc->connect_timeout = v;
-    }
+    *(int *)((char *)sconf_of(cmd) + (apr_size_t)cmd->info) = v;
     return NULL;
 }
 
@@ -209,7 +203,6 @@ static const char *set_upload_limit(cmd_parms *cmd, void *dummy, const char *arg
         return "CheckpointUploadLimit: a number of bytes (0 for no limit) is required";
     }
     c->upload_limit = v;
-    c->upload_limit_set = 1;
     return NULL;
 }
 
@@ -225,19 +218,7 @@ static const char *set_json_limit(cmd_parms *cmd, void *dummy, const char *arg)
     if (apr_strtoff(&v, arg, NULL, 10) != APR_SUCCESS || v < 1 || v > 64 * 1024 * 1024) {
         return "CheckpointJSONLimit: a number of bytes from 1 to 67108864 is required";
     }
-    c->json_limit = (apr_size_t)v;
-    c->json_limit_set = 1;
-    return NULL;
-}
-
-static const char *set_retry_after(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    int v;
-    if (err || (err = parse_count(cmd, arg, 1, &v))) {
-        return err;
-    }
-    sconf_of(cmd)->retry_after = v;
+    c->json_limit = v;
     return NULL;
 }
 
@@ -277,7 +258,7 @@ static const char *set_cache_size(cmd_parms *cmd, void *dummy, const char *arg)
     if (v > ((apr_off_t)1 << 40) >> shift) {
         return usage;
     }
-    own_db(cmd)->cache_bytes = (apr_size_t)(v << shift);
+    sconf_of(cmd)->cache_bytes = v << shift;
     return NULL;
 }
 
@@ -292,7 +273,7 @@ static const char *set_cache_refresh(cmd_parms *cmd, void *dummy, const char *ar
     if (v > MAX_CACHE_REFRESH_MS) {
         return "CheckpointCacheRefresh: milliseconds from 1 to 1000";
     }
-    own_db(cmd)->cache_refresh = apr_time_from_msec(v);
+    sconf_of(cmd)->cache_refresh_ms = v;
     return NULL;
 }
 
@@ -328,17 +309,21 @@ const command_rec ckpt_cmds[] = {
                   "directory of the content-addressed artifact storage"),
     AP_INIT_TAKE23("CheckpointPoolSize", set_pool_size, NULL, RSRC_CONF,
                    "database connections per process: min softmax [hardmax]"),
-    AP_INIT_TAKE1("CheckpointPoolTTL", set_pool_seconds, "ttl", RSRC_CONF,
+    AP_INIT_TAKE1("CheckpointPoolTTL", set_seconds,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, pool_ttl), RSRC_CONF,
                   "seconds an idle connection above the soft maximum is kept"),
-    AP_INIT_TAKE1("CheckpointPoolTimeout", set_pool_seconds, "timeout", RSRC_CONF,
+    AP_INIT_TAKE1("CheckpointPoolTimeout", set_seconds,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, pool_timeout), RSRC_CONF,
                   "seconds a request waits for a free connection before 503"),
-    AP_INIT_TAKE1("CheckpointConnectTimeout", set_pool_seconds, "connect", RSRC_CONF,
+    AP_INIT_TAKE1("CheckpointConnectTimeout", set_seconds,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, connect_timeout), RSRC_CONF,
                   "seconds libpq waits when connecting (unless the conninfo says)"),
     AP_INIT_TAKE1("CheckpointUploadLimit", set_upload_limit, NULL, RSRC_CONF,
                   "largest upload in bytes, 0 for no limit"),
     AP_INIT_TAKE1("CheckpointJSONLimit", set_json_limit, NULL, RSRC_CONF,
                   "largest JSON request body in bytes"),
-    AP_INIT_TAKE1("CheckpointRetryAfter", set_retry_after, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("CheckpointRetryAfter", set_seconds,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, retry_after), RSRC_CONF,
                   "Retry-After seconds sent with 503 when the database is down"),
     AP_INIT_TAKE1("CheckpointCacheSize", set_cache_size, NULL, RSRC_CONF,
                   "bytes of content answers each process keeps (K, M, G; 0: off)"),
@@ -369,29 +354,101 @@ static void give_to_children(apr_pool_t *p, server_rec *s, const char *storage)
 #endif
 }
 
+/* The directives no server can do without, said once at start-up. */
+static int check_required(server_rec *s, const ckpt_server_conf *c)
+{
+    const char *missing = !c->conninfo ? "CheckpointDatabase" : !c->storage ? "CheckpointStorage"
+                                                                          : NULL;
+
+    if (!missing) {
+        return OK;
+    }
+    ap_log_error(APLOG_MARK, APLOG_EMERG, 0, s,
+                 CKPTLOGNO(107) "%s is required: set it in the main server (or in the "
+                                "virtual host %s:%d)",
+                 missing, s->server_hostname ? s->server_hostname : "", s->port);
+    return HTTP_INTERNAL_SERVER_ERROR;
+}
+
+static void fill_defaults(ckpt_server_conf *c)
+{
+#define DEFAULT(f, v) if (c->f == CKPT_UNSET) { c->f = (v); }
+    DEFAULT(pool_min, DEFAULT_POOL_MIN)
+    DEFAULT(pool_smax, DEFAULT_POOL_SMAX)
+    DEFAULT(pool_hmax, DEFAULT_POOL_HMAX)
+    DEFAULT(pool_ttl, DEFAULT_POOL_TTL_SEC)
+    DEFAULT(pool_timeout, DEFAULT_POOL_TIMEOUT_SEC)
+    DEFAULT(connect_timeout, DEFAULT_CONNECT_TIMEOUT)
+    DEFAULT(retry_after, DEFAULT_RETRY_AFTER)
+    DEFAULT(upload_limit, DEFAULT_UPLOAD_LIMIT)
+    DEFAULT(json_limit, DEFAULT_JSON_LIMIT)
+    DEFAULT(cache_bytes, DEFAULT_CACHE_BYTES)
+    DEFAULT(cache_refresh_ms, DEFAULT_CACHE_REFRESH_MS)
+#undef DEFAULT
+}
+
+/* Outages of a holder's database, told once when they begin and once when
+ * they end (db.h), in the log of the server that owns the holder. */
+static void db_event(void *baton, const ckpt_dbpool_event *ev)
+{
+    server_rec *s = baton;
+
+    if (ev->down) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     CKPTLOGNO(110) "database unreachable: %s; requests that need it get 503 "
+                                    "until it answers again",
+                     ev->reason);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                 CKPTLOGNO(111) "database answers again after %" APR_TIME_T_FMT
+                                " ms; %" APR_UINT64_T_FMT " connections or statements failed "
+                                "meanwhile",
+                 apr_time_as_msec(ev->lasted), ev->refused);
+}
+
+static ckpt_dbholder *new_holder(apr_pool_t *p, server_rec *s, const ckpt_server_conf *c)
+{
+    ckpt_dbholder *h = apr_pcalloc(p, sizeof(*h));
+
+    h->conf.conninfo = c->conninfo;
+    h->conf.min = c->pool_min;
+    h->conf.smax = c->pool_smax;
+    h->conf.hmax = c->pool_hmax;
+    h->conf.ttl = apr_time_from_sec(c->pool_ttl);
+    h->conf.acquire_timeout = apr_time_from_sec(c->pool_timeout);
+    h->conf.connect_timeout = c->connect_timeout;
+    /* A quarter of the connections are the content side's alone: the API's
+     * slow transactions (a large modify, a checkpoint waiting for its
+     * second) never take the last ones. */
+    h->conf.reserved = c->pool_hmax > 1 ? (c->pool_hmax + 3) / 4 : 0;
+    h->conf.on_event = db_event;
+    h->conf.event_baton = s;
+    h->cache_bytes = (apr_size_t)c->cache_bytes;
+    h->cache_refresh = apr_time_from_msec(c->cache_refresh_ms);
+    h->s = s;
+    return h;
+}
+
 int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *vs;
 
     for (vs = s; vs; vs = vs->next) {
         ckpt_server_conf *c = CKPT_SCONF(vs);
-        if (!c->upload_limit_set) {
-            c->upload_limit = DEFAULT_UPLOAD_LIMIT;
+        apr_status_t rv;
+
+        if (check_required(vs, c) != OK) {
+            return HTTP_INTERNAL_SERVER_ERROR;
         }
-        if (!c->json_limit_set) {
-            c->json_limit = DEFAULT_JSON_LIMIT;
+        fill_defaults(c);
+        c->db = vs == s || c->own_db ? new_holder(pconf, vs, c) : CKPT_SCONF(s)->db;
+        rv = ckpt_storage_prepare(ptemp, c->storage);
+        if (rv != APR_SUCCESS) {
+            ap_log_error(APLOG_MARK, APLOG_WARNING, rv, vs,
+                         CKPTLOGNO(101) "CheckpointStorage %s cannot be prepared", c->storage);
         }
-        if (c->retry_after == CKPT_UNSET) {
-            c->retry_after = DEFAULT_RETRY_AFTER;
-        }
-        if (c->storage) {
-            apr_status_t rv = ckpt_storage_prepare(ptemp, c->storage);
-            if (rv != APR_SUCCESS) {
-                ap_log_error(APLOG_MARK, APLOG_WARNING, rv, vs,
-                             CKPTLOGNO(101) "CheckpointStorage %s cannot be prepared", c->storage);
-            }
-            give_to_children(ptemp, vs, c->storage);
-        }
+        give_to_children(ptemp, vs, c->storage);
     }
     return OK;
 }
@@ -403,23 +460,23 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
     server_rec *vs;
 
     for (vs = s; vs; vs = vs->next) {
-        ckpt_server_conf *c = CKPT_SCONF(vs);
+        ckpt_dbholder *h = CKPT_SCONF(vs)->db;
         apr_status_t rv;
 
-        if (!c->db->conf.conninfo || c->db->pool) {
+        if (h->pool) {
             continue;
         }
-        rv = ckpt_dbpool_create(p, &c->db->conf, &c->db->pool);
+        rv = ckpt_dbpool_create(p, &h->conf, &h->pool);
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, vs,
                          CKPTLOGNO(102) "cannot create the database connection pool");
         }
-        if (c->db->cache_bytes > 0) {
-            rv = ckpt_cache_create(&c->db->cache, p, c->db->cache_bytes, c->db->cache_refresh);
+        if (h->cache_bytes > 0) {
+            rv = ckpt_cache_create(&h->cache, p, h->cache_bytes, h->cache_refresh);
             if (rv != APR_SUCCESS) {
                 ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs,
                              CKPTLOGNO(105) "cannot create the content cache; running without");
-                c->db->cache = NULL;
+                h->cache = NULL;
             }
         }
     }
@@ -427,32 +484,33 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
 
 ckpt_rc ckpt_request_db(request_rec *r, ckpt_db **db)
 {
-    return ckpt_request_db_pool(r, r->pool, db);
+    ckpt_dbpool *pool = CKPT_SCONF(r->server)->db->pool;
+    ckpt_rc rc = ckpt_db_acquire_shared(pool, r->pool, db);
+
+    if (rc != CKPT_OK) {
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r,
+                      CKPTLOGNO(108) "no database connection for the API: %s",
+                      pool ? ckpt_dbpool_last_error(r->pool, pool) : "no pool");
+    }
+    return rc;
 }
 
 ckpt_rc ckpt_request_db_pool(request_rec *r, apr_pool_t *p, ckpt_db **db)
 {
-    ckpt_server_conf *c = CKPT_SCONF(r->server);
-    ckpt_rc rc;
+    ckpt_dbpool *pool = CKPT_SCONF(r->server)->db->pool;
+    ckpt_rc rc = ckpt_db_acquire(pool, p, db);
 
-    if (!c->db->pool) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      CKPTLOGNO(103) "no database: CheckpointDatabase is not set for this server");
-        return CKPT_DBDOWN;
-    }
-    rc = ckpt_db_acquire(c->db->pool, p, db);
+    /* An outage is logged by the pool, once; this only traces. */
     if (rc != CKPT_OK) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      CKPTLOGNO(104) "database unavailable: %s",
-                      ckpt_dbpool_last_error(r->pool, c->db->pool));
+        ap_log_rerror(APLOG_MARK, APLOG_DEBUG, 0, r, CKPTLOGNO(104) "no database connection: %s",
+                      pool ? ckpt_dbpool_last_error(r->pool, pool) : "no pool");
     }
     return rc;
 }
 
 int ckpt_unavailable(request_rec *r)
 {
-    ckpt_server_conf *c = CKPT_SCONF(r->server);
     apr_table_setn(r->err_headers_out, "Retry-After",
-                   apr_psprintf(r->pool, "%d", c->retry_after > 0 ? c->retry_after : DEFAULT_RETRY_AFTER));
+                   apr_itoa(r->pool, CKPT_SCONF(r->server)->retry_after));
     return HTTP_SERVICE_UNAVAILABLE;
 }

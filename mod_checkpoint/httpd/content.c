@@ -106,7 +106,8 @@ static int check_cache(request_rec *r, ckpt_cache *cache, ckpt_db *db, apr_pool_
     ckpt_rc rc = ckpt_db_exec(db, p, &res, "content_generation", 0);
 
     if (rc != CKPT_OK || res->nrows != 1 || !CKPT_DBVAL(res, 0, 0)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
+        /* An outage is logged once by the pool (db.h), not here. */
+        ap_log_rerror(APLOG_MARK, rc == CKPT_DBDOWN ? APLOG_DEBUG : APLOG_WARNING, 0, r,
                       CKPTLOGNO(503) "content cache: cannot read the generation: %s",
                       rc == CKPT_OK ? "no row" : ckpt_db_error(db));
         ckpt_cache_check_failed(cache);
@@ -158,7 +159,7 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answ
     if (rc == CKPT_OK) {
         rc = ckpt_resolve_request(db, p, rest, apr_time_sec(r->request_time), answer);
         if (rc != CKPT_OK && rc != CKPT_NOTFOUND) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+            ap_log_rerror(APLOG_MARK, rc == CKPT_DBDOWN ? APLOG_DEBUG : APLOG_ERR, 0, r,
                           CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
                           ckpt_db_error(db));
         }
@@ -222,9 +223,11 @@ static int content_translate(request_rec *r)
     top = main_of(r);
     cache = cache_of(top);
     cr = apr_hash_get(cache->by_uri, r->uri, APR_HASH_KEY_STRING);
-    if (r->method_number != M_GET) {
+    if (r->method_number != M_GET || ckpt_path_check_request(rest) != CKPT_PATH_OK) {
+        /* A path that is not UTF-8 (or has control bytes, or is too long)
+         * names nothing: 404 before any query. */
         cr = apr_pcalloc(r->pool, sizeof(*cr));
-        cr->status = HTTP_METHOD_NOT_ALLOWED;
+        cr->status = r->method_number != M_GET ? HTTP_METHOD_NOT_ALLOWED : HTTP_NOT_FOUND;
     }
     else if (cr) {
         ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "content: %s answered from this request's cache",
@@ -383,10 +386,15 @@ static int content_handler(request_rec *r)
         return DECLINED;
     }
     if (cr->status == HTTP_METHOD_NOT_ALLOWED) {
-        /* The error response's Allow header comes from this list (and
-         * TRACE, when TraceEnable lets core answer it). */
-        ap_allow_methods(r, REPLACE_ALLOW, "GET", "HEAD", NULL);
-        return HTTP_METHOD_NOT_ALLOWED;
+        /* Answered here, not by httpd's error page, whose Allow would add
+         * TRACE (which map_to_storage keeps core from answering). */
+        ap_discard_request_body(r);
+        apr_table_setn(r->headers_out, "Allow", "GET, HEAD");
+        r->status = HTTP_METHOD_NOT_ALLOWED;
+        ap_set_content_type(r, "text/html; charset=utf-8");
+        ap_rputs("<html><head><title>405 Method Not Allowed</title></head><body>"
+                 "<h1>Method Not Allowed</h1></body></html>\n", r);
+        return OK;
     }
     if (cr->status == HTTP_SERVICE_UNAVAILABLE) {
         return ckpt_unavailable(r);

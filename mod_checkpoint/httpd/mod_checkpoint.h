@@ -18,28 +18,40 @@ APLOG_USE_MODULE(checkpoint);
 #endif
 extern module AP_MODULE_DECLARE_DATA checkpoint_module;
 
+/* The "not set here" marker of numeric directives: a merge takes the
+ * virtual host's value where it is set, its parent's otherwise. */
 #define CKPT_UNSET (-1)
 
-/* One per distinct CheckpointDatabase: virtual hosts that do not set their
- * own share their parent's, so each process opens one pool per database. */
+/* A database, its per-process pool and its content cache.  Virtual hosts
+ * that set no database, pool or cache directive share their parent's, so
+ * each process opens one pool per holder.  Made in post_config from the
+ * merged directives; the pool and the cache in child_init. */
 typedef struct {
     ckpt_dbpool_conf conf;
-    ckpt_dbpool *pool;  /* made in child_init */
+    ckpt_dbpool *pool;
     apr_size_t cache_bytes;            /* CheckpointCacheSize; 0: no cache */
     apr_interval_time_t cache_refresh; /* CheckpointCacheRefresh */
-    ckpt_cache *cache;  /* made in child_init: answers from this database */
+    ckpt_cache *cache;
+    server_rec *s;                     /* whose log hears of outages */
 } ckpt_dbholder;
 
 typedef struct {
-    ckpt_dbholder *db;
-    int db_set;
-    const char *storage;
-    apr_off_t upload_limit;     /* bytes; 0 = no limit */
-    int upload_limit_set;
-    apr_size_t json_limit;      /* bytes */
-    int json_limit_set;
-    int retry_after;            /* seconds, on 503 */
+    const char *conninfo;       /* CheckpointDatabase; NULL: unset */
+    const char *storage;        /* CheckpointStorage; NULL: unset */
+    int pool_min;               /* CheckpointPoolSize, the three together */
+    int pool_smax;
+    int pool_hmax;
+    int pool_ttl;               /* CheckpointPoolTTL, seconds */
+    int pool_timeout;           /* CheckpointPoolTimeout, seconds */
+    int connect_timeout;        /* CheckpointConnectTimeout, seconds */
+    int retry_after;            /* CheckpointRetryAfter, seconds */
+    apr_off_t upload_limit;     /* CheckpointUploadLimit, bytes; 0: none */
+    apr_off_t json_limit;       /* CheckpointJSONLimit, bytes */
+    apr_off_t cache_bytes;      /* CheckpointCacheSize */
+    int cache_refresh_ms;       /* CheckpointCacheRefresh */
     const char *content_prefix; /* the first <Location> with CheckpointContent On */
+    int own_db;                 /* sets a database, pool or cache directive itself */
+    ckpt_dbholder *db;          /* post_config: its own, or its parent's */
 } ckpt_server_conf;
 
 typedef struct {
@@ -53,18 +65,21 @@ void *ckpt_create_server_conf(apr_pool_t *p, server_rec *s);
 void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv);
 void *ckpt_create_dir_conf(apr_pool_t *p, char *dir);
 void *ckpt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv);
-/* Defaults that depend on nothing else, filled in after the config is read. */
+/* Checks the required directives, fills in defaults and makes the
+ * database holders, once the whole config is read. */
 int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s);
 void ckpt_child_init(apr_pool_t *p, server_rec *s);
 
 #define CKPT_SCONF(s) ((ckpt_server_conf *)ap_get_module_config((s)->module_config, &checkpoint_module))
 #define CKPT_DCONF(r) ((ckpt_dir_conf *)ap_get_module_config((r)->per_dir_config, &checkpoint_module))
 
-/* Takes a pooled connection for the life of r; on failure logs why and
- * answers CKPT_DBDOWN. */
+/* Takes a pooled connection for the API for the life of r, from the
+ * API's share of the pool (db.h); CKPT_DBDOWN when none can be had (the
+ * pool logs an outage once, not every request). */
 ckpt_rc ckpt_request_db(request_rec *r, ckpt_db **db);
-/* The same for the life of p (a sub-pool of r->pool): the content side
- * gives its connection back before the download starts. */
+/* A connection from the whole pool for the life of p (a sub-pool of
+ * r->pool): the content side, which gives it back before the download
+ * starts, and status/, which must answer under load. */
 ckpt_rc ckpt_request_db_pool(request_rec *r, apr_pool_t *p, ckpt_db **db);
 /* Sets Retry-After and answers 503. */
 int ckpt_unavailable(request_rec *r);

@@ -13,7 +13,7 @@ use Apache::TestRequest ();
 use LWP::UserAgent ();
 
 our @EXPORT = qw(sql sql_rows fx_repository fx_version fx_publication fx_distribution
-    fx_artifact fx_manifest_of content_url ua get_url);
+    fx_artifact fx_file fx_manifest_of content_url ua get_url);
 
 sub _q {
     my ($v) = @_;
@@ -37,23 +37,28 @@ sub sql {
 
 sub sql_rows { my @l = split /\n/, sql(@_); return @l }
 
+# fx_file(PATH, BYTES, AGE): a file written whole (through a temporary
+# name), last modified AGE seconds ago; answers PATH.
+sub fx_file {
+    my ($path, $bytes, $age) = @_;
+    (my $dir = $path) =~ s{/[^/]*$}{};
+    make_path($dir);
+    open(my $fh, '>:raw', "$path.tmp") or die "$path: $!";
+    print $fh $bytes;
+    close $fh;
+    utime(time - $age, time - $age, "$path.tmp") if $age;
+    rename("$path.tmp", $path) or die "rename: $!";
+    return $path;
+}
+
 # The bytes as an artifact: the file in storage and its row.
 sub fx_artifact {
     my ($bytes) = @_;
     my $sha = sha256_hex($bytes);
-    my $dir = "$ENV{CKPT_STORAGE}/artifact/" . substr($sha, 0, 2);
-    make_path($dir);
-    my $path = "$dir/" . substr($sha, 2);
-    unless (-e $path) {
-        open(my $fh, '>:raw', "$path.tmp") or die "$path: $!";
-        print $fh $bytes;
-        close $fh;
-        # As artifacts usually are: older than the request, so that
-        # Last-Modified makes a strong validator.
-        my $t = time - 86400;
-        utime($t, $t, "$path.tmp");
-        rename("$path.tmp", $path) or die "rename: $!";
-    }
+    my $path = "$ENV{CKPT_STORAGE}/artifact/" . substr($sha, 0, 2) . '/' . substr($sha, 2);
+    # As artifacts usually are: older than the request, so that
+    # Last-Modified makes a strong validator.
+    fx_file($path, $bytes, 86400) unless -e $path;
     sql('INSERT INTO artifact (sha256, size) VALUES (' . _q($sha) . ', ' . length($bytes)
         . ') ON CONFLICT DO NOTHING');
     return $sha;

@@ -6,11 +6,13 @@ use warnings FATAL => 'all';
 
 use Exporter 'import';
 use JSON::PP ();
+use Apache::Test ();
 use Apache::TestRequest ();
 use HTTP::Request ();
 
 our @EXPORT = qw(api api_raw json_of admin_ua anon_ua pg_stop pg_start cache_settle API CONTENT unique
-                 upload new_repo modify psql storage_files tmp_files sha256_hex hostport);
+                 upload new_repo modify psql storage_files tmp_files sha256_hex hostport expect_log
+                 error_log_lines slow_upload slow_upload_code);
 
 use constant API     => '/pulp/api/v3/';
 use constant CONTENT => '/pulp/content/';
@@ -73,7 +75,32 @@ sub json_of {
 # answers from the database as it is now.
 sub cache_settle { select(undef, undef, undef, 1.05) }
 
-sub pg_stop  { system($ENV{CKPT_PG_STOP})  == 0 or die "pg stop failed" }
+# scripts/test fails a run on every [checkpoint:error] or [checkpoint:warn]
+# line of the error log that no test said it expects: a test that provokes
+# one says so here, with a pattern (a Perl regex) the line matches.
+sub expect_log {
+    my @patterns = @_;
+    my $file = Apache::Test::vars('t_logs') . '/expected_log_lines';
+    open(my $fh, '>>', $file) or die "$file: $!";
+    print $fh "$_\n" for @patterns;
+    close $fh;
+}
+
+# The error log's lines that match a pattern, from byte offset $from on
+# (error_log_lines(qr/.../) counts from the start).
+sub error_log_lines {
+    my ($re, $from) = @_;
+    my $file = Apache::Test::vars('t_logs') . '/error_log';
+    open(my $fh, '<', $file) or die "$file: $!";
+    seek($fh, $from // 0, 0);
+    my @l = grep { $_ =~ $re } <$fh>;
+    close $fh;
+    return @l;
+}
+
+# Stopping PostgreSQL is an outage: the pool of every process that meets it
+# says so once (CKPT110), and once when it is over (CKPT111).
+sub pg_stop  { expect_log('CKPT110: database unreachable'); system($ENV{CKPT_PG_STOP}) == 0 or die "pg stop failed" }
 sub pg_start { system($ENV{CKPT_PG_START}) == 0 or die "pg start failed" }
 
 # upload(BYTES, relative_path => ..., [sha256 => ..., repository => ...])
@@ -82,6 +109,33 @@ sub upload {
     require URI::Escape;
     my $qs = join '&', map { "$_=" . URI::Escape::uri_escape($q{$_}) } sort keys %q;
     return api_raw('POST', API . "content/file/files/?$qs", $bytes, 'application/octet-stream');
+}
+
+# slow_upload(FILE, RELATIVE_PATH, RATE, [BASE_URL]) -> pid of a curl that
+# uploads FILE at RATE (curl's --limit-rate, "4k") in the background;
+# slow_upload_code(PID) waits for it and answers the HTTP status.
+my %slow_code;
+sub slow_upload {
+    my ($file, $path, $rate, $base) = @_;
+    $base //= 'http://' . Apache::TestRequest::hostport();
+    my $code = "$file.code";
+    my $pid = fork // die "fork: $!";
+    if (!$pid) {
+        open STDOUT, '>', $code or die "$code: $!";
+        exec 'curl', '-s', '-o', '/dev/null', '-w', '%{http_code}', '--limit-rate', $rate,
+            '-u', "admin:$ENV{CKPT_ADMIN_PASSWORD}", '-H', 'Content-Type: application/octet-stream',
+            '-H', 'Expect:', '--data-binary', "\@$file", $base . API . "content/file/files/?relative_path=$path";
+        die "exec curl: $!";
+    }
+    $slow_code{$pid} = $code;
+    return $pid;
+}
+sub slow_upload_code {
+    my ($pid) = @_;
+    waitpid $pid, 0;
+    open my $fh, '<', $slow_code{$pid} or return '';
+    local $/;
+    return <$fh> // '';
 }
 
 # A new repository (fields may be given); answers its JSON.

@@ -1,0 +1,28 @@
+/* JSON request bodies of the management API into the plain requests of
+ * the core's transactions: unknown fields, wrong JSON types and hrefs of
+ * the wrong kind are refused here, each naming its field (SPEC §3).  The
+ * rules on the values themselves are the transactions' own. */
+#ifndef CKPT_INPUT_H
+#define CKPT_INPUT_H
+
+#include "distribution.h"
+#include "json.h"
+#include "publication.h"
+#include "repository.h"
+#include "version.h"
+
+/* root is the API root under which hrefs are read ("/pulp/api/v3/"). */
+ckpt_rc ckpt_input_repo(apr_pool_t *p, const ckpt_json *body, int creating,
+                        ckpt_repo_fields *out, ckpt_err *err);
+ckpt_rc ckpt_input_modify(apr_pool_t *p, const char *root, const char *repo_id,
+                          const ckpt_json *body, ckpt_modify_req *out, ckpt_err *err);
+ckpt_rc ckpt_input_pub(apr_pool_t *p, const char *root, const ckpt_json *body, ckpt_pub_req *out,
+                       ckpt_err *err);
+ckpt_rc ckpt_input_dist(apr_pool_t *p, const char *root, const ckpt_json *body,
+                        ckpt_dist_fields *out, ckpt_err *err);
+/* orphans/cleanup/: {"orphan_protection_time": minutes}, absent or null
+ * meaning CKPT_ORPHAN_PROTECTION_DEFAULT. */
+ckpt_rc ckpt_input_orphans(apr_pool_t *p, const ckpt_json *body, apr_int64_t *minutes,
+                           ckpt_err *err);
+
+#endif

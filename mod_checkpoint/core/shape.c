@@ -1,0 +1,230 @@
+/* JSON shapes (see shape.h). */
+#include <apr_escape.h>
+#include <apr_strings.h>
+
+#include "href.h"
+#include "shape.h"
+
+ckpt_json *ckpt_shape_repo(const ckpt_shape_ctx *c, const void *obj)
+{
+    const ckpt_repo *r = obj;
+    ckpt_json *o = ckpt_json_object();
+    const char *href = ckpt_href(c->p, c->api_root, CKPT_HREF_REPOSITORY, r->id, 0);
+
+    ckpt_json_set_str(o, "pulp_href", href);
+    ckpt_json_set_str(o, "pulp_created", r->pulp_created);
+    ckpt_json_set_str(o, "versions_href", apr_pstrcat(c->p, href, "versions/", NULL));
+    ckpt_json_set_str(o, "latest_version_href",
+                      ckpt_href(c->p, c->api_root, CKPT_HREF_VERSION, r->id, r->latest_number));
+    ckpt_json_set_str(o, "name", r->name);
+    ckpt_json_set_str(o, "description", r->description);
+    ckpt_json_set(o, "retain_repo_versions",
+                  r->retain_repo_versions ? ckpt_json_integer(r->retain_repo_versions) : NULL);
+    ckpt_json_set(o, "retain_checkpoints",
+                  r->retain_checkpoints ? ckpt_json_integer(r->retain_checkpoints) : NULL);
+    return o;
+}
+
+/* Pulp's shape: {"file.file": {"count": N, "href": ...}}, empty when N is 0. */
+static ckpt_json *summary_part(const ckpt_shape_ctx *c, apr_int64_t count, const char *filter,
+                               const char *vhref)
+{
+    ckpt_json *o = ckpt_json_object();
+
+    if (count > 0) {
+        ckpt_json *t = ckpt_json_object();
+        ckpt_json_set_int(t, "count", count);
+        ckpt_json_set_str(t, "href", apr_pstrcat(c->p, c->api_root, CKPT_CONTENT_PATH, "?",
+                                                 filter, "=", vhref, NULL));
+        ckpt_json_set(o, "file.file", t);
+    }
+    return o;
+}
+
+ckpt_json *ckpt_shape_version(const ckpt_shape_ctx *c, const void *obj)
+{
+    const ckpt_repo_version *v = obj;
+    ckpt_json *o = ckpt_json_object(), *sum = ckpt_json_object();
+    const char *repo = v->repository_id;
+    const char *href = ckpt_href(c->p, c->api_root, CKPT_HREF_VERSION, repo, v->number);
+
+    ckpt_json_set_str(o, "pulp_href", href);
+    ckpt_json_set_str(o, "pulp_created", v->pulp_created);
+    ckpt_json_set_int(o, "number", v->number);
+    ckpt_json_set_str(o, "repository", ckpt_href(c->p, c->api_root, CKPT_HREF_REPOSITORY, repo, 0));
+    ckpt_json_set_str(o, "base_version",
+                      v->base_version < 0 ? NULL
+                                          : ckpt_href(c->p, c->api_root, CKPT_HREF_VERSION, repo,
+                                                      v->base_version));
+    ckpt_json_set(sum, "added", summary_part(c, v->added, "repository_version_added", href));
+    ckpt_json_set(sum, "removed", summary_part(c, v->removed, "repository_version_removed", href));
+    ckpt_json_set(sum, "present", summary_part(c, v->present, "repository_version", href));
+    ckpt_json_set(o, "content_summary", sum);
+    return o;
+}
+
+ckpt_json *ckpt_shape_unit(const ckpt_shape_ctx *c, const void *obj)
+{
+    const ckpt_unit *u = obj;
+    ckpt_json *o = ckpt_json_object();
+
+    ckpt_json_set_str(o, "pulp_href", ckpt_href(c->p, c->api_root, CKPT_HREF_CONTENT, u->id, 0));
+    ckpt_json_set_str(o, "pulp_created", u->pulp_created);
+    ckpt_json_set_str(o, "relative_path", u->relative_path);
+    ckpt_json_set_str(o, "sha256", u->sha256);
+    ckpt_json_set_int(o, "size", u->size);
+    return o;
+}
+
+ckpt_json *ckpt_shape_pub(const ckpt_shape_ctx *c, const void *obj)
+{
+    const ckpt_pub *pub = obj;
+    ckpt_json *o = ckpt_json_object(), *dists = ckpt_json_array();
+    int i;
+
+    ckpt_json_set_str(o, "pulp_href",
+                      ckpt_href(c->p, c->api_root, CKPT_HREF_PUBLICATION, pub->id, 0));
+    ckpt_json_set_str(o, "pulp_created", pub->pulp_created);
+    ckpt_json_set_str(o, "repository",
+                      ckpt_href(c->p, c->api_root, CKPT_HREF_REPOSITORY, pub->repository_id, 0));
+    ckpt_json_set_str(o, "repository_version",
+                      ckpt_href(c->p, c->api_root, CKPT_HREF_VERSION, pub->repository_id,
+                                pub->version_number));
+    ckpt_json_set_bool(o, "checkpoint", pub->checkpoint);
+    ckpt_json_set_str(o, "manifest", pub->manifest);
+    for (i = 0; pub->distribution_ids && i < pub->distribution_ids->nelts; i++) {
+        const char *id = APR_ARRAY_IDX(pub->distribution_ids, i, const char *);
+        ckpt_json_append(dists, ckpt_json_string(ckpt_href(c->p, c->api_root,
+                                                           CKPT_HREF_DISTRIBUTION, id, 0)));
+    }
+    ckpt_json_set(o, "distributions", dists);
+    return o;
+}
+
+ckpt_json *ckpt_shape_dist(const ckpt_shape_ctx *c, const void *obj)
+{
+    const ckpt_dist *d = obj;
+    ckpt_json *o = ckpt_json_object();
+    /* base_url is a URL: the base path percent-encoded, '/' kept. */
+    const char *url = apr_pstrcat(c->p, c->content_url, "/",
+                                  apr_pescape_path(c->p, d->base_path, 1), "/", NULL);
+
+    ckpt_json_set_str(o, "pulp_href",
+                      ckpt_href(c->p, c->api_root, CKPT_HREF_DISTRIBUTION, d->id, 0));
+    ckpt_json_set_str(o, "pulp_created", d->pulp_created);
+    ckpt_json_set_str(o, "name", d->name);
+    ckpt_json_set_str(o, "base_path", d->base_path);
+    ckpt_json_set_str(o, "base_url", url);
+    ckpt_json_set_str(o, "publication",
+                      ckpt_href(c->p, c->api_root, CKPT_HREF_PUBLICATION, d->publication_id, 0));
+    ckpt_json_set_str(o, "repository",
+                      ckpt_href(c->p, c->api_root, CKPT_HREF_REPOSITORY, d->repository_id, 0));
+    ckpt_json_set_str(o, "repository_version",
+                      ckpt_href(c->p, c->api_root, CKPT_HREF_VERSION, d->version_repository_id,
+                                d->version_number));
+    ckpt_json_set_bool(o, "checkpoint", d->checkpoint);
+    return o;
+}
+
+ckpt_json *ckpt_shape_content_result(const ckpt_shape_ctx *c, const ckpt_content_result *r)
+{
+    ckpt_json *o = ckpt_shape_unit(c, r->unit);
+
+    if (r->version) {
+        ckpt_json_set_str(o, "repository_version",
+                          ckpt_href(c->p, c->api_root, CKPT_HREF_VERSION,
+                                    r->version->repository_id, r->version->number));
+    }
+    return o;
+}
+
+ckpt_json *ckpt_shape_items(const ckpt_shape_ctx *c, const ckpt_list *l, ckpt_shape_fn fn)
+{
+    ckpt_json *arr = ckpt_json_array();
+    int i;
+
+    for (i = 0; i < l->items->nelts; i++) {
+        ckpt_json_append(arr, fn(c, APR_ARRAY_IDX(l->items, i, const void *)));
+    }
+    return arr;
+}
+
+ckpt_json *ckpt_shape_page(apr_int64_t count, const char *next, const char *previous,
+                           ckpt_json *results)
+{
+    ckpt_json *o = ckpt_json_object();
+
+    ckpt_json_set_int(o, "count", count);
+    ckpt_json_set_str(o, "next", next);
+    ckpt_json_set_str(o, "previous", previous);
+    ckpt_json_set(o, "results", results);
+    return o;
+}
+
+ckpt_json *ckpt_shape_orphans(apr_int64_t minutes, const ckpt_orphan_summary *s)
+{
+    ckpt_json *o = ckpt_json_object();
+
+    ckpt_json_set_int(o, "orphan_protection_time", minutes);
+    ckpt_json_set_int(o, "memberships_removed", s->memberships);
+    ckpt_json_set_int(o, "content_removed", s->content);
+    ckpt_json_set_int(o, "artifacts_removed", s->artifacts);
+    ckpt_json_set_int(o, "artifact_files_removed", s->artifact_files);
+    ckpt_json_set_int(o, "temporary_files_removed", s->tmp_files);
+    ckpt_json_set_int(o, "bytes_freed", s->bytes);
+    return o;
+}
+
+ckpt_json *ckpt_shape_error(const ckpt_err *err, const char *fallback)
+{
+    ckpt_json *o = ckpt_json_object();
+    const char *why = err->reason ? err->reason : fallback;
+
+    if (err->field) {
+        ckpt_json *arr = ckpt_json_array();
+        ckpt_json_append(arr, ckpt_json_string(why));
+        ckpt_json_set(o, err->field, arr);
+    }
+    else {
+        ckpt_json_set_str(o, "detail", why);
+    }
+    return o;
+}
+
+static ckpt_json *status_database(const ckpt_status_report *s)
+{
+    ckpt_json *db = ckpt_json_object(), *pool = ckpt_json_object();
+
+    ckpt_json_set_bool(db, "connected", s->db_connected);
+    if (s->db_connected) {
+        ckpt_json_set_str(db, "server_version", s->db_server_version);
+        ckpt_json_set_str(db, "schema_version", s->db_schema_version);
+    }
+    ckpt_json_set_int(pool, "min", s->pool_min);
+    ckpt_json_set_int(pool, "soft_max", s->pool_soft_max);
+    ckpt_json_set_int(pool, "hard_max", s->pool_hard_max);
+    ckpt_json_set(db, "pool", pool);
+    return db;
+}
+
+ckpt_json *ckpt_shape_status(const ckpt_status_report *s)
+{
+    ckpt_json *o = ckpt_json_object(), *versions = ckpt_json_array(), *st = ckpt_json_object();
+    ckpt_json *cache = ckpt_json_object();
+    int i;
+
+    for (i = 0; i < s->nversions; i++) {
+        ckpt_json *v = ckpt_json_object();
+        ckpt_json_set_str(v, "component", s->versions[i].component);
+        ckpt_json_set_str(v, "version", s->versions[i].version);
+        ckpt_json_append(versions, v);
+    }
+    ckpt_json_set(o, "versions", versions);
+    ckpt_json_set(o, "database_connection", status_database(s));
+    ckpt_json_set_bool(st, "writable", s->storage_writable);
+    ckpt_json_set(o, "storage", st);
+    ckpt_json_set_int(cache, "bytes", s->cache_bytes);
+    ckpt_json_set(o, "content_cache", cache);
+    ckpt_json_set_bool(o, "online", s->db_connected && s->storage_writable);
+    return o;
+}

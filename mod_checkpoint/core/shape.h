@@ -1,0 +1,63 @@
+/* The JSON of every object the management API answers, in Pulp's field
+ * names (SPEC §3), from the plain values of model.h.  Hrefs are made under
+ * the API root the caller gives; nothing here knows of a request.  Each
+ * function answers an unowned tree (json.h): the caller owns it. */
+#ifndef CKPT_SHAPE_H
+#define CKPT_SHAPE_H
+
+#include "content.h"
+#include "json.h"
+#include "model.h"
+#include "orphan.h"
+
+typedef struct {
+    apr_pool_t *p;
+    const char *api_root;    /* "/pulp/api/v3/" */
+    const char *content_url; /* the content prefix as an absolute URL, no
+                              * trailing '/': "http://host/pulp/content" */
+} ckpt_shape_ctx;
+
+typedef ckpt_json *(*ckpt_shape_fn)(const ckpt_shape_ctx *c, const void *obj);
+
+ckpt_json *ckpt_shape_repo(const ckpt_shape_ctx *c, const void *repo);
+ckpt_json *ckpt_shape_version(const ckpt_shape_ctx *c, const void *version);
+ckpt_json *ckpt_shape_unit(const ckpt_shape_ctx *c, const void *unit);
+ckpt_json *ckpt_shape_pub(const ckpt_shape_ctx *c, const void *pub);
+ckpt_json *ckpt_shape_dist(const ckpt_shape_ctx *c, const void *dist);
+/* An upload's answer: the unit, and the version it made, if any. */
+ckpt_json *ckpt_shape_content_result(const ckpt_shape_ctx *c, const ckpt_content_result *r);
+/* The page's items, each with fn. */
+ckpt_json *ckpt_shape_items(const ckpt_shape_ctx *c, const ckpt_list *l, ckpt_shape_fn fn);
+/* {count, next, previous, results}; next and previous may be NULL. */
+ckpt_json *ckpt_shape_page(apr_int64_t count, const char *next, const char *previous,
+                           ckpt_json *results);
+
+/* orphans/cleanup/'s answer. */
+ckpt_json *ckpt_shape_orphans(apr_int64_t minutes, const ckpt_orphan_summary *s);
+
+/* An error as Pulp answers one: {"field": ["reason"]} when a field is at
+ * fault, else {"detail": "reason"}. */
+ckpt_json *ckpt_shape_error(const ckpt_err *err, const char *fallback);
+
+/* status/ */
+typedef struct {
+    const char *component;
+    const char *version;
+} ckpt_component;
+
+typedef struct {
+    const ckpt_component *versions;
+    int nversions;
+    int db_connected;
+    const char *db_server_version;
+    const char *db_schema_version;
+    int pool_min, pool_soft_max, pool_hard_max;
+    int storage_writable;
+    apr_int64_t cache_bytes;
+} ckpt_status_report;
+
+/* "online" is true exactly when the database answers and the storage
+ * takes writes: what a health check reads. */
+ckpt_json *ckpt_shape_status(const ckpt_status_report *s);
+
+#endif

@@ -1,0 +1,22 @@
+/* SQL rules that more than one statement needs, written once.  The API's
+ * statements (statements_api.c) use them; the content side's can too. */
+#ifndef CKPT_STATEMENTS_H
+#define CKPT_STATEMENTS_H
+
+/* A membership row r (repository_content) is in version v (a number or a
+ * parameter such as "$2::int"): its range [version_added, version_removed)
+ * holds v, version_removed NULL meaning "still present". */
+#define CKPT_SQL_PRESENT_IN(r, v)                                                          \
+    "(" r ".version_added <= " v " AND (" r ".version_removed IS NULL OR " r                \
+    ".version_removed > " v "))"
+
+/* Of several publications (alias p), the one a distribution serves is the
+ * newest: the latest pulp_created, and of two created in the same
+ * microsecond the greater id.  Every "newest publication" says this. */
+#define CKPT_SQL_NEWEST_PUBLICATION(p) p ".pulp_created DESC, " p ".id DESC"
+
+/* A timestamptz column c as Pulp writes times: RFC 3339, UTC, microseconds. */
+#define CKPT_SQL_RFC3339(c)                                                                \
+    "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
+
+#endif
