@@ -1,0 +1,50 @@
+/* The `checkpoint` command: the core's transactions from the command line,
+ * against the database and the storage directly (no httpd).  Each
+ * subcommand is one file (cmd_<name>.c); options.c reads the global
+ * options, conffile.c an Apache configuration's Checkpoint directives. */
+#ifndef CKPT_CLI_H
+#define CKPT_CLI_H
+
+#include <apr_getopt.h>
+#include <apr_pools.h>
+
+#include "ckpt_status.h"
+#include "db.h"
+
+/* Exit codes. */
+#define CKPT_EXIT_OK 0
+#define CKPT_EXIT_FAILED 1 /* the database, the storage or the request failed */
+#define CKPT_EXIT_USAGE 2  /* the command line is wrong */
+
+/* What every subcommand gets: where the database and the storage are. */
+typedef struct {
+    apr_pool_t *pool;      /* the command's work, connections included */
+    apr_pool_t *root;      /* outlives pool: the connection pool lives here */
+    const char *database;  /* libpq conninfo */
+    const char *storage;   /* the CheckpointStorage directory */
+    const char *program;   /* argv[0], for messages */
+} ckpt_cli;
+
+/* A subcommand: its words ("orphans", "cleanup"), its arguments after
+ * them, and what it prints.  Answers an exit code. */
+typedef struct {
+    const char *group;
+    const char *name;
+    const char *usage;    /* its arguments, for the usage text */
+    int (*run)(ckpt_cli *cli, int argc, const char *const *argv);
+} ckpt_cli_command;
+
+/* Prints "checkpoint: <message>" on stderr; answers code. */
+int ckpt_cli_fail(const ckpt_cli *cli, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+/* The same for a core error. */
+int ckpt_cli_error(const ckpt_cli *cli, const ckpt_err *err);
+/* A database connection for the command's life (its pool). */
+int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db);
+/* Both --database and --storage (or --config) were given, or a message. */
+int ckpt_cli_need_storage(const ckpt_cli *cli);
+
+/* cmd_orphans.c */
+int ckpt_cli_orphans_cleanup(ckpt_cli *cli, int argc, const char *const *argv);
+
+#endif
