@@ -1,6 +1,5 @@
 /* Content resolution (see resolve.h): the rows of SPEC §2's tables, in the
- * order a request meets them.  Every lookup is one prepared statement of
- * statements_content.c. */
+ * order a request meets them, asking a ckpt_source what exists. */
 #include <string.h>
 
 #include <apr_strings.h>
@@ -9,33 +8,6 @@
 #include "path.h"
 #include "resolve.h"
 #include "timestamp.h"
-
-/* How long after a second a checkpoint may still become visible in it. */
-#define CKPT_SETTLE_SECONDS 2
-
-static apr_int64_t to_i64(const char *s)
-{
-    return s ? apr_atoi64(s) : 0;
-}
-
-/* Reads the PUB_COLUMNS of statements_content.c starting at column col. */
-static ckpt_publication *read_pub(apr_pool_t *p, const ckpt_dbres *res, int col)
-{
-    ckpt_publication *pub;
-
-    if (CKPT_DBVAL(res, 0, col) == NULL) {
-        return NULL;
-    }
-    pub = apr_pcalloc(p, sizeof(*pub));
-    pub->id = CKPT_DBVAL(res, 0, col);
-    pub->repository_id = CKPT_DBVAL(res, 0, col + 1);
-    pub->version_number = CKPT_DBVAL(res, 0, col + 2);
-    pub->manifest = CKPT_DBVAL(res, 0, col + 3);
-    pub->manifest_sha256 = CKPT_DBVAL(res, 0, col + 4);
-    pub->manifest_size = (apr_off_t)to_i64(CKPT_DBVAL(res, 0, col + 5));
-    pub->created_sec = to_i64(CKPT_DBVAL(res, 0, col + 6));
-    return pub;
-}
 
 /* An element of a Postgres array literal: quoted, with '"' and '\'
  * escaped, so any path is one element. */
@@ -69,80 +41,40 @@ const char *ckpt_resolve_prefixes(apr_pool_t *p, const char *path)
     return apr_pstrcat(p, "{", apr_array_pstrcat(p, parts, ','), "}", NULL);
 }
 
-ckpt_rc ckpt_resolve_distribution(ckpt_db *db, apr_pool_t *p, const char *path,
-                                  ckpt_distribution **out)
+static void add_entry(apr_array_header_t *entries, const char *name, int is_dir,
+                      apr_int64_t mtime, apr_off_t size)
 {
-    ckpt_dbres *res;
-    ckpt_distribution *d;
-    ckpt_rc rc = ckpt_db_exec(db, p, &res, "content_distribution", 1,
-                              ckpt_resolve_prefixes(p, path));
-
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    if (res->nrows == 0) {
-        return CKPT_NOTFOUND;
-    }
-    d = apr_pcalloc(p, sizeof(*d));
-    d->base_path = CKPT_DBVAL(res, 0, 0);
-    d->checkpoint = CKPT_DBVAL(res, 0, 1) && CKPT_DBVAL(res, 0, 1)[0] == 't';
-    d->repository_id = CKPT_DBVAL(res, 0, 2);
-    d->pub = read_pub(p, res, 3);
-    *out = d;
-    return CKPT_OK;
+    ckpt_listing_entry *e = apr_array_push(entries);
+    e->name = name;
+    e->is_dir = is_dir;
+    e->mtime_sec = mtime;
+    e->size = size;
 }
 
-ckpt_rc ckpt_resolve_checkpoint(ckpt_db *db, apr_pool_t *p, const char *repository_id,
-                                apr_int64_t ts_sec, ckpt_publication **out)
+static void redirect(ckpt_answer *out, const char *location)
 {
-    ckpt_dbres *res;
-    ckpt_rc rc;
-
-    if (!repository_id) {
-        return CKPT_NOTFOUND;
-    }
-    rc = ckpt_db_exec(db, p, &res, "content_checkpoint_at", 2, repository_id,
-                      apr_psprintf(p, "%" APR_INT64_T_FMT, ts_sec));
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    if (res->nrows == 0) {
-        return CKPT_NOTFOUND;
-    }
-    *out = read_pub(p, res, 0);
-    return *out ? CKPT_OK : CKPT_NOTFOUND;
+    out->kind = CKPT_ANSWER_REDIRECT;
+    out->location = location;
 }
 
-ckpt_rc ckpt_resolve_file(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
-                          const char *relpath, const char **sha256, apr_off_t *size)
-{
-    ckpt_dbres *res;
-    ckpt_rc rc;
+/* The manifest is the publication's own file, not a unit, so the source
+ * does not know it: it wins over a unit of the same name (it is what
+ * clients trust), its directories exist, and listings show it. */
 
-    /* The manifest is the publication's own file; it wins over a unit of
-     * the same name, as the manifest is what clients trust. */
-    if (!strcmp(relpath, pub->manifest)) {
-        *sha256 = pub->manifest_sha256;
-        *size = pub->manifest_size;
-        return CKPT_OK;
-    }
-    rc = ckpt_db_exec(db, p, &res, "content_file", 3, pub->repository_id, pub->version_number,
-                      relpath);
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    if (res->nrows == 0) {
-        return CKPT_NOTFOUND;
-    }
-    *sha256 = CKPT_DBVAL(res, 0, 0);
-    *size = (apr_off_t)to_i64(CKPT_DBVAL(res, 0, 1));
-    return CKPT_OK;
+static int is_manifest(const ckpt_publication *pub, const char *path)
+{
+    return !strcmp(path, pub->manifest);
 }
 
-/* The manifest is no unit, so the statements that find directories in
- * repository_content do not see a manifest such as "meta/MANIFEST": the
- * name of the directory directly under dir ("" for the root) that leads to
- * it, or NULL when the manifest does not lie deeper than dir. */
+/* Whether dir (not the top) leads to the manifest. */
+static int holds_manifest(const ckpt_publication *pub, const char *dir)
+{
+    apr_size_t n = strlen(dir);
+    return n && !strncmp(pub->manifest, dir, n) && pub->manifest[n] == '/';
+}
+
+/* The name of the directory directly under dir ("" for the top) that
+ * leads to the manifest, or NULL when the manifest is not deeper. */
 static const char *manifest_subdir(apr_pool_t *p, const ckpt_publication *pub, const char *dir)
 {
     const char *m = pub->manifest, *slash;
@@ -158,107 +90,135 @@ static const char *manifest_subdir(apr_pool_t *p, const ckpt_publication *pub, c
     return slash ? apr_pstrmemdup(p, m, (apr_size_t)(slash - m)) : NULL;
 }
 
-static ckpt_rc dir_exists(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
-                          const char *dir, int *exists)
+/* The entries of a listing: subdirectories first, then files, each dated
+ * with the publication (storage has no directories of its own). */
+static apr_array_header_t *listing_entries(apr_pool_t *p, const ckpt_publication *pub,
+                                           const char *dir, const ckpt_dir_content *c)
 {
-    ckpt_dbres *res;
-    apr_size_t n = strlen(dir);
-    ckpt_rc rc;
-
-    /* A directory that holds the manifest, at any depth. */
-    if (n && !strncmp(pub->manifest, dir, n) && pub->manifest[n] == '/') {
-        *exists = 1;
-        return CKPT_OK;
-    }
-    rc = ckpt_db_exec(db, p, &res, "content_dir_exists", 3, pub->repository_id,
-                      pub->version_number, dir);
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    *exists = res->nrows == 1 && CKPT_DBVAL(res, 0, 0) && CKPT_DBVAL(res, 0, 0)[0] == 't';
-    return CKPT_OK;
-}
-
-static void add_entry(apr_array_header_t *entries, const char *name, int is_dir,
-                      apr_int64_t mtime, apr_off_t size)
-{
-    ckpt_listing_entry *e = apr_array_push(entries);
-    e->name = name;
-    e->is_dir = is_dir;
-    e->mtime_sec = mtime;
-    e->size = size;
-}
-
-ckpt_rc ckpt_resolve_dir(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
-                         const char *dir, apr_array_header_t **entries)
-{
-    ckpt_dbres *files, *dirs;
-    apr_array_header_t *e;
+    int nf = c->files ? c->files->nelts : 0, nd = c->dirs ? c->dirs->nelts : 0, i;
+    apr_array_header_t *e = apr_array_make(p, nf + nd + 2, sizeof(ckpt_listing_entry));
     const char *msub = manifest_subdir(p, pub, dir);
-    ckpt_rc rc;
-    int i;
 
-    rc = ckpt_db_exec(db, p, &files, "content_dir_files", 3, pub->repository_id,
-                      pub->version_number, dir);
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    rc = ckpt_db_exec(db, p, &dirs, *dir ? "content_dir_subdirs" : "content_root_subdirs",
-                      *dir ? 3 : 2, pub->repository_id, pub->version_number, dir);
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    e = apr_array_make(p, files->nrows + dirs->nrows + 1, sizeof(ckpt_listing_entry));
-    /* Storage has no directories: a directory's date is its publication's. */
-    for (i = 0; i < dirs->nrows; i++) {
-        const char *name = CKPT_DBVAL(dirs, i, 0);
-        if (name && *name) {
-            add_entry(e, name, 1, pub->created_sec, 0);
-            if (msub && !strcmp(msub, name)) {
-                msub = NULL;
-            }
+    for (i = 0; i < nd; i++) {
+        const char *name = APR_ARRAY_IDX(c->dirs, i, const char *);
+        add_entry(e, name, 1, pub->created_sec, 0);
+        if (msub && !strcmp(msub, name)) {
+            msub = NULL;
         }
     }
     if (msub) {
         add_entry(e, msub, 1, pub->created_sec, 0);
     }
-    for (i = 0; i < files->nrows; i++) {
-        const char *rel = CKPT_DBVAL(files, i, 0);
-        if (!strcmp(rel, pub->manifest)) {
-            continue; /* listed once below, as the manifest */
+    for (i = 0; i < nf; i++) {
+        const ckpt_listing_entry *f = &APR_ARRAY_IDX(c->files, i, ckpt_listing_entry);
+        if (strcmp(ckpt_path_parent(p, pub->manifest), dir) != 0
+            || strcmp(f->name, ckpt_path_basename(pub->manifest)) != 0) {
+            add_entry(e, f->name, 0, pub->created_sec, f->size);
         }
-        add_entry(e, ckpt_path_basename(rel), 0, pub->created_sec,
-                  (apr_off_t)to_i64(CKPT_DBVAL(files, i, 1)));
     }
     if (!strcmp(ckpt_path_parent(p, pub->manifest), dir)) {
         add_entry(e, ckpt_path_basename(pub->manifest), 0, pub->created_sec, pub->manifest_size);
     }
-    if (e->nelts == 0 && *dir) {
-        return CKPT_NOTFOUND;
+    return e;
+}
+
+/* "<path>" without a trailing '/': the file, or a redirect to the
+ * directory of that name. */
+static ckpt_rc serve_file(const ckpt_source *src, apr_pool_t *p, const ckpt_publication *pub,
+                          const char *full, const char *path, ckpt_answer *out)
+{
+    int is_dir = 0;
+    ckpt_rc rc;
+
+    out->relpath = path;
+    if (is_manifest(pub, path)) {
+        out->kind = CKPT_ANSWER_FILE;
+        out->sha256 = pub->manifest_sha256;
+        out->size = pub->manifest_size;
+        return CKPT_OK;
     }
-    *entries = e;
+    rc = src->path(src->baton, p, pub, path, &out->sha256, &out->size, &is_dir);
+    if (rc == CKPT_NOTFOUND && holds_manifest(pub, path)) {
+        rc = CKPT_OK;
+        is_dir = 1;
+    }
+    if (rc != CKPT_OK) {
+        return rc;
+    }
+    if (!is_dir) {
+        out->kind = CKPT_ANSWER_FILE;
+        return CKPT_OK;
+    }
+    out->relpath = NULL;
+    redirect(out, apr_pstrcat(p, full, "/", NULL));
     return CKPT_OK;
 }
 
-static ckpt_rc checkpoint_index(ckpt_db *db, apr_pool_t *p, const ckpt_distribution *d,
-                                ckpt_answer *out)
+/* "<dir>/": its index.html, or its listing. */
+static ckpt_rc serve_dir(const ckpt_source *src, apr_pool_t *p, const ckpt_publication *pub,
+                         const char *dir, ckpt_answer *out)
 {
-    ckpt_dbres *res;
-    int i;
+    const char *index = *dir ? apr_pstrcat(p, dir, "/index.html", NULL) : "index.html";
+    ckpt_dir_content c;
     ckpt_rc rc;
+
+    if (is_manifest(pub, index)) {
+        out->kind = CKPT_ANSWER_FILE;
+        out->relpath = index;
+        out->sha256 = pub->manifest_sha256;
+        out->size = pub->manifest_size;
+        return CKPT_OK;
+    }
+    memset(&c, 0, sizeof(c));
+    rc = src->dir(src->baton, p, pub, dir, index, &c);
+    if (rc == CKPT_NOTFOUND && (!*dir || holds_manifest(pub, dir))) {
+        rc = CKPT_OK; /* the top, and the manifest's directories, always exist */
+    }
+    if (rc != CKPT_OK) {
+        return rc;
+    }
+    if (c.index_sha256) {
+        out->kind = CKPT_ANSWER_FILE;
+        out->relpath = index;
+        out->sha256 = c.index_sha256;
+        out->size = c.index_size;
+        return CKPT_OK;
+    }
+    out->kind = CKPT_ANSWER_LISTING;
+    out->entries = listing_entries(p, pub, dir, &c);
+    return CKPT_OK;
+}
+
+/* The table "Paths inside a publication".  full is the whole request path
+ * below the prefix (for the directory redirect), path the part inside the
+ * publication. */
+static ckpt_rc serve_path(const ckpt_source *src, apr_pool_t *p, const ckpt_publication *pub,
+                          const char *full, const char *path, int is_dir, ckpt_answer *out)
+{
+    out->repository_id = pub->repository_id;
+    return is_dir ? serve_dir(src, p, pub, path, out) : serve_file(src, p, pub, full, path, out);
+}
+
+static ckpt_rc checkpoint_index(const ckpt_source *src, apr_pool_t *p,
+                                const ckpt_distribution *d, ckpt_answer *out)
+{
+    apr_array_header_t *secs;
+    ckpt_rc rc;
+    int i;
 
     out->kind = CKPT_ANSWER_LISTING;
     out->checkpoint_index = 1;
+    out->repository_id = d->repository_id;
     out->entries = apr_array_make(p, 8, sizeof(ckpt_listing_entry));
     if (!d->repository_id) {
         return CKPT_OK;
     }
-    rc = ckpt_db_exec(db, p, &res, "content_checkpoints", 1, d->repository_id);
+    rc = src->checkpoint_times(src->baton, p, d->repository_id, &secs);
     if (rc != CKPT_OK) {
         return rc;
     }
-    for (i = 0; i < res->nrows; i++) {
-        apr_int64_t t = to_i64(CKPT_DBVAL(res, i, 0));
+    for (i = 0; i < secs->nelts; i++) {
+        apr_int64_t t = APR_ARRAY_IDX(secs, i, apr_int64_t);
         char *ts = apr_palloc(p, CKPT_TS_LEN + 1);
         ckpt_ts_format(t, ts);
         add_entry(out->entries, ts, 1, t, 0);
@@ -266,75 +226,24 @@ static ckpt_rc checkpoint_index(ckpt_db *db, apr_pool_t *p, const ckpt_distribut
     return CKPT_OK;
 }
 
-static void redirect(ckpt_answer *out, const char *location)
-{
-    out->kind = CKPT_ANSWER_REDIRECT;
-    out->location = location;
-}
-
-/* The table "Paths inside a publication".  full is the whole request path
- * below the prefix (for the directory redirect), path the part inside the
- * publication. */
-static ckpt_rc serve_path(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
-                          const char *full, const char *path, int is_dir, ckpt_answer *out)
-{
-    ckpt_rc rc;
-
-    if (!is_dir) {
-        int exists = 0;
-
-        rc = ckpt_resolve_file(db, p, pub, path, &out->sha256, &out->size);
-        if (rc == CKPT_OK) {
-            out->kind = CKPT_ANSWER_FILE;
-            out->relpath = path;
-            return CKPT_OK;
-        }
-        if (rc != CKPT_NOTFOUND) {
-            return rc;
-        }
-        rc = dir_exists(db, p, pub, path, &exists);
-        if (rc != CKPT_OK) {
-            return rc;
-        }
-        if (!exists) {
-            return CKPT_NOTFOUND;
-        }
-        redirect(out, apr_pstrcat(p, full, "/", NULL));
-        return CKPT_OK;
-    }
-
-    out->relpath = *path ? apr_pstrcat(p, path, "/index.html", NULL) : "index.html";
-    rc = ckpt_resolve_file(db, p, pub, out->relpath, &out->sha256, &out->size);
-    if (rc == CKPT_OK) {
-        out->kind = CKPT_ANSWER_FILE;
-        return CKPT_OK;
-    }
-    if (rc != CKPT_NOTFOUND) {
-        return rc;
-    }
-    out->relpath = NULL;
-    out->kind = CKPT_ANSWER_LISTING;
-    return ckpt_resolve_dir(db, p, pub, path, &out->entries);
-}
-
 /* The table "Checkpoint distributions", below <base_path>/: inner is
  * "<TS>" or "<TS>/<path>". */
-static ckpt_rc serve_checkpoint(ckpt_db *db, apr_pool_t *p, const ckpt_distribution *d,
-                                const char *inner, int is_dir, apr_int64_t now_sec,
-                                ckpt_answer *out)
+static ckpt_rc serve_checkpoint(const ckpt_source *src, apr_pool_t *p,
+                                const ckpt_distribution *d, const char *inner, int is_dir,
+                                apr_int64_t now_sec, ckpt_answer *out)
 {
     const char *slash = strchr(inner, '/');
     apr_size_t tslen = slash ? (apr_size_t)(slash - inner) : strlen(inner);
     const char *tail = inner + tslen; /* "" or "/<path>" */
-    ckpt_publication *pub;
-    apr_int64_t ts;
+    const ckpt_publication *pub;
+    apr_int64_t ts, asof = src->asof_sec < now_sec ? src->asof_sec : now_sec;
     char ts2[CKPT_TS_LEN + 1];
     ckpt_rc rc;
 
-    if (ckpt_ts_classify(inner, tslen, now_sec, &ts) != CKPT_TS_OK) {
+    if (ckpt_ts_classify(inner, tslen, now_sec, &ts) != CKPT_TS_OK || !d->repository_id) {
         return CKPT_NOTFOUND;
     }
-    rc = ckpt_resolve_checkpoint(db, p, d->repository_id, ts, &pub);
+    rc = src->checkpoint_at(src->baton, p, d->repository_id, ts, &pub);
     if (rc != CKPT_OK) {
         return rc;
     }
@@ -344,29 +253,30 @@ static ckpt_rc serve_checkpoint(ckpt_db *db, apr_pool_t *p, const ckpt_distribut
          * own URL, keeping the path below it. */
         redirect(out, apr_pstrcat(p, d->base_path, "/", ts2, tail, (is_dir || !*tail) ? "/" : "",
                                   NULL));
-        /* A checkpoint being committed now may still take second ts (its
-         * pulp_created is taken before its commit). */
-        out->settling = pub->created_sec != ts && ts >= now_sec - CKPT_SETTLE_SECONDS;
+        out->repository_id = d->repository_id;
+        /* A checkpoint not yet visible when the source read its data may
+         * still take second ts. */
+        out->settling = pub->created_sec != ts && ts >= asof - CKPT_SETTLE_SECONDS;
         return CKPT_OK;
     }
     out->immutable = 1;
-    return serve_path(db, p, pub, apr_pstrcat(p, d->base_path, "/", ts2, tail, NULL),
+    return serve_path(src, p, pub, apr_pstrcat(p, d->base_path, "/", ts2, tail, NULL),
                       *tail ? tail + 1 : "", is_dir, out);
 }
 
-ckpt_rc ckpt_resolve_request(ckpt_db *db, apr_pool_t *p, const char *rest, apr_int64_t now_sec,
-                             ckpt_answer *out)
+ckpt_rc ckpt_resolve_request(const ckpt_source *src, apr_pool_t *p, const char *rest,
+                             apr_int64_t now_sec, ckpt_answer *out)
 {
     const char *path, *after;
     int is_dir;
-    ckpt_distribution *d;
+    const ckpt_distribution *d;
     ckpt_rc rc;
 
     memset(out, 0, sizeof(*out));
     if (ckpt_path_split_request(p, rest, &path, &is_dir) != CKPT_PATH_OK || !*path) {
         return CKPT_NOTFOUND;
     }
-    rc = ckpt_resolve_distribution(db, p, path, &d);
+    rc = src->distribution(src->baton, p, path, &d);
     if (rc != CKPT_OK) {
         return rc;
     }
@@ -377,12 +287,12 @@ ckpt_rc ckpt_resolve_request(ckpt_db *db, apr_pool_t *p, const char *rest, apr_i
     }
     if (d->checkpoint) {
         if (!*after) {
-            return checkpoint_index(db, p, d, out);
+            return checkpoint_index(src, p, d, out);
         }
-        return serve_checkpoint(db, p, d, after + 1, is_dir, now_sec, out);
+        return serve_checkpoint(src, p, d, after + 1, is_dir, now_sec, out);
     }
     if (!d->pub) {
         return CKPT_NOTFOUND;
     }
-    return serve_path(db, p, d->pub, path, *after ? after + 1 : "", is_dir, out);
+    return serve_path(src, p, d->pub, path, *after ? after + 1 : "", is_dir, out);
 }

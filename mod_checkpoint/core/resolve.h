@@ -1,7 +1,9 @@
 /* The content side's decisions (SPEC section 2): which distribution, which
  * checkpoint or publication, which file, directory listing or redirect a
- * request path names.  No httpd headers: content.c turns the answer into
- * an httpd response. */
+ * request path names.  The rules ask a ckpt_source for what they need to
+ * know, so they run the same against the process catalog and the database
+ * (source.h) as against a table in a unit test.  No httpd headers:
+ * content.c turns the answer into an httpd response. */
 #ifndef CKPT_RESOLVE_H
 #define CKPT_RESOLVE_H
 
@@ -9,7 +11,6 @@
 #include <apr_tables.h>
 
 #include "ckpt_status.h"
-#include "db.h"
 
 typedef struct {
     const char *id;
@@ -42,40 +43,63 @@ typedef struct {
     apr_array_header_t *entries;
     const char *page;               /* a listing rendered for one request path, or NULL */
     const char *location;           /* "bp/TS2/a/b/", no leading '/', not escaped */
+    const char *repository_id;      /* whose publications the answer comes from */
     int immutable;                  /* under an exact checkpoint timestamp */
     int checkpoint_index;           /* the index of a checkpoint distribution */
     int settling;                   /* a redirect for a second so recent that a
                                      * checkpoint may still appear in it */
 } ckpt_answer;
 
+/* What a directory of a publication holds in its version. */
+typedef struct {
+    const char *index_sha256;       /* its index.html, when it has one */
+    apr_off_t index_size;
+    apr_array_header_t *files;      /* ckpt_listing_entry: name (base name), size */
+    apr_array_header_t *dirs;       /* const char *: base names of subdirectories */
+} ckpt_dir_content;
+
+/* Where the rules learn what exists.  Every function answers CKPT_OK,
+ * CKPT_NOTFOUND, or an error of the source (CKPT_DBDOWN, CKPT_DBERROR);
+ * results are allocated from p. */
+typedef struct {
+    void *baton;
+    /* The distribution whose base_path is the longest path-segment prefix
+     * of path (no leading or trailing '/'). */
+    ckpt_rc (*distribution)(void *baton, apr_pool_t *p, const char *path,
+                            const ckpt_distribution **out);
+    /* The latest checkpoint of a repository created before the end of
+     * second sec; CKPT_NOTFOUND when there is none then. */
+    ckpt_rc (*checkpoint_at)(void *baton, apr_pool_t *p, const char *repository_id,
+                             apr_int64_t sec, const ckpt_publication **out);
+    /* The seconds of every checkpoint of a repository, oldest first
+     * (apr_int64_t). */
+    ckpt_rc (*checkpoint_times)(void *baton, apr_pool_t *p, const char *repository_id,
+                                apr_array_header_t **secs);
+    /* A unit at relative path path of pub's version: its file, or, when
+     * path is a directory there, *is_dir. */
+    ckpt_rc (*path)(void *baton, apr_pool_t *p, const ckpt_publication *pub, const char *path,
+                    const char **sha256, apr_off_t *size, int *is_dir);
+    /* Directory dir ("" for the top) of pub's version: its index.html
+     * (index_path) or, without one, its entries; CKPT_NOTFOUND when it
+     * holds nothing. */
+    ckpt_rc (*dir)(void *baton, apr_pool_t *p, const ckpt_publication *pub, const char *dir,
+                   const char *index_path, ckpt_dir_content *out);
+    /* What the source knows is as of this second (now, for the database;
+     * the last reading, for the process catalog). */
+    apr_int64_t asof_sec;
+} ckpt_source;
+
 /* Answers a content request.  rest is the decoded request path after the
  * prefix and its '/' ("bp/20250130T203000Z/dists/", "bp"), now_sec the
  * request time.  CKPT_OK and *out; CKPT_NOTFOUND for everything SPEC §2
- * answers with 404 (including paths that are refused); CKPT_DBDOWN or
- * CKPT_DBERROR from the database. */
-ckpt_rc ckpt_resolve_request(ckpt_db *db, apr_pool_t *p, const char *rest, apr_int64_t now_sec,
-                             ckpt_answer *out);
+ * answers with 404 (including paths that are refused); the source's
+ * errors otherwise. */
+ckpt_rc ckpt_resolve_request(const ckpt_source *src, apr_pool_t *p, const char *rest,
+                             apr_int64_t now_sec, ckpt_answer *out);
 
-/* The steps, for tests and for callers that need one of them. */
-
-/* The distribution whose base_path is the longest path-segment prefix of
- * path (no leading or trailing '/'), in one query. */
-ckpt_rc ckpt_resolve_distribution(ckpt_db *db, apr_pool_t *p, const char *path,
-                                  ckpt_distribution **out);
-
-/* The latest checkpoint of a repository created before the end of second
- * ts_sec; CKPT_NOTFOUND when there is none (ts before the first). */
-ckpt_rc ckpt_resolve_checkpoint(ckpt_db *db, apr_pool_t *p, const char *repository_id,
-                                apr_int64_t ts_sec, ckpt_publication **out);
-
-/* A file of a publication (its manifest included) by relative path. */
-ckpt_rc ckpt_resolve_file(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
-                          const char *relpath, const char **sha256, apr_off_t *size);
-
-/* The direct children of directory dir ("" for the root) as
- * ckpt_listing_entry; CKPT_NOTFOUND when dir (not the root) holds nothing. */
-ckpt_rc ckpt_resolve_dir(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
-                         const char *dir, apr_array_header_t **entries);
+/* How long after a second a checkpoint may still become visible in it:
+ * its pulp_created is taken before its transaction commits. */
+#define CKPT_SETTLE_SECONDS 2
 
 /* A base path is looked for among the first this many segments of a
  * request: the candidates are sent as one array, and without a bound a

@@ -1,10 +1,15 @@
-/* The content side's statements (see statements.c); resolve.c runs them.
+/* The content side's statements (see statements.c); source.c runs them.
  *
  * Times come back as whole seconds since 1970 (floor of the epoch), so no
  * DateStyle or time zone setting of the server can change what we read.
- * A unit is in version N when version_added <= N < version_removed (NULL:
- * still present); every statement below that reads repository_content says
- * so with $2 = N. */
+ *
+ * Every lookup in a version costs the same at version 10 and at version
+ * 10,000 (sql/010_history.sql): a path's ranges never overlap, so the one
+ * with the largest version_added <= N, read by one backward index step,
+ * says whether the path is in version N; a directory's files in N come
+ * from a GiST index on the version range; directories have ranges of
+ * their own (repository_dir).  $1 is always the repository, $2 the version
+ * number N. */
 #include "db.h"
 
 /* The publication columns every publication lookup returns, in this order:
@@ -14,127 +19,106 @@
     "p.id, p.repository_id, p.version_number, p.manifest, p.manifest_sha256, ma.size, " \
     "floor(extract(epoch FROM p.pulp_created))::bigint"
 
+/* The publication a plain distribution d serves: its own, its
+ * repository's newest or its repository version's newest (newest:
+ * pulp_created, then id). */
+#define SERVED_PUBLICATION                                                                  \
+    " LEFT JOIN LATERAL ("                                                                  \
+    "   (SELECT * FROM publication WHERE id = d.publication_id)"                            \
+    "   UNION ALL"                                                                          \
+    "   (SELECT * FROM publication WHERE NOT d.checkpoint AND repository_id = d.repository_id" \
+    "     ORDER BY pulp_created DESC, id DESC LIMIT 1)"                                     \
+    "   UNION ALL"                                                                          \
+    "   (SELECT * FROM publication WHERE repository_version_id = d.repository_version_id"   \
+    "     ORDER BY pulp_created DESC, id DESC LIMIT 1)"                                     \
+    "   LIMIT 1) p ON true"                                                                 \
+    " LEFT JOIN artifact ma ON ma.sha256 = p.manifest_sha256"
+
+/* The range of path $3 (a file) that says whether it is in version $2. */
+#define FILE_RANGE(path)                                                                    \
+    "(SELECT sha256, size, version_removed FROM repository_content"                         \
+    "  WHERE repository_id = $1 AND relative_path = " path " AND version_added <= $2::int"  \
+    "  ORDER BY version_added DESC LIMIT 1)"
+#define IN_VERSION(r) "(" r ".version_removed IS NULL OR " r ".version_removed > $2::int)"
+
 const ckpt_stmt ckpt_stmts_content[] = {
+    /* Every distribution, for the process catalog: 0 base_path,
+     * 1 checkpoint, 2 repository_id, 3 the repository whose publications
+     * decide what a plain one serves, 4.. PUB_COLUMNS of what it serves. */
+    {"content_distributions",
+     "SELECT d.base_path, d.checkpoint, d.repository_id,"
+     " CASE WHEN NOT d.checkpoint THEN coalesce(d.repository_id, dv.repository_id,"
+     "  p.repository_id) END, " PUB_COLUMNS
+     " FROM distribution d LEFT JOIN repository_version dv ON dv.id = d.repository_version_id"
+     SERVED_PUBLICATION},
+
     /* The distribution whose base_path is the longest path-segment prefix
-     * of the request ($1: every such prefix), and for a plain one the
-     * publication it serves: its own, its repository's newest or its
-     * repository version's newest.  Each branch of the lateral union is
-     * one index probe; the ones that do not apply find nothing. */
+     * of the request ($1: every such prefix), as content_distributions
+     * (without column 3), when the catalog does not know them yet. */
     {"content_distribution",
-     "SELECT d.base_path, d.checkpoint, d.repository_id, " PUB_COLUMNS
-     " FROM distribution d"
-     " LEFT JOIN LATERAL ("
-     "   (SELECT * FROM publication WHERE id = d.publication_id)"
-     "   UNION ALL"
-     "   (SELECT * FROM publication WHERE NOT d.checkpoint AND repository_id = d.repository_id"
-     "     ORDER BY pulp_created DESC LIMIT 1)"
-     "   UNION ALL"
-     "   (SELECT * FROM publication WHERE repository_version_id = d.repository_version_id"
-     "     ORDER BY pulp_created DESC LIMIT 1)"
-     "   LIMIT 1) p ON true"
-     " LEFT JOIN artifact ma ON ma.sha256 = p.manifest_sha256"
+     "SELECT d.base_path, d.checkpoint, d.repository_id, NULL, " PUB_COLUMNS
+     " FROM distribution d" SERVED_PUBLICATION
      " WHERE d.base_path = ANY ($1::text[])"
      " ORDER BY length(d.base_path) DESC LIMIT 1"},
 
+    /* Every checkpoint of repository $1, oldest first. */
+    {"content_checkpoints",
+     "SELECT " PUB_COLUMNS
+     " FROM publication p JOIN artifact ma ON ma.sha256 = p.manifest_sha256"
+     " WHERE p.repository_id = $1 AND p.checkpoint ORDER BY p.pulp_created, p.id"},
+
     /* The latest checkpoint of repository $1 created before the end of
-     * second $2 (epoch seconds): the exact one when it has that second. */
+     * second $2 (epoch seconds), when the catalog does not know them. */
     {"content_checkpoint_at",
      "SELECT " PUB_COLUMNS
      " FROM publication p JOIN artifact ma ON ma.sha256 = p.manifest_sha256"
      " WHERE p.repository_id = $1 AND p.checkpoint"
      "   AND p.pulp_created < to_timestamp($2::bigint + 1)"
-     " ORDER BY p.pulp_created DESC LIMIT 1"},
+     " ORDER BY p.pulp_created DESC, p.id DESC LIMIT 1"},
 
-    /* Every checkpoint of repository $1, oldest first. */
-    {"content_checkpoints",
+    /* The seconds of every checkpoint of repository $1, oldest first. */
+    {"content_checkpoint_times",
      "SELECT floor(extract(epoch FROM pulp_created))::bigint FROM publication"
-     " WHERE repository_id = $1 AND checkpoint ORDER BY pulp_created"},
+     " WHERE repository_id = $1 AND checkpoint ORDER BY pulp_created, id"},
 
-    /* A file by relative path $3 in version $2 of repository $1. */
-    {"content_file",
-     "SELECT c.sha256, a.size FROM repository_content rc"
-     " JOIN content c ON c.id = rc.content_id JOIN artifact a ON a.sha256 = c.sha256"
-     " WHERE rc.repository_id = $1 AND rc.relative_path = $3"
-     "   AND rc.version_added <= $2::int"
-     "   AND (rc.version_removed IS NULL OR rc.version_removed > $2::int)"
+    /* Path $3 in version $2: 0 'f' with 1 sha256 and 2 size for a file,
+     * 'd' for a directory, no row for neither.  A file costs one probe. */
+    {"content_path",
+     "(SELECT 'f', f.sha256, f.size FROM " FILE_RANGE("$3") " f WHERE " IN_VERSION("f") ")"
+     " UNION ALL"
+     " (SELECT 'd', NULL, NULL FROM (SELECT version_removed FROM repository_dir"
+     "   WHERE repository_id = $1 AND dir = $3 AND version_added <= $2::int"
+     "   ORDER BY version_added DESC LIMIT 1) d WHERE " IN_VERSION("d") ")"
      " LIMIT 1"},
 
-    /* Whether directory $3 (not the root) holds a file, directly or deeper:
-     * the deeper ones are the range ["$3/", "$30"), '0' following '/'. */
-    {"content_dir_exists",
-     "SELECT EXISTS (SELECT 1 FROM repository_content"
-     "   WHERE repository_id = $1 AND dir = $3 AND version_added <= $2::int"
-     "     AND (version_removed IS NULL OR version_removed > $2::int))"
-     " OR EXISTS (SELECT 1 FROM repository_content"
-     "   WHERE repository_id = $1 AND dir ~>=~ ($3 || '/') AND dir ~<~ ($3 || '0')"
-     "     AND version_added <= $2::int"
-     "     AND (version_removed IS NULL OR version_removed > $2::int))"},
+    /* Directory $3 ("" for the top) in version $2: its index.html ($4) as
+     * 0 'i', 1 path, 2 sha256, 3 size; without one, its files ('f', path,
+     * NULL, size) and subdirectories ('d', path); no row when it holds
+     * nothing. */
+    {"content_dir",
+     "WITH idx AS (SELECT f.sha256, f.size FROM " FILE_RANGE("$4") " f"
+     "  WHERE " IN_VERSION("f") ")"
+     " SELECT 'i', $4, sha256, size FROM idx"
+     " UNION ALL"
+     " SELECT 'f', relative_path, NULL, size FROM repository_content"
+     "  WHERE repository_id = $1 AND dir = $3"
+     "    AND int4range(version_added, version_removed) @> $2::int"
+     "    AND NOT EXISTS (SELECT 1 FROM idx)"
+     " UNION ALL"
+     " SELECT 'd', dir, NULL, NULL FROM repository_dir"
+     "  WHERE repository_id = $1 AND parent = $3"
+     "    AND int4range(version_added, version_removed) @> $2::int"
+     "    AND NOT EXISTS (SELECT 1 FROM idx)"},
 
-    /* The files directly in directory $3 ("" for the root). */
-    {"content_dir_files",
-     "SELECT rc.relative_path, a.size FROM repository_content rc"
-     " JOIN content c ON c.id = rc.content_id JOIN artifact a ON a.sha256 = c.sha256"
-     " WHERE rc.repository_id = $1 AND rc.dir = $3"
-     "   AND rc.version_added <= $2::int"
-     "   AND (rc.version_removed IS NULL OR rc.version_removed > $2::int)"},
-
-    /* The subdirectories directly under directory $3 (not the root), found
-     * by a skip scan over the dir index rather than by reading every file
-     * below: from the smallest dir under "$3/", each step jumps past the
-     * dirs of the subdirectory just found (itself, and the range
-     * [name/, name0)).  Names such as "a-b" sort between "a" and "a/", so a
-     * subdirectory can be met twice: DISTINCT.  Each step moves strictly
-     * forward, so the walk ends. */
-    {"content_dir_subdirs",
-     "WITH RECURSIVE s(d) AS ("
-     "  (SELECT dir FROM repository_content"
-     "    WHERE repository_id = $1 AND dir ~>=~ ($3 || '/') AND dir ~<~ ($3 || '0')"
-     "      AND version_added <= $2::int"
-     "      AND (version_removed IS NULL OR version_removed > $2::int)"
-     "    ORDER BY dir USING ~<~ LIMIT 1)"
-     "  UNION ALL"
-     "  SELECT COALESCE("
-     "    (SELECT dir FROM repository_content"
-     "      WHERE repository_id = $1 AND dir ~>~ s.d"
-     "        AND dir ~<~ ($3 || '/' || split_part(substr(s.d, length($3) + 2), '/', 1) || '/')"
-     "        AND version_added <= $2::int"
-     "        AND (version_removed IS NULL OR version_removed > $2::int)"
-     "      ORDER BY dir USING ~<~ LIMIT 1),"
-     "    (SELECT dir FROM repository_content"
-     "      WHERE repository_id = $1"
-     "        AND dir ~>=~ ($3 || '/' || split_part(substr(s.d, length($3) + 2), '/', 1) || '0')"
-     "        AND dir ~<~ ($3 || '0')"
-     "        AND version_added <= $2::int"
-     "        AND (version_removed IS NULL OR version_removed > $2::int)"
-     "      ORDER BY dir USING ~<~ LIMIT 1))"
-     "  FROM s WHERE s.d IS NOT NULL)"
-     " SELECT DISTINCT split_part(substr(d, length($3) + 2), '/', 1) FROM s WHERE d IS NOT NULL"},
-
-    /* The same for the top level: every dir other than "" lies under it. */
-    {"content_root_subdirs",
-     "WITH RECURSIVE s(d) AS ("
-     "  (SELECT dir FROM repository_content"
-     "    WHERE repository_id = $1 AND dir ~>~ ''"
-     "      AND version_added <= $2::int"
-     "      AND (version_removed IS NULL OR version_removed > $2::int)"
-     "    ORDER BY dir USING ~<~ LIMIT 1)"
-     "  UNION ALL"
-     "  SELECT COALESCE("
-     "    (SELECT dir FROM repository_content"
-     "      WHERE repository_id = $1 AND dir ~>~ s.d"
-     "        AND dir ~<~ (split_part(s.d, '/', 1) || '/')"
-     "        AND version_added <= $2::int"
-     "        AND (version_removed IS NULL OR version_removed > $2::int)"
-     "      ORDER BY dir USING ~<~ LIMIT 1),"
-     "    (SELECT dir FROM repository_content"
-     "      WHERE repository_id = $1 AND dir ~>=~ (split_part(s.d, '/', 1) || '0')"
-     "        AND version_added <= $2::int"
-     "        AND (version_removed IS NULL OR version_removed > $2::int)"
-     "      ORDER BY dir USING ~<~ LIMIT 1))"
-     "  FROM s WHERE s.d IS NOT NULL)"
-     " SELECT DISTINCT split_part(d, '/', 1) FROM s WHERE d IS NOT NULL"},
-
-    /* What the content caches compare (sql/002_content_generation.sql). */
+    /* What the process catalogs compare (sql/002, sql/010). */
     {"content_generation", "SELECT n FROM content_generation WHERE id = 1"},
+
+    /* The repositories whose publications changed in generations
+     * ($1, $2] (the nil uuid: a distribution changed), each row with
+     * the number of those generations on record. */
+    {"content_changes",
+     "SELECT DISTINCT c.repository_id, (SELECT count(DISTINCT n) FROM content_change"
+     "   WHERE n > $1::bigint AND n <= $2::bigint)"
+     " FROM content_change c WHERE c.n > $1::bigint AND c.n <= $2::bigint"},
 
     {NULL, NULL}};

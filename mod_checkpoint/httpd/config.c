@@ -25,6 +25,7 @@
 #define DEFAULT_JSON_LIMIT ((apr_size_t)1024 * 1024)
 #define DEFAULT_RETRY_AFTER 5
 #define DEFAULT_CACHE_BYTES ((apr_size_t)16 * 1024 * 1024)
+#define DEFAULT_CATALOG_BYTES ((apr_size_t)16 * 1024 * 1024)
 #define DEFAULT_CACHE_REFRESH_MS 500
 /* Changes must reach every process within a second (SPEC §3's promise to
  * API users that what they changed is what is served). */
@@ -40,6 +41,7 @@ static ckpt_dbholder *new_dbholder(apr_pool_t *p)
     h->conf.acquire_timeout = apr_time_from_sec(DEFAULT_POOL_TIMEOUT_SEC);
     h->conf.connect_timeout = DEFAULT_CONNECT_TIMEOUT;
     h->cache_bytes = DEFAULT_CACHE_BYTES;
+    h->catalog_bytes = DEFAULT_CATALOG_BYTES;
     h->cache_refresh = apr_time_from_msec(DEFAULT_CACHE_REFRESH_MS);
     return h;
 }
@@ -241,11 +243,14 @@ static const char *set_retry_after(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
-/* CheckpointCacheSize bytes, with an optional K, M or G suffix. */
-static const char *set_cache_size(cmd_parms *cmd, void *dummy, const char *arg)
+/* CheckpointCacheSize and CheckpointCatalogSize: bytes, with an optional
+ * K, M or G suffix. */
+static const char *set_bytes(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    const char *usage = "CheckpointCacheSize: bytes per process, like 16M (0 turns the cache off)";
+    const char *usage = apr_pstrcat(cmd->pool, cmd->directive->directive,
+                                    ": bytes per process, like 16M", cmd->info, NULL);
+    ckpt_dbholder *h;
     char *end;
     apr_off_t v;
     int shift = 0;
@@ -257,27 +262,25 @@ static const char *set_cache_size(cmd_parms *cmd, void *dummy, const char *arg)
         return usage;
     }
     if (*end) {
-        if (end[1]) {
+        const char *units = "kmg", *u = end[1] ? NULL : strchr(units, apr_tolower(*end));
+        if (!u || !*end) {
             return usage;
         }
-        switch (apr_tolower(*end)) {
-        case 'k':
-            shift = 10;
-            break;
-        case 'm':
-            shift = 20;
-            break;
-        case 'g':
-            shift = 30;
-            break;
-        default:
-            return usage;
-        }
+        shift = 10 * (int)(u - units + 1);
     }
     if (v > ((apr_off_t)1 << 40) >> shift) {
         return usage;
     }
-    own_db(cmd)->cache_bytes = (apr_size_t)(v << shift);
+    h = own_db(cmd);
+    if (!strcmp(cmd->directive->directive, "CheckpointCacheSize")) {
+        h->cache_bytes = (apr_size_t)(v << shift);
+    }
+    else if (v == 0) {
+        return usage;
+    }
+    else {
+        h->catalog_bytes = (apr_size_t)(v << shift);
+    }
     return NULL;
 }
 
@@ -340,8 +343,10 @@ const command_rec ckpt_cmds[] = {
                   "largest JSON request body in bytes"),
     AP_INIT_TAKE1("CheckpointRetryAfter", set_retry_after, NULL, RSRC_CONF,
                   "Retry-After seconds sent with 503 when the database is down"),
-    AP_INIT_TAKE1("CheckpointCacheSize", set_cache_size, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("CheckpointCacheSize", set_bytes, " (0 turns the answer cache off)", RSRC_CONF,
                   "bytes of content answers each process keeps (K, M, G; 0: off)"),
+    AP_INIT_TAKE1("CheckpointCatalogSize", set_bytes, " (at least 1)", RSRC_CONF,
+                  "bytes of checkpoint lists each process keeps (K, M, G)"),
     AP_INIT_TAKE1("CheckpointCacheRefresh", set_cache_refresh, NULL, RSRC_CONF,
                   "milliseconds between checks that cached answers are current (at most 1000)"),
     AP_INIT_FLAG("CheckpointContent", set_content, NULL, ACCESS_CONF,
@@ -414,12 +419,16 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, vs,
                          CKPTLOGNO(102) "cannot create the database connection pool");
         }
-        if (c->db->cache_bytes > 0) {
-            rv = ckpt_cache_create(&c->db->cache, p, c->db->cache_bytes, c->db->cache_refresh);
+        {
+            ckpt_catalog_conf cc;
+            cc.cache_bytes = c->db->cache_bytes;
+            cc.list_bytes = c->db->catalog_bytes;
+            cc.refresh = c->db->cache_refresh;
+            rv = ckpt_catalog_create(&c->db->catalog, p, &cc);
             if (rv != APR_SUCCESS) {
                 ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs,
-                             CKPTLOGNO(105) "cannot create the content cache; running without");
-                c->db->cache = NULL;
+                             CKPTLOGNO(105) "cannot create the content catalog; running without");
+                c->db->catalog = NULL;
             }
         }
     }

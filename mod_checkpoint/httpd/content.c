@@ -20,6 +20,7 @@
 #include "listing.h"
 #include "path.h"
 #include "resolve.h"
+#include "source.h"
 #include "storage.h"
 
 #define CONTENT_HANDLER "checkpoint-content"
@@ -96,81 +97,103 @@ static int status_of(ckpt_rc rc)
     }
 }
 
-/* Reads the content generation for the process cache (cache.h): 1 when
- * the cache may be used with *ticket, 0 when it could not be read. */
-static int check_cache(request_rec *r, ckpt_cache *cache, ckpt_db *db, apr_pool_t *p,
-                       apr_uint64_t *ticket)
-{
-    apr_time_t asked = apr_time_now();
-    ckpt_dbres *res;
-    ckpt_rc rc = ckpt_db_exec(db, p, &res, "content_generation", 0);
+/* A connection for the life of one pool, taken when the source first
+ * needs one: an answer the catalog knows costs none. */
+typedef struct {
+    request_rec *r;
+    apr_pool_t *p;
+    ckpt_db *db;
+} db_getter;
 
-    if (rc != CKPT_OK || res->nrows != 1 || !CKPT_DBVAL(res, 0, 0)) {
-        ap_log_rerror(APLOG_MARK, APLOG_WARNING, 0, r,
-                      CKPTLOGNO(503) "content cache: cannot read the generation: %s",
-                      rc == CKPT_OK ? "no row" : ckpt_db_error(db));
-        ckpt_cache_check_failed(cache);
-        return 0;
+static ckpt_rc get_db(void *baton, ckpt_db **out)
+{
+    db_getter *g = baton;
+    ckpt_rc rc = CKPT_OK;
+
+    if (!g->db) {
+        rc = ckpt_request_db_pool(g->r, g->p, &g->db);
     }
-    ckpt_cache_checked(cache, apr_atoi64(CKPT_DBVAL(res, 0, 0)), asked, ticket);
-    return 1;
+    *out = g->db;
+    return rc;
 }
 
-/* Finds the answer for rest: in this process's cache (by r->uri, which
- * names the page a listing shows) when that is current,
- * else in the database, on a connection held only for these statements
- * (not for the whole download that may follow). */
+/* Reads the content generation when the catalog asks for it: USE when the
+ * catalog may then be used, BYPASS when it could not be read. */
+static ckpt_catalog_state refresh(request_rec *r, ckpt_catalog *cat, db_getter *g,
+                                  apr_time_t asked, apr_uint64_t *ticket)
+{
+    ckpt_db *db;
+    ckpt_rc rc = get_db(g, &db);
+
+    if (rc != CKPT_OK) {
+        ckpt_catalog_check_failed(cat);
+        return CKPT_CATALOG_BYPASS;
+    }
+    rc = ckpt_source_refresh(cat, db, g->p, asked, ticket);
+    if (rc != CKPT_OK) {
+        ap_log_rerror(APLOG_MARK, rc == CKPT_DBDOWN ? APLOG_DEBUG : APLOG_WARNING, 0, r,
+                      CKPTLOGNO(503) "content catalog: cannot read the generation: %s",
+                      ckpt_db_error(db));
+        return CKPT_CATALOG_BYPASS;
+    }
+    return CKPT_CATALOG_USE;
+}
+
+/* Finds the answer for rest: in this process's catalog (by r->uri, which
+ * names the page a listing shows) when that is current, else through the
+ * catalog's distributions and checkpoints and the database, on a
+ * connection held only for these statements (not for the whole download
+ * that may follow). */
 static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answer *answer)
 {
-    ckpt_cache *cache = CKPT_SCONF(r->server)->db->cache;
-    ckpt_cache_state st = CKPT_CACHE_BYPASS;
+    ckpt_catalog *cat = CKPT_SCONF(r->server)->db->catalog;
+    ckpt_catalog_state st = CKPT_CATALOG_BYPASS;
     apr_uint64_t ticket = 0;
-    apr_pool_t *tmp;
-    ckpt_db *db;
+    apr_time_t now = apr_time_now();
+    db_getter g;
+    ckpt_source_ctx ctx;
+    ckpt_source src;
     ckpt_rc rc;
 
-    if (cache) {
-        st = ckpt_cache_begin(cache, apr_time_now(), &ticket);
-        if (st == CKPT_CACHE_USE && ckpt_cache_get(cache, r->uri, p, answer)) {
+    memset(&g, 0, sizeof(g));
+    g.r = r;
+    if (cat) {
+        st = ckpt_catalog_begin(cat, now, &ticket);
+        if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, r->uri, p, answer)) {
             ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "content: %s from the process cache",
                           r->uri);
             return CKPT_OK;
         }
     }
-    apr_pool_create(&tmp, r->pool);
-    rc = ckpt_request_db_pool(r, tmp, &db);
-    if (st == CKPT_CACHE_CHECK) {
-        if (rc != CKPT_OK) {
-            ckpt_cache_check_failed(cache);
-            st = CKPT_CACHE_BYPASS;
-        }
-        else if (!check_cache(r, cache, db, tmp, &ticket)) {
-            st = CKPT_CACHE_BYPASS;
-        }
-        else if (ckpt_cache_get(cache, r->uri, p, answer)) {
-            apr_pool_destroy(tmp);
+    apr_pool_create(&g.p, r->pool);
+    if (st == CKPT_CATALOG_CHECK) {
+        st = refresh(r, cat, &g, now, &ticket);
+        if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, r->uri, p, answer)) {
+            apr_pool_destroy(g.p);
             return CKPT_OK;
         }
-        else {
-            st = CKPT_CACHE_USE;
-        }
     }
-    if (rc == CKPT_OK) {
-        rc = ckpt_resolve_request(db, p, rest, apr_time_sec(r->request_time), answer);
-        if (rc != CKPT_OK && rc != CKPT_NOTFOUND) {
-            ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                          CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
-                          ckpt_db_error(db));
-        }
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.catalog = st == CKPT_CATALOG_USE ? cat : NULL;
+    ctx.ticket = ticket;
+    ctx.get_db = get_db;
+    ctx.db_baton = &g;
+    ckpt_source_init(&src, &ctx,
+                     apr_time_sec(ctx.catalog ? ckpt_catalog_asof(cat) : now));
+    rc = ckpt_resolve_request(&src, p, rest, apr_time_sec(r->request_time), answer);
+    if (rc != CKPT_OK && rc != CKPT_NOTFOUND && rc != CKPT_DBDOWN) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
+                      g.db ? ckpt_db_error(g.db) : "no connection");
     }
-    apr_pool_destroy(tmp);
+    apr_pool_destroy(g.p);
     if (rc == CKPT_OK && answer->kind == CKPT_ANSWER_LISTING) {
         /* Rendered once, then served from the cache as it is. */
         answer->page = ckpt_listing_render(p, r->uri, answer->entries);
     }
     /* Answers only: a 404 may be for a second that is still to come. */
-    if (rc == CKPT_OK && st == CKPT_CACHE_USE) {
-        ckpt_cache_put(cache, ticket, r->uri, answer);
+    if (rc == CKPT_OK && ctx.catalog) {
+        ckpt_catalog_answer_put(cat, ticket, r->uri, answer);
     }
     return rc;
 }

@@ -6,7 +6,7 @@
 #include <http_config.h>
 #include <http_log.h>
 
-#include "cache.h"
+#include "catalog.h"
 #include "db.h"
 
 /* Our own log tags: AH numbers belong to httpd. */
@@ -25,9 +25,12 @@ extern module AP_MODULE_DECLARE_DATA checkpoint_module;
 typedef struct {
     ckpt_dbpool_conf conf;
     ckpt_dbpool *pool;  /* made in child_init */
-    apr_size_t cache_bytes;            /* CheckpointCacheSize; 0: no cache */
+    apr_size_t cache_bytes;            /* CheckpointCacheSize; 0: no answer cache */
+    apr_size_t catalog_bytes;          /* CheckpointCatalogSize */
     apr_interval_time_t cache_refresh; /* CheckpointCacheRefresh */
-    ckpt_cache *cache;  /* made in child_init: answers from this database */
+    ckpt_catalog *catalog; /* made in child_init: what this process knows of
+                            * this database's distributions, checkpoints and
+                            * answers */
 } ckpt_dbholder;
 
 typedef struct {

@@ -1,8 +1,9 @@
 package CkptFixture;
 # Content fixtures written straight into the database and the storage, so
 # that the content tests choose every pulp_created to the microsecond (the
-# API, rightly, cannot).  Rows follow sql/001_schema.sql: membership as
-# version ranges, a publication's PULP_MANIFEST stored as an artifact.
+# API, rightly, cannot).  Rows follow sql/: membership as version ranges
+# (with the unit's digest and size; directories follow by trigger), a
+# publication's PULP_MANIFEST stored as an artifact.
 use strict;
 use warnings FATAL => 'all';
 
@@ -97,7 +98,9 @@ sub fx_version {
         my $path = $want{$cid};
         my $dir = $path =~ m{^(.*)/[^/]*$} ? $1 : '';
         sql('INSERT INTO repository_content (repository_id, content_id, relative_path, dir,'
-            . " version_added) VALUES ('$repo', '$cid', " . _q($path) . ', ' . _q($dir) . ", $n)");
+            . " sha256, size, version_added) SELECT '$repo', c.id, c.relative_path, " . _q($dir)
+            . ", c.sha256, a.size, $n FROM content c JOIN artifact a ON a.sha256 = c.sha256"
+            . " WHERE c.id = '$cid'");
     }
     $files_of{$repo}{$n} = {%$files};
     return $n;

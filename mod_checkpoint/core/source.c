@@ -1,0 +1,358 @@
+/* The catalog-and-database source (see source.h). */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "listing.h"
+#include "path.h"
+#include "source.h"
+
+#define NIL_UUID "00000000-0000-0000-0000-000000000000"
+
+static apr_int64_t to_i64(const char *s)
+{
+    return s ? apr_atoi64(s) : 0;
+}
+
+static ckpt_rc take_db(ckpt_source_ctx *x)
+{
+    return x->db ? CKPT_OK : x->get_db(x->db_baton, &x->db);
+}
+
+/* Runs statement name on the request's connection. */
+static ckpt_rc query(ckpt_source_ctx *x, apr_pool_t *p, ckpt_dbres **res, const char *name,
+                     int n, const char *const *params)
+{
+    ckpt_rc rc = take_db(x);
+    return rc == CKPT_OK ? ckpt_db_execv(x->db, p, res, name, n, params) : rc;
+}
+
+/* The PUB_COLUMNS of statements_content.c, from column col of row. */
+static ckpt_publication *read_pub(apr_pool_t *p, const ckpt_dbres *res, int row, int col)
+{
+    ckpt_publication *pub;
+
+    if (CKPT_DBVAL(res, row, col) == NULL) {
+        return NULL;
+    }
+    pub = apr_pcalloc(p, sizeof(*pub));
+    pub->id = CKPT_DBVAL(res, row, col);
+    pub->repository_id = CKPT_DBVAL(res, row, col + 1);
+    pub->version_number = CKPT_DBVAL(res, row, col + 2);
+    pub->manifest = CKPT_DBVAL(res, row, col + 3);
+    pub->manifest_sha256 = CKPT_DBVAL(res, row, col + 4);
+    pub->manifest_size = (apr_off_t)to_i64(CKPT_DBVAL(res, row, col + 5));
+    pub->created_sec = to_i64(CKPT_DBVAL(res, row, col + 6));
+    return pub;
+}
+
+/* A row of content_distribution(s). */
+static void read_dist(apr_pool_t *p, const ckpt_dbres *res, int row, ckpt_catalog_dist *out)
+{
+    const char *cp = CKPT_DBVAL(res, row, 1);
+
+    out->d.base_path = CKPT_DBVAL(res, row, 0);
+    out->d.checkpoint = cp && cp[0] == 't';
+    out->d.repository_id = CKPT_DBVAL(res, row, 2);
+    out->depends_on = CKPT_DBVAL(res, row, 3);
+    out->d.pub = read_pub(p, res, row, 4);
+}
+
+/* ---- distributions ---- */
+
+static ckpt_rc load_distributions(ckpt_source_ctx *x, apr_pool_t *p)
+{
+    apr_array_header_t *dists = NULL;
+    ckpt_dbres *res;
+    ckpt_rc rc = query(x, p, &res, "content_distributions", 0, NULL);
+    int i;
+
+    if (rc == CKPT_OK) {
+        dists = apr_array_make(p, res->nrows ? res->nrows : 1, sizeof(ckpt_catalog_dist));
+        for (i = 0; i < res->nrows; i++) {
+            read_dist(p, res, i, apr_array_push(dists));
+        }
+    }
+    ckpt_catalog_set_distributions(x->catalog, x->ticket, dists);
+    return rc;
+}
+
+static ckpt_rc db_distribution(ckpt_source_ctx *x, apr_pool_t *p, const char *path,
+                               const ckpt_distribution **out)
+{
+    const char *params[1];
+    ckpt_catalog_dist *d;
+    ckpt_dbres *res;
+    ckpt_rc rc;
+
+    params[0] = ckpt_resolve_prefixes(p, path);
+    if ((rc = query(x, p, &res, "content_distribution", 1, params)) != CKPT_OK) {
+        return rc;
+    }
+    if (res->nrows == 0) {
+        return CKPT_NOTFOUND;
+    }
+    d = apr_palloc(p, sizeof(*d));
+    read_dist(p, res, 0, d);
+    *out = &d->d;
+    return CKPT_OK;
+}
+
+static ckpt_rc from_catalog(ckpt_catalog_find f)
+{
+    return f == CKPT_CATALOG_FOUND ? CKPT_OK : CKPT_NOTFOUND;
+}
+
+static ckpt_rc src_distribution(void *baton, apr_pool_t *p, const char *path,
+                                const ckpt_distribution **out)
+{
+    ckpt_source_ctx *x = baton;
+    ckpt_catalog_find f;
+    ckpt_rc rc;
+
+    if (x->catalog) {
+        f = ckpt_catalog_distribution(x->catalog, p, path, out);
+        if (f == CKPT_CATALOG_UNKNOWN && ckpt_catalog_load_distributions(x->catalog)) {
+            if ((rc = load_distributions(x, p)) != CKPT_OK) {
+                return rc;
+            }
+            f = ckpt_catalog_distribution(x->catalog, p, path, out);
+        }
+        if (f != CKPT_CATALOG_UNKNOWN) {
+            return from_catalog(f);
+        }
+    }
+    return db_distribution(x, p, path, out);
+}
+
+/* ---- checkpoints ---- */
+
+static ckpt_rc load_checkpoints(ckpt_source_ctx *x, apr_pool_t *p, const char *repository_id)
+{
+    apr_array_header_t *pubs = NULL;
+    const char *params[1];
+    ckpt_dbres *res;
+    ckpt_rc rc;
+    int i;
+
+    params[0] = repository_id;
+    rc = query(x, p, &res, "content_checkpoints", 1, params);
+    if (rc == CKPT_OK) {
+        pubs = apr_array_make(p, res->nrows ? res->nrows : 1, sizeof(ckpt_publication));
+        for (i = 0; i < res->nrows; i++) {
+            *(ckpt_publication *)apr_array_push(pubs) = *read_pub(p, res, i, 0);
+        }
+    }
+    ckpt_catalog_set_checkpoints(x->catalog, x->ticket, repository_id, pubs);
+    return rc;
+}
+
+/* Loads the checkpoints of repository_id into the catalog when no other
+ * thread is: CKPT_OK whether it did or not. */
+static ckpt_rc want_checkpoints(ckpt_source_ctx *x, apr_pool_t *p, const char *repository_id)
+{
+    if (ckpt_catalog_load_checkpoints(x->catalog, repository_id)) {
+        return load_checkpoints(x, p, repository_id);
+    }
+    return CKPT_OK;
+}
+
+static ckpt_rc src_checkpoint_at(void *baton, apr_pool_t *p, const char *repository_id,
+                                 apr_int64_t sec, const ckpt_publication **out)
+{
+    ckpt_source_ctx *x = baton;
+    const char *params[2];
+    ckpt_catalog_find f = CKPT_CATALOG_UNKNOWN;
+    ckpt_dbres *res;
+    ckpt_rc rc;
+
+    if (x->catalog) {
+        f = ckpt_catalog_checkpoint_at(x->catalog, p, repository_id, sec, out);
+        if (f == CKPT_CATALOG_UNKNOWN) {
+            if ((rc = want_checkpoints(x, p, repository_id)) != CKPT_OK) {
+                return rc;
+            }
+            f = ckpt_catalog_checkpoint_at(x->catalog, p, repository_id, sec, out);
+        }
+    }
+    if (f != CKPT_CATALOG_UNKNOWN) {
+        return from_catalog(f);
+    }
+    params[0] = repository_id;
+    params[1] = apr_psprintf(p, "%" APR_INT64_T_FMT, sec);
+    if ((rc = query(x, p, &res, "content_checkpoint_at", 2, params)) != CKPT_OK) {
+        return rc;
+    }
+    *out = res->nrows ? read_pub(p, res, 0, 0) : NULL;
+    return *out ? CKPT_OK : CKPT_NOTFOUND;
+}
+
+static ckpt_rc src_checkpoint_times(void *baton, apr_pool_t *p, const char *repository_id,
+                                    apr_array_header_t **secs)
+{
+    ckpt_source_ctx *x = baton;
+    const char *params[1];
+    ckpt_dbres *res;
+    ckpt_rc rc;
+    int i;
+
+    if (x->catalog) {
+        if (ckpt_catalog_checkpoint_times(x->catalog, p, repository_id, secs)
+            == CKPT_CATALOG_FOUND) {
+            return CKPT_OK;
+        }
+        if ((rc = want_checkpoints(x, p, repository_id)) != CKPT_OK) {
+            return rc;
+        }
+        if (ckpt_catalog_checkpoint_times(x->catalog, p, repository_id, secs)
+            == CKPT_CATALOG_FOUND) {
+            return CKPT_OK;
+        }
+    }
+    params[0] = repository_id;
+    if ((rc = query(x, p, &res, "content_checkpoint_times", 1, params)) != CKPT_OK) {
+        return rc;
+    }
+    *secs = apr_array_make(p, res->nrows ? res->nrows : 1, sizeof(apr_int64_t));
+    for (i = 0; i < res->nrows; i++) {
+        APR_ARRAY_PUSH(*secs, apr_int64_t) = to_i64(CKPT_DBVAL(res, i, 0));
+    }
+    return CKPT_OK;
+}
+
+/* ---- files and directories ---- */
+
+static ckpt_rc src_path(void *baton, apr_pool_t *p, const ckpt_publication *pub,
+                        const char *path, const char **sha256, apr_off_t *size, int *is_dir)
+{
+    const char *params[3];
+    ckpt_dbres *res;
+    ckpt_rc rc;
+
+    params[0] = pub->repository_id;
+    params[1] = pub->version_number;
+    params[2] = path;
+    if ((rc = query(baton, p, &res, "content_path", 3, params)) != CKPT_OK) {
+        return rc;
+    }
+    if (res->nrows == 0) {
+        return CKPT_NOTFOUND;
+    }
+    *is_dir = CKPT_DBVAL(res, 0, 0)[0] == 'd';
+    *sha256 = CKPT_DBVAL(res, 0, 1);
+    *size = (apr_off_t)to_i64(CKPT_DBVAL(res, 0, 2));
+    return CKPT_OK;
+}
+
+static void read_dir_row(apr_pool_t *p, const ckpt_dbres *res, int i, ckpt_dir_content *out)
+{
+    const char *kind = CKPT_DBVAL(res, i, 0), *path = CKPT_DBVAL(res, i, 1);
+
+    if (kind[0] == 'i') {
+        out->index_sha256 = CKPT_DBVAL(res, i, 2);
+        out->index_size = (apr_off_t)to_i64(CKPT_DBVAL(res, i, 3));
+    }
+    else if (kind[0] == 'd') {
+        APR_ARRAY_PUSH(out->dirs, const char *) = ckpt_path_basename(path);
+    }
+    else {
+        ckpt_listing_entry *e = apr_array_push(out->files);
+        memset(e, 0, sizeof(*e));
+        e->name = ckpt_path_basename(path);
+        e->size = (apr_off_t)to_i64(CKPT_DBVAL(res, i, 3));
+    }
+}
+
+static ckpt_rc src_dir(void *baton, apr_pool_t *p, const ckpt_publication *pub, const char *dir,
+                       const char *index_path, ckpt_dir_content *out)
+{
+    const char *params[4];
+    ckpt_dbres *res;
+    ckpt_rc rc;
+    int i;
+
+    params[0] = pub->repository_id;
+    params[1] = pub->version_number;
+    params[2] = dir;
+    params[3] = index_path;
+    if ((rc = query(baton, p, &res, "content_dir", 4, params)) != CKPT_OK) {
+        return rc;
+    }
+    out->files = apr_array_make(p, res->nrows ? res->nrows : 1, sizeof(ckpt_listing_entry));
+    out->dirs = apr_array_make(p, 8, sizeof(const char *));
+    for (i = 0; i < res->nrows; i++) {
+        read_dir_row(p, res, i, out);
+    }
+    return res->nrows ? CKPT_OK : CKPT_NOTFOUND;
+}
+
+void ckpt_source_init(ckpt_source *src, ckpt_source_ctx *ctx, apr_int64_t asof_sec)
+{
+    memset(src, 0, sizeof(*src));
+    src->baton = ctx;
+    src->distribution = src_distribution;
+    src->checkpoint_at = src_checkpoint_at;
+    src->checkpoint_times = src_checkpoint_times;
+    src->path = src_path;
+    src->dir = src_dir;
+    src->asof_sec = asof_sec;
+}
+
+/* ---- readings ---- */
+
+/* What changed in generations (from, to]. */
+static ckpt_rc read_changes(ckpt_db *db, apr_pool_t *p, apr_int64_t from, apr_int64_t to,
+                            ckpt_catalog_changes *ch)
+{
+    const char *params[2];
+    ckpt_dbres *res;
+    ckpt_rc rc;
+    int i;
+
+    memset(ch, 0, sizeof(*ch));
+    ch->repositories = apr_array_make(p, 4, sizeof(const char *));
+    params[0] = apr_psprintf(p, "%" APR_INT64_T_FMT, from);
+    params[1] = apr_psprintf(p, "%" APR_INT64_T_FMT, to);
+    if ((rc = ckpt_db_execv(db, p, &res, "content_changes", 2, params)) != CKPT_OK) {
+        return rc;
+    }
+    /* Each generation leaves a record; one missing (pruned, or the
+     * number moved some other way) leaves nothing to go by. */
+    ch->unknown = to < from || res->nrows == 0 || to_i64(CKPT_DBVAL(res, 0, 1)) != to - from;
+    for (i = 0; i < res->nrows; i++) {
+        const char *id = CKPT_DBVAL(res, i, 0);
+        if (!strcmp(id, NIL_UUID)) {
+            ch->distributions = 1;
+        }
+        else {
+            APR_ARRAY_PUSH(ch->repositories, const char *) = id;
+        }
+    }
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_source_refresh(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p, apr_time_t asked,
+                            apr_uint64_t *ticket)
+{
+    apr_int64_t before = ckpt_catalog_generation(cat), now;
+    ckpt_catalog_changes ch, *changes = NULL;
+    ckpt_dbres *res;
+    ckpt_rc rc = ckpt_db_execv(db, p, &res, "content_generation", 0, NULL);
+
+    if (rc == CKPT_OK && (res->nrows != 1 || !CKPT_DBVAL(res, 0, 0))) {
+        rc = CKPT_DBERROR;
+    }
+    if (rc == CKPT_OK) {
+        now = to_i64(CKPT_DBVAL(res, 0, 0));
+        if (before >= 0 && now != before) {
+            rc = read_changes(db, p, before, now, &ch);
+            changes = &ch;
+        }
+    }
+    if (rc != CKPT_OK) {
+        ckpt_catalog_check_failed(cat);
+        return rc;
+    }
+    ckpt_catalog_checked(cat, now, changes, asked, ticket);
+    return CKPT_OK;
+}
