@@ -61,11 +61,13 @@ const ckpt_stmt ckpt_stmts_content[] = {
      " WHERE d.base_path = ANY ($1::text[])"
      " ORDER BY length(d.base_path) DESC LIMIT 1"},
 
-    /* Every checkpoint of repository $1, oldest first. */
+    /* Every checkpoint of repository $1, oldest first.  (No two
+     * checkpoints of a repository share a second, so pulp_created orders
+     * them alone, as publication_checkpoint_idx does.) */
     {"content_checkpoints",
      "SELECT " PUB_COLUMNS
      " FROM publication p JOIN artifact ma ON ma.sha256 = p.manifest_sha256"
-     " WHERE p.repository_id = $1 AND p.checkpoint ORDER BY p.pulp_created, p.id"},
+     " WHERE p.repository_id = $1 AND p.checkpoint ORDER BY p.pulp_created"},
 
     /* The latest checkpoint of repository $1 created before the end of
      * second $2 (epoch seconds), when the catalog does not know them. */
@@ -74,12 +76,12 @@ const ckpt_stmt ckpt_stmts_content[] = {
      " FROM publication p JOIN artifact ma ON ma.sha256 = p.manifest_sha256"
      " WHERE p.repository_id = $1 AND p.checkpoint"
      "   AND p.pulp_created < to_timestamp($2::bigint + 1)"
-     " ORDER BY p.pulp_created DESC, p.id DESC LIMIT 1"},
+     " ORDER BY p.pulp_created DESC LIMIT 1"},
 
     /* The seconds of every checkpoint of repository $1, oldest first. */
     {"content_checkpoint_times",
      "SELECT floor(extract(epoch FROM pulp_created))::bigint FROM publication"
-     " WHERE repository_id = $1 AND checkpoint ORDER BY pulp_created, id"},
+     " WHERE repository_id = $1 AND checkpoint ORDER BY pulp_created"},
 
     /* Path $3 in version $2: 0 'f' with 1 sha256 and 2 size for a file,
      * 'd' for a directory, no row for neither.  A file costs one probe. */
