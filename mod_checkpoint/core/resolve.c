@@ -51,10 +51,13 @@ static void add_entry(apr_array_header_t *entries, const char *name, int is_dir,
     e->size = size;
 }
 
+/* A redirect: never immutable (a short max-age, SPEC §2), even under an
+ * exact checkpoint. */
 static void redirect(ckpt_answer *out, const char *location)
 {
     out->kind = CKPT_ANSWER_REDIRECT;
     out->location = location;
+    out->immutable = 0;
 }
 
 /* The manifest is the publication's own file, not a unit, so the source
