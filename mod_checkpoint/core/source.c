@@ -356,3 +356,28 @@ ckpt_rc ckpt_source_refresh(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p, apr_t
     ckpt_catalog_checked(cat, now, changes, asked, ticket);
     return CKPT_OK;
 }
+
+static ckpt_rc given_db(void *baton, ckpt_db **db)
+{
+    *db = baton;
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_source_warm(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p)
+{
+    ckpt_source_ctx x;
+    apr_time_t now = apr_time_now();
+    ckpt_rc rc;
+
+    memset(&x, 0, sizeof(x));
+    if (ckpt_catalog_begin(cat, now, &x.ticket) != CKPT_CATALOG_CHECK) {
+        return CKPT_OK;
+    }
+    if ((rc = ckpt_source_refresh(cat, db, p, now, &x.ticket)) != CKPT_OK) {
+        return rc;
+    }
+    x.catalog = cat;
+    x.get_db = given_db;
+    x.db_baton = db;
+    return ckpt_catalog_load_distributions(cat) ? load_distributions(&x, p) : CKPT_OK;
+}

@@ -31,4 +31,9 @@ void ckpt_source_init(ckpt_source *src, ckpt_source_ctx *ctx, apr_int64_t asof_s
 ckpt_rc ckpt_source_refresh(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p, apr_time_t asked,
                             apr_uint64_t *ticket);
 
+/* What a new process learns before its first request: the generation and
+ * every distribution (not the checkpoint lists, which load per repository
+ * on first use). */
+ckpt_rc ckpt_source_warm(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p);
+
 #endif

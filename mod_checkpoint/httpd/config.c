@@ -13,6 +13,7 @@
 #endif
 
 #include "mod_checkpoint.h"
+#include "source.h"
 #include "storage.h"
 
 #define DEFAULT_POOL_MIN 0
@@ -401,8 +402,44 @@ int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, ser
     return OK;
 }
 
-/* One pool per database holder and process, on the child pool, so it is
- * closed when the child exits. */
+/* A new process reads what its catalog needs first on one of the
+ * connections its pool opened; if the database is away it learns it on
+ * its first request instead. */
+static void warm_catalog(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
+{
+    apr_pool_t *tmp;
+    ckpt_db *db;
+
+    if (!h->pool || !h->catalog || h->conf.min < 1) {
+        return;
+    }
+    apr_pool_create(&tmp, p);
+    if (ckpt_db_acquire(h->pool, tmp, &db) == CKPT_OK
+        && ckpt_source_warm(h->catalog, db, tmp) != CKPT_OK) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     CKPTLOGNO(107) "content catalog not warmed: %s", ckpt_db_error(db));
+    }
+    apr_pool_destroy(tmp);
+}
+
+static void make_catalog(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
+{
+    ckpt_catalog_conf cc;
+    apr_status_t rv;
+
+    cc.cache_bytes = h->cache_bytes;
+    cc.list_bytes = h->catalog_bytes;
+    cc.refresh = h->cache_refresh;
+    rv = ckpt_catalog_create(&h->catalog, p, &cc);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     CKPTLOGNO(105) "cannot create the content catalog; running without");
+        h->catalog = NULL;
+    }
+}
+
+/* One pool and one catalog per database holder and process, on the child
+ * pool, so they go when the child exits. */
 void ckpt_child_init(apr_pool_t *p, server_rec *s)
 {
     server_rec *vs;
@@ -419,18 +456,8 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, vs,
                          CKPTLOGNO(102) "cannot create the database connection pool");
         }
-        {
-            ckpt_catalog_conf cc;
-            cc.cache_bytes = c->db->cache_bytes;
-            cc.list_bytes = c->db->catalog_bytes;
-            cc.refresh = c->db->cache_refresh;
-            rv = ckpt_catalog_create(&c->db->catalog, p, &cc);
-            if (rv != APR_SUCCESS) {
-                ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs,
-                             CKPTLOGNO(105) "cannot create the content catalog; running without");
-                c->db->catalog = NULL;
-            }
-        }
+        make_catalog(p, vs, c->db);
+        warm_catalog(p, vs, c->db);
     }
 }
 
