@@ -1,17 +1,21 @@
 -- wrk script of scripts/bench: walks a list of URL paths, one a line, so
--- that no URL repeats within a run (scripts/bench.pl writes a new list for
+-- that no URL repeats within a run (scripts/bench.pl writes new lists for
 -- every run, so no run repeats another's either).
---   wrk -t2 ... -s scripts/bench-urls.lua URL -- LISTFILE NTHREADS [TAG [STATUS]]
--- Thread k (0-based) takes the lines k, k + NTHREADS, k + 2 NTHREADS, ...:
--- its own slice.  A thread that reaches the end of its slice starts again
--- (wrk cannot stop one thread alone) and counts how often: done() prints
--- "bench-urls exhausted N", and scripts/bench.pl refuses the run when N > 0.
+--   wrk -t NTHREADS ... -s scripts/bench-urls.lua URL -- LIST NTHREADS [TAG [STATUS]]
+-- Thread k (0-based) walks the file LIST.k: its own slice.  A thread that
+-- reaches the end of its slice starts it again (wrk cannot stop one thread
+-- alone) and counts how often: done() prints "bench-urls ... exhausted N",
+-- and scripts/bench.pl refuses the run when N > 0.
+-- init() only reads the file: wrk starts each thread right after its
+-- init(), before the next thread's, and starts its clock after the last,
+-- so a slow init() would give the first thread a head start.
 -- TAG, unless "-", is sent as the header X-Bench-Log, which the bench httpd
 -- uses to write an access log of that run only.  STATUS = 1 counts the
 -- answers per status class in response() (which costs wrk some CPU, so it
 -- is off unless asked).
 local threads = {}
 local counter = 0
+local find, sub = string.find, string.sub
 
 function setup(thread)
    thread:set("tid", counter)
@@ -20,26 +24,25 @@ function setup(thread)
 end
 
 function init(args)
-   local file, nthreads = args[1], tonumber(args[2])
-   local tag = args[3]
-   if not file or not nthreads then
-      error("usage: -- LISTFILE NTHREADS [TAG [STATUS]]")
+   local list, nthreads, tag = args[1], tonumber(args[2]), args[3]
+   if not list or not nthreads or tid >= nthreads then
+      error("usage: wrk -t NTHREADS ... -- LIST NTHREADS [TAG [STATUS]]")
    end
    local headers = {}
    if tag and tag ~= "-" then headers["X-Bench-Log"] = tag end
-   reqs = {}
-   local fh = assert(io.open(file, "r"))
-   local i = 0
-   for line in fh:lines() do
-      if i % nthreads == tid and line ~= "" then
-         reqs[#reqs + 1] = wrk.format("GET", line, headers)
-      end
-      i = i + 1
-   end
+   -- the request of wrk.format with the path cut out
+   local req = wrk.format("GET", "/@PATH@", headers)
+   local at = find(req, "/@PATH@", 1, true)
+   prefix, suffix = sub(req, 1, at - 1), sub(req, at + 7)
+   local fh = assert(io.open(list .. "." .. tid, "rb"))
+   data = fh:read("*a")
    fh:close()
-   n = #reqs
-   if n == 0 then error("no URL for thread " .. tid .. " in " .. file) end
-   pos = 0
+   if sub(data, -1) ~= "\n" then data = data .. "\n" end
+   n = 0
+   local e = find(data, "\n", 1, true)
+   while e do n = n + 1; e = find(data, "\n", e + 1, true) end
+   if n == 0 then error("no URL in " .. list .. "." .. tid) end
+   pos = 1
    used = 0
    exhausted = 0
    s2, s3, s4, s5 = 0, 0, 0, 0
@@ -47,13 +50,16 @@ function init(args)
 end
 
 function request()
-   pos = pos + 1
    used = used + 1
-   if pos > n then
-      pos = 1
+   local e = find(data, "\n", pos, true)
+   if not e then
       exhausted = exhausted + 1
+      pos = 1
+      e = find(data, "\n", 1, true)
    end
-   return reqs[pos]
+   local path = sub(data, pos, e - 1)
+   pos = e + 1
+   return prefix .. path .. suffix
 end
 
 function response(status, headers, body)
