@@ -195,7 +195,6 @@ printf "# large repository generated in %.0f s\n", time - $t0;
 # [version, sha256] of file i, oldest first.
 my $ncold  = $ENV{CKPT_BENCH_COLD_FILES}       || 100_000;
 my $ccold  = $ENV{CKPT_BENCH_COLD_CHECKPOINTS} || 100;
-my $dcold  = int(($ncold + 99) / 100);
 my $churn  = int($ncold / 100) || 1;
 my @cold_sha;
 if ($need_cold) {
@@ -414,8 +413,8 @@ srand(8);
 my $urls_dir = "$bench_state/urls";
 mkdir $urls_dir or die "$urls_dir: $!";
 # Listings come from the large repository: the cold one has only
-# $dcold x $ccold (directory, checkpoint) pairs, fewer than the cold and
-# mixed runs need.  Both have 100 files a directory.
+# 1,000 directories x 100 checkpoints = 100,000 (directory, checkpoint) pairs,
+# fewer than the cold and mixed runs need.  Both have 100 files a directory.
 my $dlarge = int(($nlarge + 99) / 100);
 
 # With $peek set, take() gives any index and marks none (the lists of
@@ -551,6 +550,12 @@ for my $s (@cold_scenarios) {
         die "$p->[0] answered " . $rm->code . " (want $want)\n" unless $rm->code == $want;
         die "$p->[0] is not the bytes of $p->[1]\n"
             if $mix->{file} && '/static/' . join('/', unpack 'A2 A*', sha256_of($rm->content)) ne $p->[1];
+        if ($want == 301) {
+            my $to = $rm->header('Location') // '';
+            my $rt = $ua->get($to =~ m{^https?://} ? $to : "$base$to");
+            die "$p->[0] redirects to $to, which is not the bytes of $p->[1]\n"
+                unless $rt->code == 200 && '/static/' . join('/', unpack 'A2 A*', sha256_of($rt->content)) eq $p->[1];
+        }
         die "$p->[0]: not a listing of 100 files\n"
             if $mix->{listing} && (() = $rm->content =~ /<a href="f\d+\.bin">/g) != 100;
     }
