@@ -301,7 +301,8 @@ for my $s (@scenarios) {
 # One wrk run (2 threads): of one URL ($o{url}, absolute), or of a list of
 # URL paths ($o{list}, a file) under $o{base}, walked by
 # scripts/bench-urls.lua.  A run that exhausts its list dies, unless
-# $o{calibrate}.  Latencies in ms.
+# $o{calibrate} or $o{may_exhaust} (the caller then runs it again on a
+# longer list of new URLs).  Latencies in ms.
 sub wrk {
     my (%o) = @_;
     my ($c, $d) = ($o{conns} // $conns, $o{secs} // $secs);
@@ -332,7 +333,7 @@ sub wrk {
         @r{qw(s2 s3 s4 s5)} = $out =~ /bench-urls status 2xx (\d+) 3xx (\d+) 4xx (\d+) 5xx (\d+)/;
         die "a run exhausted its list of $r{listed} URLs ($r{used} requests): its URLs repeated, so it "
             . "measured the cache; raise CKPT_BENCH_LIST_MARGIN\n$cmd\n$out"
-            if $r{exhausted} && !$o{calibrate};
+            if $r{exhausted} && !$o{calibrate} && !$o{may_exhaust};
     }
     return \%r;
 }
@@ -516,15 +517,36 @@ sub make_list {
 sub drop_list { unlink map { ("$_.0", "$_.1") } @{ $_[0] }{qw(module static)} }
 
 # How many URLs the lists of a $d-second run need: $margin times what each
-# side made in a 1-second calibration run (on URLs of its own, which no
-# measured run uses), with $c connections.  Returns (static, module).
+# side made in a 2-second calibration run (on URLs of its own, which no
+# measured run uses), with $c connections, and at least $margin times the
+# fastest static rate of the scenarios above (a calibration run on this
+# shared machine can be slow).  Returns (static, module).
+my $rate_floor;
 sub list_sizes {
     my ($mix, $c, $d) = @_;
-    my $cal = make_list(40_000, $mix);
-    my $rs = wrk(base => $base, list => $cal->{static}, conns => $c, secs => 1, calibrate => 1);
-    my $rm = wrk(base => $base, list => $cal->{module}, conns => $c, secs => 1, calibrate => 1);
+    $rate_floor //= max(0, map { $_->{a_rps} } @rows);
+    my $cal = make_list(60_000, $mix);
+    my $rs = wrk(base => $base, list => $cal->{static}, conns => $c, secs => 2, calibrate => 1);
+    my $rm = wrk(base => $base, list => $cal->{module}, conns => $c, secs => 2, calibrate => 1);
     drop_list($cal);
-    return map { int($_->{rps} * $d * $margin) + 1000 } $rs, $rm;
+    return map { int(max($_->{rps}, $rate_floor) * $d * $margin) + 1000 } $rs, $rm;
+}
+
+# Runs $run->($list) on the side $side of $$l, a list of $$n URLs; when the
+# run exhausts its list (its URLs would repeat), says so and runs it again
+# on a new list ($$l) twice as long ($$n), up to three times.
+sub run_list {
+    my ($l, $n, $mix, $side, $run, $static_only) = @_;
+    for my $try (1 .. 4) {
+        my $x = $run->($$l->{$side}, $try);
+        return $x unless $x->{exhausted};
+        die "a run exhausted its list of $x->{listed} URLs four times\n" if $try == 4;
+        printf "# note: a %s run exhausted its list of %d URLs (%d requests); run again on %d new URLs\n",
+            $side, $x->{listed}, $x->{used}, 2 * $$n;
+        drop_list($$l);
+        $$n *= 2;
+        $$l = make_list($$n, $mix, $static_only);
+    }
 }
 
 sub sha256_of { require Digest::SHA; Digest::SHA::sha256_hex($_[0]) }
@@ -564,8 +586,10 @@ for my $s (@cold_scenarios) {
     my %lists;
     my $row = compare($name, sub {
         my ($side, $r) = @_;
-        my $l = $lists{$r} //= make_list($n, $mix);
-        my $x = wrk(base => $base, list => $side eq 'a' ? $l->{static} : $l->{module}, secs => $csecs);
+        $lists{$r} //= make_list($n, $mix);
+        my $x = run_list(\$lists{$r}, \$n, $mix, $side eq 'a' ? 'static' : 'module', sub {
+            wrk(base => $base, list => $_[0], secs => $csecs, may_exhaust => 1);
+        });
         drop_list(delete $lists{$r}) if ($r % 2 ? 'b' : 'a') eq $side;
         return $x;
     });
@@ -653,17 +677,24 @@ sub error_log_since {
 sub mixed_run {
     my ($tag, $side, $n, $graceful) = @_;
     my $l = make_list($n, \%mixed, $side eq 'static');
-    my $off = -s $error_log // 0;
-    my $sampler = start_sampler();
-    sleep 0.5;
-    if ($graceful) {
-        system($ENV{CKPT_HTTPD_BIN}, '-f', $ENV{CKPT_HTTPD_CONF}, '-k', 'graceful') == 0
-            or die "httpd -k graceful failed\n";
-    }
-    my $start = int(time * 1e6);
-    my $x = eval { wrk(base => $base, list => $l->{$side}, conns => $mconns, secs => $msecs, tag => $tag, status => 1) };
-    my @samples = stop_sampler($sampler);
-    die $@ unless $x;
+    my ($off, $start, @samples);
+    my $x = run_list(\$l, \$n, \%mixed, $side, sub {
+        my ($list, $try) = @_;
+        $tag .= "-$try" if $try > 1;
+        $off = -s $error_log // 0;
+        my $sampler = start_sampler();
+        sleep 0.5;
+        if ($graceful) {
+            system($ENV{CKPT_HTTPD_BIN}, '-f', $ENV{CKPT_HTTPD_CONF}, '-k', 'graceful') == 0
+                or die "httpd -k graceful failed\n";
+        }
+        $start = int(time * 1e6);
+        my $x = eval { wrk(base => $base, list => $list, conns => $mconns, secs => $msecs, tag => $tag,
+                           status => 1, may_exhaust => 1) };
+        @samples = stop_sampler($sampler);
+        die $@ unless $x;
+        return $x;
+    }, $side eq 'static');
     drop_list($l);
     @$x{qw(pg_module pg_nocache pg_all children)} = @samples;
     $x->{server} = server_times($tag, $start + $mfirst * 1e6);
