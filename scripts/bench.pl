@@ -604,6 +604,9 @@ my $mixed_label = sprintf('%d %% cold files, %d %% cold redirects, %d %% cold li
                           @mixed{qw(file redirect listing hot)}, scalar @hot);
 my $access_log = "$ENV{CKPT_HTTPD_ROOT}/bench-access.log";
 my $error_log  = "$ENV{CKPT_HTTPD_ROOT}/error.log";
+# The event MPM logs AH00484 once in its lifetime (a graceful restart
+# included): where this httpd's error log starts, to find earlier ones.
+my $error_log_start = $ENV{CKPT_HTTPD_ERROR_LOG_START} // 0;
 
 # Samples, until stopped, the PostgreSQL connections (the module's, the
 # cache-less virtual host's, all client backends but the sampler's) and
@@ -700,6 +703,8 @@ sub mixed_run {
     $x->{server} = server_times($tag, $start + $mfirst * 1e6);
     my $log = error_log_since($off);
     $x->{ah00484} = () = $log =~ /AH00484/g;
+    ($x->{ah00484_before}) = substr(error_log_since($error_log_start), 0, $off - $error_log_start)
+        =~ /^\[([^\]]*)\][^\n]*AH00484/m;
     $x->{log_lines} = () = $log =~ /\n/g;
     ($x->{log_first}) = $log =~ /^(.*)$/m;
     return $x;
@@ -718,7 +723,9 @@ sub print_mixed {
         '', @$x{qw(s2 s3 s4 s5 connect read write timeout non23)};
     printf "%-28s   server (%%D, %d requests): p50 %.2fms p99 %.2fms max %.0fms\n", '', @{ $sv->{all} }{qw(n p50 p99 max)};
     printf "%-28s   MaxRequestWorkers reached: %s; error log: %d new lines%s\n", '',
-        $x->{ah00484} ? "yes (AH00484 x$x->{ah00484})" : 'no (no AH00484)', $x->{log_lines},
+        $x->{ah00484} ? "yes (AH00484 x$x->{ah00484})"
+        : $x->{ah00484_before} ? "no AH00484 in this run, but httpd logs it only once and did at $x->{ah00484_before}"
+        : 'no (no AH00484 since httpd started)', $x->{log_lines},
         $x->{log_lines} ? ", the first: $x->{log_first}" : '';
     printf "%-28s   during the run, at most: %d httpd children, %d PostgreSQL connections from the module "
         . "(%d from the cache-less virtual host, %d client backends in all)\n", '',
