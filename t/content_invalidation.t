@@ -8,11 +8,13 @@ use CkptTest qw(cache_settle);
 use CkptFixture;
 
 # Invalidation is narrow (issue 8): a checkpoint of one repository does not
-# make a process forget another repository's answers; a change of B or of
-# any distribution does.  One keep-alive connection stays with one server
-# process, so what that process kept is observable: B's file is changed
-# behind its back (nothing that tells the processes), and the old bytes
-# keep coming exactly as long as B's answer is kept.
+# make a process forget another repository's checkpoints or answers; a
+# checkpoint of that repository does, and a changed distribution makes it
+# forget every answer and the distributions.  One keep-alive connection
+# stays with one server process, so what that process kept is observable:
+# a "silent" publication (made with triggers off, so nothing tells the
+# processes) shows through exactly when the process asks the database
+# again.
 
 my $A = fx_repository('inv-a');
 my $av = fx_version($A, { 'f.txt' => "a1\n" });
@@ -22,6 +24,12 @@ my $B = fx_repository('inv-b');
 my $bv = fx_version($B, { 'f.txt' => "b1\n" });
 fx_publication($B, $bv, checkpoint => 1, created => '2024-01-01 00:00:00.000000');
 fx_distribution('inv-b', repository => $B, checkpoint => 1);
+# A plain distribution of C's newest publication.
+my $C = fx_repository('inv-c');
+my $cv1 = fx_version($C, { 'f.txt' => "c1\n" });
+fx_publication($C, $cv1, created => '2024-01-01 00:00:00.000000');
+my $cv2 = fx_version($C, { 'f.txt' => "c2\n" });
+fx_distribution('inv-c', repository => $C);
 cache_settle();
 
 my $ua = LWP::UserAgent->new(keep_alive => 1, max_redirect => 0, timeout => 30);
@@ -34,36 +42,35 @@ sub get {
     is($res->header('Client-Response-Num'), $n, "$path: on the same connection ($n)");
     return $res;
 }
+sub target { my $l = $_[0]->header('Location') // ''; $l =~ s{.*/inv-b/}{}; $l }
 
-my $file = 'inv-b/20240101T000000Z/f.txt';
-is(get($file)->content, "b1\n", 'B served and kept');
-like(get('inv-a/')->content, qr/20240101T000000Z/, "A's index");
+# A second of 2024-01-03: B's only checkpoint is of 2024-01-01.
+my $second = 'inv-b/20240103T000000Z/f.txt';
+is(target(get($second)), '20240101T000000Z/f.txt', "B's second goes to B's checkpoint");
+is(get('inv-c/f.txt')->content, "c1\n", "C's newest publication");
 
-# Behind the processes' back: B's f.txt now names other bytes.
-sub swap_b {
-    my ($bytes) = @_;
-    my $sha = fx_artifact($bytes);
-    sql("UPDATE repository_content SET sha256 = '$sha', size = " . length($bytes)
-        . " WHERE repository_id = '$B' AND relative_path = 'f.txt'");
-}
-swap_b("b2\n");
+# Silently, B gets a checkpoint of 2024-01-02 and C a newer publication.
+fx_publication($B, $bv, checkpoint => 1, created => '2024-01-02 00:00:00.000000', silent => 1);
+fx_publication($C, $cv2, created => '2024-01-02 00:00:00.000000', silent => 1);
 
-# A checkpoint of A: A's index changes, B's answer stays.
+# A checkpoint of A: A's index changes; B's checkpoints and answers stay.
 fx_publication($A, $av, checkpoint => 1, created => '2024-01-02 00:00:00.000000');
 cache_settle();
 like(get('inv-a/')->content, qr/20240102T000000Z/, "A's index has A's new checkpoint");
-is(get($file)->content, "b1\n", "B's answer survived A's checkpoint");
+is(target(get($second)), '20240101T000000Z/f.txt', "B's answer survived A's checkpoint");
+is(get('inv-c/f.txt')->content, "c1\n", "C's answer survived A's checkpoint");
 
-# A distribution changed: any URL may now lead elsewhere, all answers go.
-fx_distribution('inv-c', repository => $A, checkpoint => 1);
+# A distribution changed: any URL may lead elsewhere now, so every answer
+# and the distributions go (C's newest publication shows); B's
+# checkpoints are no business of a distribution, and stay.
+fx_distribution('inv-d', repository => $A, checkpoint => 1);
 cache_settle();
-is(get($file)->content, "b2\n", 'every answer forgotten after a distribution change');
+is(get('inv-c/f.txt')->content, "c2\n", 'a distribution change: answers and distributions forgotten');
+is(target(get($second)), '20240101T000000Z/f.txt', "... but not B's checkpoints");
 
-# A checkpoint of B: B's answers go.
-swap_b("b3\n");
-is(get($file)->content, "b2\n", 'kept until B changes');
-fx_publication($B, $bv, checkpoint => 1, created => '2024-01-02 00:00:00.000000');
+# A checkpoint of B: B's checkpoints are read again, the silent one too.
+fx_publication($B, $bv, checkpoint => 1, created => '2024-01-04 00:00:00.000000');
 cache_settle();
-is(get($file)->content, "b3\n", "B's answers forgotten after B's checkpoint");
+is(target(get($second)), '20240102T000000Z/f.txt', "B's checkpoint: B's checkpoints read again");
 
 done_testing();

@@ -82,12 +82,12 @@ static void set_list(ckpt_catalog *c, apr_uint64_t t, const char *repo, const ap
     apr_array_header_t *a = apr_array_make(pool, n ? n : 1, sizeof(ckpt_publication));
     int i;
 
-    ck_assert(ckpt_catalog_load_checkpoints(c, repo));
+    ck_assert(ckpt_catalog_load_checkpoints(c, pool, repo));
     for (i = 0; i < n; i++) {
         *(ckpt_publication *)apr_array_push(a) =
             pub(apr_psprintf(pool, "p%d", i), repo, secs[i]);
     }
-    ckpt_catalog_set_checkpoints(c, t, repo, a);
+    ckpt_catalog_set_checkpoints(c, pool, t, repo, a);
 }
 
 static ckpt_catalog_changes changes(const char *repo, int dists, int unknown)
@@ -302,8 +302,8 @@ START_TEST(test_stale_results_refused)
     set_list(c, before, REPO_A, secs, 1);
     ck_assert_int_eq(ckpt_catalog_checkpoint_at(c, pool, REPO_A, 10, &p), CKPT_CATALOG_UNKNOWN);
     /* The loader's mark is gone: the next request loads. */
-    ck_assert(ckpt_catalog_load_checkpoints(c, REPO_A));
-    ckpt_catalog_set_checkpoints(c, t, REPO_A, NULL); /* a failed load */
+    ck_assert(ckpt_catalog_load_checkpoints(c, pool, REPO_A));
+    ckpt_catalog_set_checkpoints(c, pool, t, REPO_A, NULL); /* a failed load */
     ckpt_catalog_answer_put(c, t, "k", &a);
     ck_assert(ckpt_catalog_answer_get(c, "k", pool, &got));
 }
@@ -371,6 +371,135 @@ START_TEST(test_lists_bounded)
 }
 END_TEST
 
+
+/* ---- directory blocks ---- */
+
+#define SHA(c) c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c \
+               c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c c
+
+/* dists/: Release replaced at 3, old removed at 5 and back at 7 as a new
+ * file, subdirectory main/ from 2 to 6, index.html from 4. */
+static const ckpt_dirblock_row rows[] = {
+    {"dists/Release", SHA("a"), 10, 1, 3, 0},
+    {"dists/Release", SHA("b"), 20, 3, -1, 0},
+    {"dists/old", SHA("c"), 30, 1, 5, 0},
+    {"dists/old", SHA("d"), 40, 7, -1, 0},
+    {"dists/main", NULL, 0, 2, 6, 1},
+    {"dists/index.html", SHA("e"), 50, 4, -1, 0},
+};
+
+START_TEST(test_block_by_version)
+{
+    ckpt_dirblock *b = ckpt_dirblock_make(pool, 8, rows, 6);
+    const char *sha = NULL;
+    apr_off_t size = 0;
+    ckpt_dir_content dc;
+
+    ck_assert_ptr_nonnull(b);
+    ck_assert(ckpt_dirblock_covers(b, 8) && !ckpt_dirblock_covers(b, 9));
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, 2, "Release", &sha, &size), CKPT_DIRBLOCK_FILE);
+    ck_assert_str_eq(sha, SHA("a"));
+    ck_assert_int_eq((int)size, 10);
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, 3, "Release", &sha, &size), CKPT_DIRBLOCK_FILE);
+    ck_assert_str_eq(sha, SHA("b"));
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, 5, "old", &sha, &size), CKPT_DIRBLOCK_ABSENT);
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, 7, "old", &sha, &size), CKPT_DIRBLOCK_FILE);
+    ck_assert_str_eq(sha, SHA("d"));
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, 1, "main", &sha, &size), CKPT_DIRBLOCK_ABSENT);
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, 5, "main", &sha, &size), CKPT_DIRBLOCK_DIR);
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, 6, "main", &sha, &size), CKPT_DIRBLOCK_ABSENT);
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, 8, "nothing", &sha, &size), CKPT_DIRBLOCK_ABSENT);
+    /* Version 2: two files and main/, no index.html yet. */
+    memset(&dc, 0, sizeof(dc));
+    ck_assert(ckpt_dirblock_list(b, pool, 2, 1, &dc));
+    ck_assert_ptr_null(dc.index_sha256);
+    ck_assert_int_eq(dc.files->nelts, 2);
+    ck_assert_int_eq(dc.dirs->nelts, 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(dc.dirs, 0, const char *), "main");
+    /* Version 4: its index.html. */
+    memset(&dc, 0, sizeof(dc));
+    ck_assert(ckpt_dirblock_list(b, pool, 4, 1, &dc));
+    ck_assert_str_eq(dc.index_sha256, SHA("e"));
+    /* Version 0: nothing. */
+    memset(&dc, 0, sizeof(dc));
+    ck_assert(!ckpt_dirblock_list(b, pool, 0, 1, &dc));
+}
+END_TEST
+
+START_TEST(test_block_refuses_bad_digests)
+{
+    ckpt_dirblock_row bad[] = {{"x", "not hex", 1, 1, -1, 0}};
+    ck_assert_ptr_null(ckpt_dirblock_make(pool, 1, bad, 1));
+}
+END_TEST
+
+START_TEST(test_catalog_blocks)
+{
+    apr_uint64_t t;
+    ckpt_catalog *c = fresh(1, SEC(100), &t);
+    ckpt_catalog_changes a = changes(REPO_A, 0, 0), all = changes(NULL, 0, 1);
+    ckpt_dirblock_kind kind;
+    const char *sha;
+    apr_off_t size;
+    int holds;
+    ckpt_dir_content dc;
+
+#define FIND(v, name) ckpt_catalog_block_find(c, pool, REPO_A, "dists", v, name, &kind, &sha, &size)
+    ck_assert_int_eq(FIND(3, "Release"), CKPT_CATALOG_UNKNOWN);
+    ck_assert(ckpt_catalog_load_block(c, pool, REPO_A, "dists", 3));
+    ck_assert(!ckpt_catalog_load_block(c, pool, REPO_A, "dists", 3)); /* one loader */
+    ckpt_catalog_set_block(c, pool, t, REPO_A, "dists", 8, rows, 6);
+    ck_assert_int_eq(FIND(3, "Release"), CKPT_CATALOG_FOUND);
+    ck_assert_int_eq(kind, CKPT_DIRBLOCK_FILE);
+    ck_assert_str_eq(sha, SHA("b"));
+    memset(&dc, 0, sizeof(dc));
+    ck_assert_int_eq(ckpt_catalog_block_list(c, pool, REPO_A, "dists", 2, &holds, &dc),
+                     CKPT_CATALOG_FOUND);
+    ck_assert(holds);
+    /* A newer version than the block knows: load again. */
+    ck_assert_int_eq(FIND(9, "Release"), CKPT_CATALOG_UNKNOWN);
+    /* A checkpoint of the repository does not make a block wrong. */
+    read_gen(c, 2, SEC(101), &a, &t);
+    ck_assert_int_eq(FIND(3, "Release"), CKPT_CATALOG_FOUND);
+    /* A directory too big to keep: asked per path, for good. */
+    ck_assert(ckpt_catalog_load_block(c, pool, REPO_A, "big", 1));
+    ckpt_catalog_set_block(c, pool, t, REPO_A, "big", 8, NULL, 0);
+    ck_assert_int_eq(ckpt_catalog_block_find(c, pool, REPO_A, "big", 99, "x", &kind, &sha, &size),
+                     CKPT_CATALOG_ABSENT);
+    ck_assert(!ckpt_catalog_load_block(c, pool, REPO_A, "big", 99));
+    /* A gap in the record forgets blocks too. */
+    read_gen(c, 5, SEC(102), &all, &t);
+    ck_assert_int_eq(FIND(3, "Release"), CKPT_CATALOG_UNKNOWN);
+#undef FIND
+}
+END_TEST
+
+START_TEST(test_blocks_bounded)
+{
+    apr_uint64_t t;
+    ckpt_catalog *c = make(64 * 1024);
+    ckpt_catalog_stats st;
+    ckpt_dirblock_kind kind;
+    const char *sha;
+    apr_off_t size;
+    int i;
+
+    read_gen(c, 1, SEC(100), NULL, &t);
+    for (i = 0; i < 500; i++) {
+        const char *dir = apr_psprintf(pool, "d%d", i);
+        ck_assert(ckpt_catalog_load_block(c, pool, REPO_A, dir, 1));
+        ckpt_catalog_set_block(c, pool, t, REPO_A, dir, 8, rows, 6);
+        ck_assert_int_eq(ckpt_catalog_block_find(c, pool, REPO_A, "d0", 3, "Release", &kind,
+                                                 &sha, &size) == CKPT_CATALOG_FOUND, 1);
+        ckpt_catalog_get_stats(c, &st);
+        ck_assert_uint_le(st.list_bytes, 64 * 1024);
+    }
+    ck_assert_uint_gt(st.list_evictions, 0);
+    ck_assert_int_eq(ckpt_catalog_block_find(c, pool, REPO_A, "d1", 3, "Release", &kind, &sha,
+                                             &size), CKPT_CATALOG_UNKNOWN);
+}
+END_TEST
+
 /* Threads that read, check, load and forget at once, under ASan in CI. */
 #if APR_HAS_THREADS
 typedef struct {
@@ -405,13 +534,13 @@ static void one_round(worker_arg *w, apr_pool_t *p, int i)
         ckpt_catalog_answer_put(w->c, t, key, &a);
     }
     if (ckpt_catalog_checkpoint_at(w->c, p, repo, 1050, &pb) == CKPT_CATALOG_UNKNOWN
-        && ckpt_catalog_load_checkpoints(w->c, repo)) {
+        && ckpt_catalog_load_checkpoints(w->c, p, repo)) {
         apr_array_header_t *a = apr_array_make(p, 100, sizeof(ckpt_publication));
         int k;
         for (k = 0; k < 100; k++) {
             *(ckpt_publication *)apr_array_push(a) = pub("x", repo, 1000 + k);
         }
-        ckpt_catalog_set_checkpoints(w->c, t, repo, a);
+        ckpt_catalog_set_checkpoints(w->c, p, t, repo, a);
     }
     else if (ckpt_catalog_checkpoint_at(w->c, p, repo, 1050, &pb) == CKPT_CATALOG_FOUND) {
         w->bad += pb->created_sec != 1050;
@@ -482,6 +611,10 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, test_stale_results_refused);
     tcase_add_test(tc, test_checkpoint_by_second);
     tcase_add_test(tc, test_lists_bounded);
+    tcase_add_test(tc, test_block_by_version);
+    tcase_add_test(tc, test_block_refuses_bad_digests);
+    tcase_add_test(tc, test_catalog_blocks);
+    tcase_add_test(tc, test_blocks_bounded);
 #if APR_HAS_THREADS
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_threads);

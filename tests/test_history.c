@@ -21,6 +21,7 @@
 #include <libpq-fe.h>
 
 #include "db.h"
+#include "dirblock.h"
 
 #define LONG_VERSIONS 10000
 #define SHORT_VERSIONS 10
@@ -244,6 +245,15 @@ static const probe probes[] = {
 static const char *const per_checkpoint[] = {"content_checkpoints", "content_checkpoint_times",
                                              NULL};
 
+/* Statements that read a whole directory's history once, for the process
+ * to keep (dirblock.h): bounded by CKPT_DIRBLOCK_MAX_ROWS rows a branch,
+ * not by the number of versions. */
+static const probe capped[] = {
+    {"content_block", {"R", "dists/stable", "C"}, 3},
+    {"content_block", {"R", "pool/d3", "C"}, 3},
+    {"content_block", {"R", "", "C"}, 3},
+};
+
 static const char *param(const probe *pr, int i, const char *name, int version)
 {
     const char *p = pr->params[i];
@@ -259,6 +269,9 @@ static const char *param(const probe *pr, int i, const char *name, int version)
     }
     if (!strcmp(p, "G")) {
         return value("SELECT n FROM content_generation");
+    }
+    if (!strcmp(p, "C")) {
+        return apr_itoa(pool, CKPT_DIRBLOCK_MAX_ROWS + 1);
     }
     if (!strcmp(p, "B")) { /* the prefixes of "<base path>/x" */
         return apr_psprintf(pool, "{\"%s\",\"%s/x\"}", name, name);
@@ -293,6 +306,9 @@ START_TEST(test_every_statement_is_probed)
         for (x = per_checkpoint; *x; x++) {
             found |= !strcmp(*x, s->name);
         }
+        for (i = 0; i < sizeof(capped) / sizeof(capped[0]); i++) {
+            found |= !strcmp(capped[i].stmt, s->name);
+        }
         ck_assert_msg(found, "content statement %s is not measured here", s->name);
     }
 }
@@ -326,6 +342,25 @@ START_TEST(test_cost_does_not_grow_with_history)
         }
     }
     exec("RESET plan_cache_mode");
+    exec(apr_psprintf(pool, "DEALLOCATE %s", pr->stmt));
+}
+END_TEST
+
+START_TEST(test_capped_reads_are_bounded)
+{
+    const probe *pr = &capped[_i];
+    cost c;
+
+    /* The test's tables are small enough, and dists/stable a large enough
+     * part of them, that the planner would read a table whole; in a
+     * table of real size an index serves "dir =" and stops at the LIMIT. */
+    exec("SET enable_seqscan = off");
+    exec(apr_psprintf(pool, "PREPARE %s AS %s", pr->stmt, sql_of(pr->stmt)));
+    c = measure(pr, "long", LONG_VERSIONS);
+    exec("RESET enable_seqscan");
+    ck_assert_msg(c.rows <= 2 * (CKPT_DIRBLOCK_MAX_ROWS + 1) + 1,
+                  "%s(%s): %lld rows at %d versions", pr->stmt, pr->params[1], c.rows,
+                  LONG_VERSIONS);
     exec(apr_psprintf(pool, "DEALLOCATE %s", pr->stmt));
 }
 END_TEST
@@ -409,6 +444,8 @@ static Suite *history_suite(void)
     tcase_add_test(tc, test_every_statement_is_probed);
     tcase_add_loop_test(tc, test_cost_does_not_grow_with_history, 0,
                         (int)(sizeof(probes) / sizeof(probes[0])));
+    tcase_add_loop_test(tc, test_capped_reads_are_bounded, 0,
+                        (int)(sizeof(capped) / sizeof(capped[0])));
     tcase_add_test(tc, test_answers_at_each_version);
     tcase_add_test(tc, test_directory_ranges_follow_files);
     suite_add_tcase(s, tc);

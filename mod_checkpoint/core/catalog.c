@@ -5,6 +5,7 @@
 
 #include <apr_allocator.h>
 #include <apr_hash.h>
+#include <apr_ring.h>
 #include <apr_strings.h>
 #include <apr_thread_mutex.h>
 
@@ -16,14 +17,22 @@
 /* What a listed checkpoint costs beyond its strings. */
 #define PUB_OVERHEAD (sizeof(ckpt_publication) + 64)
 
-typedef struct {
+/* What the catalog keeps per repository (its checkpoint list) or per
+ * directory (its block, dirblock.h), least recently used first on a ring,
+ * all within conf.list_bytes. */
+typedef struct item item;
+struct item {
+    APR_RING_ENTRY(item) link;
+    apr_hash_t *map;          /* c->lists or c->blocks */
     apr_pool_t *pool;
-    const char *id;
-    ckpt_publication *pubs;   /* oldest first */
-    int n;
+    const char *key;          /* repository id; "<repository id>:<dir>" */
     apr_size_t bytes;
-    apr_uint64_t used;        /* c->clock at the last use */
-} repo_list;
+    ckpt_publication *pubs;   /* a list: oldest first */
+    int n;
+    ckpt_dirblock *block;     /* a block; NULL: the directory is too big */
+    int latest;               /* a block that is too big: as of this version */
+};
+APR_RING_HEAD(item_ring, item);
 
 struct ckpt_catalog {
 #if APR_HAS_THREADS
@@ -42,14 +51,14 @@ struct ckpt_catalog {
     apr_hash_t *dist_deps;    /* repository id -> "" */
     int dist_depth;           /* segments of the deepest base path */
     int dist_loading;
-    /* checkpoint lists */
-    apr_hash_t *lists;        /* repository id -> repo_list */
-    apr_pool_t *loading_pool; /* cleared whenever loading is empty */
-    apr_hash_t *loading;      /* repository id -> "" */
+    /* checkpoint lists and directory blocks */
+    apr_hash_t *lists;        /* repository id -> item */
+    apr_hash_t *blocks;       /* "<repository id>:<dir>" -> item */
+    struct item_ring lru;     /* every item, least recently used first */
+    apr_hash_t *loading;      /* what is being loaded ("L" or "B" + key) -> its pool */
     apr_size_t list_bytes;
-    apr_uint64_t clock;
     ckpt_cache *answers;      /* NULL: none are kept */
-    apr_uint64_t readings, changes, dist_loads, list_loads, list_evictions;
+    apr_uint64_t readings, changes, dist_loads, list_loads, list_evictions, block_loads;
 };
 
 static void lock(ckpt_catalog *c)
@@ -98,12 +107,13 @@ apr_status_t ckpt_catalog_create(ckpt_catalog **out, apr_pool_t *p,
         return rv;
     }
 #endif
-    if ((rv = make_root(c, p)) != APR_SUCCESS
-        || (rv = apr_pool_create(&c->loading_pool, c->root)) != APR_SUCCESS) {
+    if ((rv = make_root(c, p)) != APR_SUCCESS) {
         return rv;
     }
     c->lists = apr_hash_make(c->root);
-    c->loading = apr_hash_make(c->loading_pool);
+    c->blocks = apr_hash_make(c->root);
+    APR_RING_INIT(&c->lru, item, link);
+    c->loading = apr_hash_make(c->root);
     if (conf->cache_bytes > 0
         && (rv = ckpt_cache_create(&c->answers, c->root, conf->cache_bytes)) != APR_SUCCESS) {
         return rv;
@@ -166,26 +176,27 @@ static void drop_distributions(ckpt_catalog *c)
     }
 }
 
+static void drop_item(ckpt_catalog *c, item *it)
+{
+    apr_hash_set(it->map, it->key, APR_HASH_KEY_STRING, NULL);
+    APR_RING_REMOVE(it, link);
+    c->list_bytes -= it->bytes;
+    apr_pool_destroy(it->pool);
+}
+
 static void drop_list(ckpt_catalog *c, const char *id)
 {
-    repo_list *l = apr_hash_get(c->lists, id, APR_HASH_KEY_STRING);
+    item *it = apr_hash_get(c->lists, id, APR_HASH_KEY_STRING);
 
-    if (l) {
-        apr_hash_set(c->lists, l->id, APR_HASH_KEY_STRING, NULL);
-        c->list_bytes -= l->bytes;
-        apr_pool_destroy(l->pool);
+    if (it) {
+        drop_item(c, it);
     }
 }
 
-static void drop_all_lists(ckpt_catalog *c)
+static void drop_all_items(ckpt_catalog *c)
 {
-    apr_hash_index_t *hi = apr_hash_first(NULL, c->lists);
-
-    while (hi) {
-        const void *key;
-        apr_hash_this(hi, &key, NULL, NULL);
-        hi = apr_hash_next(hi); /* before the entry goes */
-        drop_list(c, key);
+    while (!APR_RING_EMPTY(&c->lru, item, link)) {
+        drop_item(c, APR_RING_FIRST(&c->lru));
     }
 }
 
@@ -196,7 +207,7 @@ static void forget(ckpt_catalog *c, const ckpt_catalog_changes *ch)
 
     if (ch->unknown) {
         drop_distributions(c);
-        drop_all_lists(c);
+        drop_all_items(c);
         if (c->answers) {
             ckpt_cache_flush(c->answers);
         }
@@ -416,20 +427,71 @@ void ckpt_catalog_set_distributions(ckpt_catalog *c, apr_uint64_t ticket,
     unlock(c);
 }
 
-/* ---- checkpoint lists ---- */
+/* ---- checkpoint lists and directory blocks ---- */
 
-static repo_list *use_list(ckpt_catalog *c, const char *id)
+/* The item of key in map, now the most recently used one. */
+static item *use_item(ckpt_catalog *c, apr_hash_t *map, const char *key)
 {
-    repo_list *l = apr_hash_get(c->lists, id, APR_HASH_KEY_STRING);
+    item *it = apr_hash_get(map, key, APR_HASH_KEY_STRING);
 
-    if (l) {
-        l->used = ++c->clock;
+    if (it) {
+        APR_RING_REMOVE(it, link);
+        APR_RING_INSERT_TAIL(&c->lru, it, item, link);
     }
-    return l;
+    return it;
+}
+
+/* A new item of key in map, of bytes, after making room for it by
+ * dropping the least recently used ones; NULL when out of memory. */
+static item *new_item(ckpt_catalog *c, apr_hash_t *map, const char *key, apr_size_t bytes)
+{
+    apr_pool_t *ip;
+    item *it;
+
+    while (c->list_bytes + bytes > c->conf.list_bytes && !APR_RING_EMPTY(&c->lru, item, link)) {
+        drop_item(c, APR_RING_FIRST(&c->lru));
+        c->list_evictions++;
+    }
+    if (apr_pool_create(&ip, c->root) != APR_SUCCESS) {
+        return NULL;
+    }
+    it = apr_pcalloc(ip, sizeof(*it));
+    it->pool = ip;
+    it->map = map;
+    it->key = apr_pstrdup(ip, key);
+    it->bytes = bytes;
+    APR_RING_INSERT_TAIL(&c->lru, it, item, link);
+    apr_hash_set(map, it->key, APR_HASH_KEY_STRING, it);
+    c->list_bytes += bytes;
+    return it;
+}
+
+/* Marks key as being loaded by the caller: 1 unless another thread is.
+ * Each mark has a pool of its own, gone with the mark. */
+static int start_loading(ckpt_catalog *c, const char *key)
+{
+    apr_pool_t *kp;
+
+    if (apr_hash_get(c->loading, key, APR_HASH_KEY_STRING)
+        || apr_pool_create(&kp, c->root) != APR_SUCCESS) {
+        return 0;
+    }
+    apr_hash_set(c->loading, apr_pstrdup(kp, key), APR_HASH_KEY_STRING, kp);
+    return 1;
+}
+
+static void done_loading(ckpt_catalog *c, const char *key)
+{
+    apr_pool_t *kp = apr_hash_get(c->loading, key, APR_HASH_KEY_STRING);
+
+    if (kp) {
+        apr_hash_set(c->loading, key, APR_HASH_KEY_STRING, NULL);
+        apr_pool_destroy(kp);
+    }
 }
 
 /* The index of the last checkpoint created by the end of sec, or -1. */
-static int at_or_before(const repo_list *l, apr_int64_t sec)
+static int at_or_before(const item *l, apr_int64_t sec)
 {
     int lo = 0, hi = l->n; /* the answer is below hi */
 
@@ -450,10 +512,10 @@ ckpt_catalog_find ckpt_catalog_checkpoint_at(ckpt_catalog *c, apr_pool_t *p,
                                              const ckpt_publication **out)
 {
     ckpt_catalog_find f = CKPT_CATALOG_UNKNOWN;
-    repo_list *l;
+    item *l;
 
     lock(c);
-    if ((l = use_list(c, repository_id)) != NULL) {
+    if ((l = use_item(c, c->lists, repository_id)) != NULL) {
         int i = at_or_before(l, sec);
         f = i < 0 ? CKPT_CATALOG_ABSENT : CKPT_CATALOG_FOUND;
         if (i >= 0) {
@@ -471,11 +533,11 @@ ckpt_catalog_find ckpt_catalog_checkpoint_times(ckpt_catalog *c, apr_pool_t *p,
                                                 apr_array_header_t **secs)
 {
     ckpt_catalog_find f = CKPT_CATALOG_UNKNOWN;
-    repo_list *l;
+    item *l;
     int i;
 
     lock(c);
-    if ((l = use_list(c, repository_id)) != NULL) {
+    if ((l = use_item(c, c->lists, repository_id)) != NULL) {
         *secs = apr_array_make(p, l->n ? l->n : 1, sizeof(apr_int64_t));
         for (i = 0; i < l->n; i++) {
             APR_ARRAY_PUSH(*secs, apr_int64_t) = l->pubs[i].created_sec;
@@ -486,80 +548,161 @@ ckpt_catalog_find ckpt_catalog_checkpoint_times(ckpt_catalog *c, apr_pool_t *p,
     return f;
 }
 
-int ckpt_catalog_load_checkpoints(ckpt_catalog *c, const char *repository_id)
+int ckpt_catalog_load_checkpoints(ckpt_catalog *c, apr_pool_t *p, const char *repository_id)
 {
     int mine;
 
     lock(c);
     mine = !apr_hash_get(c->lists, repository_id, APR_HASH_KEY_STRING)
-           && !apr_hash_get(c->loading, repository_id, APR_HASH_KEY_STRING);
-    if (mine) {
-        apr_hash_set(c->loading, apr_pstrdup(c->loading_pool, repository_id),
-                     APR_HASH_KEY_STRING, "");
-    }
+           && start_loading(c, apr_pstrcat(p, "L", repository_id, NULL));
     unlock(c);
     return mine;
 }
 
-/* Makes room for bytes more by dropping the least recently used lists. */
-static void evict_lists(ckpt_catalog *c, apr_size_t bytes)
-{
-    while (c->list_bytes + bytes > c->conf.list_bytes && apr_hash_count(c->lists) > 0) {
-        apr_hash_index_t *hi;
-        repo_list *oldest = NULL;
-
-        for (hi = apr_hash_first(NULL, c->lists); hi; hi = apr_hash_next(hi)) {
-            repo_list *l = apr_hash_this_val(hi);
-            if (!oldest || l->used < oldest->used) {
-                oldest = l;
-            }
-        }
-        drop_list(c, oldest->id);
-        c->list_evictions++;
-    }
-}
-
 static void keep_list(ckpt_catalog *c, const char *id, const apr_array_header_t *pubs)
 {
-    repo_list *l;
-    apr_pool_t *lp;
-    apr_size_t bytes = sizeof(*l) + strlen(id) + 1;
+    apr_size_t bytes = sizeof(item) + strlen(id) + 1;
+    item *l;
     int i;
 
     for (i = 0; i < pubs->nelts; i++) {
         bytes += pub_bytes(&APR_ARRAY_IDX(pubs, i, ckpt_publication));
     }
-    evict_lists(c, bytes);
-    if (apr_pool_create(&lp, c->root) != APR_SUCCESS) {
+    if ((l = new_item(c, c->lists, id, bytes)) == NULL) {
         return;
     }
-    l = apr_pcalloc(lp, sizeof(*l));
-    l->pool = lp;
-    l->id = apr_pstrdup(lp, id);
     l->n = pubs->nelts;
-    l->pubs = apr_palloc(lp, sizeof(ckpt_publication) * (apr_size_t)(l->n ? l->n : 1));
+    l->pubs = apr_palloc(l->pool, sizeof(ckpt_publication) * (apr_size_t)(l->n ? l->n : 1));
     for (i = 0; i < l->n; i++) {
-        copy_pub(lp, &l->pubs[i], &APR_ARRAY_IDX(pubs, i, ckpt_publication));
+        copy_pub(l->pool, &l->pubs[i], &APR_ARRAY_IDX(pubs, i, ckpt_publication));
     }
-    l->bytes = bytes;
-    l->used = ++c->clock;
-    apr_hash_set(c->lists, l->id, APR_HASH_KEY_STRING, l);
-    c->list_bytes += bytes;
     c->list_loads++;
 }
 
-void ckpt_catalog_set_checkpoints(ckpt_catalog *c, apr_uint64_t ticket,
+void ckpt_catalog_set_checkpoints(ckpt_catalog *c, apr_pool_t *p, apr_uint64_t ticket,
                                   const char *repository_id, const apr_array_header_t *pubs)
 {
     lock(c);
-    apr_hash_set(c->loading, repository_id, APR_HASH_KEY_STRING, NULL);
-    if (apr_hash_count(c->loading) == 0) {
-        apr_pool_clear(c->loading_pool);
-        c->loading = apr_hash_make(c->loading_pool);
-    }
+    done_loading(c, apr_pstrcat(p, "L", repository_id, NULL));
     if (pubs && ticket == c->epoch && !apr_hash_get(c->lists, repository_id, APR_HASH_KEY_STRING)) {
         keep_list(c, repository_id, pubs);
     }
+    unlock(c);
+}
+
+static const char *block_key(apr_pool_t *p, const char *repository_id, const char *dir)
+{
+    return apr_pstrcat(p, repository_id, ":", dir, NULL);
+}
+
+/* The block of dir for version, under the mutex: FOUND with *b, ABSENT
+ * when the directory is known to be too big (ask per path), UNKNOWN when
+ * there is none that covers version. */
+static ckpt_catalog_find block_for(ckpt_catalog *c, apr_pool_t *p, const char *repository_id,
+                                   const char *dir, int version, const ckpt_dirblock **b)
+{
+    item *it = use_item(c, c->blocks, block_key(p, repository_id, dir));
+
+    if (!it) {
+        return CKPT_CATALOG_UNKNOWN;
+    }
+    if (!it->block) {
+        return CKPT_CATALOG_ABSENT; /* ranges are only added: too big for good */
+    }
+    *b = it->block;
+    return ckpt_dirblock_covers(it->block, version) ? CKPT_CATALOG_FOUND : CKPT_CATALOG_UNKNOWN;
+}
+
+ckpt_catalog_find ckpt_catalog_block_find(ckpt_catalog *c, apr_pool_t *p,
+                                          const char *repository_id, const char *dir,
+                                          int version, const char *name,
+                                          ckpt_dirblock_kind *kind, const char **sha256,
+                                          apr_off_t *size)
+{
+    const ckpt_dirblock *b = NULL;
+    ckpt_catalog_find f;
+
+    lock(c);
+    f = block_for(c, p, repository_id, dir, version, &b);
+    if (f == CKPT_CATALOG_FOUND) {
+        *kind = ckpt_dirblock_find(b, p, version, name, sha256, size);
+    }
+    unlock(c);
+    return f;
+}
+
+ckpt_catalog_find ckpt_catalog_block_list(ckpt_catalog *c, apr_pool_t *p,
+                                          const char *repository_id, const char *dir,
+                                          int version, int *holds, ckpt_dir_content *out)
+{
+    const ckpt_dirblock *b = NULL;
+    ckpt_catalog_find f;
+
+    lock(c);
+    f = block_for(c, p, repository_id, dir, version, &b);
+    if (f == CKPT_CATALOG_FOUND) {
+        *holds = ckpt_dirblock_list(b, p, version, 1, out);
+    }
+    unlock(c);
+    return f;
+}
+
+int ckpt_catalog_load_block(ckpt_catalog *c, apr_pool_t *p, const char *repository_id,
+                            const char *dir, int version)
+{
+    const ckpt_dirblock *b;
+    int mine;
+
+    lock(c);
+    mine = block_for(c, p, repository_id, dir, version, &b) == CKPT_CATALOG_UNKNOWN
+           && start_loading(c, apr_pstrcat(p, "B", block_key(p, repository_id, dir), NULL));
+    unlock(c);
+    return mine;
+}
+
+/* What a block row takes, about, before the block is made. */
+#define BLOCK_ROW_BYTES 96
+
+/* Keeps the block of key made of rows (NULL: too big), under the mutex. */
+static void keep_block(ckpt_catalog *c, const char *key, int latest,
+                       const ckpt_dirblock_row *rows, int n)
+{
+    apr_size_t base = sizeof(item) + strlen(key) + 1;
+    item *it = apr_hash_get(c->blocks, key, APR_HASH_KEY_STRING);
+
+    if (it) {
+        drop_item(c, it); /* an older one */
+    }
+    it = new_item(c, c->blocks, key, base + (rows ? BLOCK_ROW_BYTES * (apr_size_t)n : 0));
+    if (!it) {
+        return;
+    }
+    it->latest = latest;
+    if (rows) {
+        it->block = ckpt_dirblock_make(it->pool, latest, rows, n);
+        if (!it->block) {
+            drop_item(c, it); /* a malformed digest: ask per path */
+            return;
+        }
+        /* Room was made for the estimate; count what it takes. */
+        c->list_bytes -= it->bytes;
+        it->bytes = base + ckpt_dirblock_bytes(it->block);
+        c->list_bytes += it->bytes;
+    }
+    c->block_loads++;
+}
+
+void ckpt_catalog_set_block(ckpt_catalog *c, apr_pool_t *p, apr_uint64_t ticket,
+                            const char *repository_id, const char *dir, int latest,
+                            const ckpt_dirblock_row *rows, int n)
+{
+    const char *key = block_key(p, repository_id, dir);
+
+    lock(c);
+    if (latest >= 0 && ticket == c->epoch) {
+        keep_block(c, key, latest, rows, n);
+    }
+    done_loading(c, apr_pstrcat(p, "B", key, NULL));
     unlock(c);
 }
 
@@ -574,6 +717,8 @@ void ckpt_catalog_get_stats(ckpt_catalog *c, ckpt_catalog_stats *out)
     out->list_evictions = c->list_evictions;
     out->list_bytes = c->list_bytes;
     out->lists = apr_hash_count(c->lists);
+    out->blocks = apr_hash_count(c->blocks);
+    out->block_loads = c->block_loads;
     out->generation = c->generation;
     if (c->answers) {
         ckpt_cache_stats cs;

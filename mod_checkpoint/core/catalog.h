@@ -18,8 +18,9 @@
  * database meanwhile (source.h).  A load that raced a change is not kept
  * (the ticket of ckpt_catalog_begin).
  *
- * Memory is bounded: answers by cache_bytes, checkpoint lists by
- * list_bytes (the least recently used repository's list goes first).
+ * Memory is bounded: answers by cache_bytes, checkpoint lists and
+ * directory blocks together by list_bytes (the least recently used goes
+ * first).
  * Pure C (apr only); every call is thread-safe. */
 #ifndef CKPT_CATALOG_H
 #define CKPT_CATALOG_H
@@ -28,13 +29,14 @@
 #include <apr_tables.h>
 #include <apr_time.h>
 
+#include "dirblock.h"
 #include "resolve.h"
 
 typedef struct ckpt_catalog ckpt_catalog;
 
 typedef struct {
     apr_size_t cache_bytes;       /* answers; 0: none are kept */
-    apr_size_t list_bytes;        /* checkpoint lists */
+    apr_size_t list_bytes;        /* checkpoint lists and directory blocks */
     apr_interval_time_t refresh;  /* the longest a reading is trusted */
 } ckpt_catalog_conf;
 
@@ -117,13 +119,38 @@ ckpt_catalog_find ckpt_catalog_checkpoint_times(ckpt_catalog *c, apr_pool_t *p,
                                                 apr_array_header_t **secs);
 /* As for the distributions, per repository; pubs are its checkpoints
  * (ckpt_publication), oldest first. */
-int ckpt_catalog_load_checkpoints(ckpt_catalog *c, const char *repository_id);
-void ckpt_catalog_set_checkpoints(ckpt_catalog *c, apr_uint64_t ticket,
+int ckpt_catalog_load_checkpoints(ckpt_catalog *c, apr_pool_t *p, const char *repository_id);
+void ckpt_catalog_set_checkpoints(ckpt_catalog *c, apr_pool_t *p, apr_uint64_t ticket,
                                   const char *repository_id, const apr_array_header_t *pubs);
 
+/* Directory blocks (dirblock.h) of directory dir of a repository, for
+ * version: FOUND and the answer, ABSENT when the directory is too big to
+ * keep (ask per path), UNKNOWN when no block covers version (load one).
+ * A block needs no forgetting when a checkpoint is made: it stays right
+ * for every version it covers. */
+ckpt_catalog_find ckpt_catalog_block_find(ckpt_catalog *c, apr_pool_t *p,
+                                          const char *repository_id, const char *dir,
+                                          int version, const char *name,
+                                          ckpt_dirblock_kind *kind, const char **sha256,
+                                          apr_off_t *size);
+/* *holds: whether the directory holds anything then (out filled). */
+ckpt_catalog_find ckpt_catalog_block_list(ckpt_catalog *c, apr_pool_t *p,
+                                          const char *repository_id, const char *dir,
+                                          int version, int *holds, ckpt_dir_content *out);
+/* 1 when the caller is to load the block (none covers version, the
+ * directory is not known to be too big, no other thread loads it). */
+int ckpt_catalog_load_block(ckpt_catalog *c, apr_pool_t *p, const char *repository_id,
+                            const char *dir, int version);
+/* The block read when the repository's latest version was latest, from
+ * rows (NULL: more than CKPT_DIRBLOCK_MAX_ROWS, too big); latest < 0: the
+ * load failed. */
+void ckpt_catalog_set_block(ckpt_catalog *c, apr_pool_t *p, apr_uint64_t ticket,
+                            const char *repository_id, const char *dir, int latest,
+                            const ckpt_dirblock_row *rows, int n);
+
 typedef struct {
-    apr_uint64_t readings, changes, dist_loads, list_loads, list_evictions;
-    apr_size_t list_bytes, lists;
+    apr_uint64_t readings, changes, dist_loads, list_loads, list_evictions, block_loads;
+    apr_size_t list_bytes, lists, blocks;
     apr_int64_t generation;
     apr_uint64_t hits, misses;
     apr_size_t cache_bytes, cache_entries;

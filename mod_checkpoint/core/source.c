@@ -1,4 +1,5 @@
 /* The catalog-and-database source (see source.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_strings.h>
@@ -143,7 +144,7 @@ static ckpt_rc load_checkpoints(ckpt_source_ctx *x, apr_pool_t *p, const char *r
             *(ckpt_publication *)apr_array_push(pubs) = *read_pub(p, res, i, 0);
         }
     }
-    ckpt_catalog_set_checkpoints(x->catalog, x->ticket, repository_id, pubs);
+    ckpt_catalog_set_checkpoints(x->catalog, p, x->ticket, repository_id, pubs);
     return rc;
 }
 
@@ -151,7 +152,7 @@ static ckpt_rc load_checkpoints(ckpt_source_ctx *x, apr_pool_t *p, const char *r
  * thread is: CKPT_OK whether it did or not. */
 static ckpt_rc want_checkpoints(ckpt_source_ctx *x, apr_pool_t *p, const char *repository_id)
 {
-    if (ckpt_catalog_load_checkpoints(x->catalog, repository_id)) {
+    if (ckpt_catalog_load_checkpoints(x->catalog, p, repository_id)) {
         return load_checkpoints(x, p, repository_id);
     }
     return CKPT_OK;
@@ -222,13 +223,99 @@ static ckpt_rc src_checkpoint_times(void *baton, apr_pool_t *p, const char *repo
 
 /* ---- files and directories ---- */
 
+/* Reads directory dir of pub's repository as a block into the catalog. */
+static ckpt_rc load_block(ckpt_source_ctx *x, apr_pool_t *p, const ckpt_publication *pub,
+                          const char *dir)
+{
+    const char *params[3];
+    ckpt_dirblock_row *rows;
+    ckpt_dbres *res;
+    int i, n = 0, latest = -1;
+    ckpt_rc rc;
+
+    params[0] = pub->repository_id;
+    params[1] = dir;
+    params[2] = apr_itoa(p, CKPT_DIRBLOCK_MAX_ROWS + 1);
+    if ((rc = query(x, p, &res, "content_block", 3, params)) != CKPT_OK) {
+        ckpt_catalog_set_block(x->catalog, p, x->ticket, pub->repository_id, dir, -1, NULL, 0);
+        return rc;
+    }
+    rows = apr_pcalloc(p, sizeof(*rows) * (apr_size_t)(res->nrows ? res->nrows : 1));
+    for (i = 0; i < res->nrows; i++) {
+        const char *kind = CKPT_DBVAL(res, i, 0), *removed = CKPT_DBVAL(res, i, 5);
+        if (kind[0] == 'L') {
+            latest = (int)to_i64(CKPT_DBVAL(res, i, 4));
+            continue;
+        }
+        rows[n].path = CKPT_DBVAL(res, i, 1);
+        rows[n].sha256 = CKPT_DBVAL(res, i, 2);
+        rows[n].size = (apr_off_t)to_i64(CKPT_DBVAL(res, i, 3));
+        rows[n].added = (int)to_i64(CKPT_DBVAL(res, i, 4));
+        rows[n].removed = removed ? (int)to_i64(removed) : -1;
+        rows[n++].is_dir = kind[0] == 'd';
+    }
+    ckpt_catalog_set_block(x->catalog, p, x->ticket, pub->repository_id, dir, latest,
+                           n > CKPT_DIRBLOCK_MAX_ROWS ? NULL : rows, n);
+    return CKPT_OK;
+}
+
+/* The catalog's block of dir for pub's version: FOUND after fn answered
+ * from it, otherwise the source asks per path.  A block is loaded when
+ * none covers the version (one thread at a time). */
+typedef ckpt_catalog_find (*block_fn)(ckpt_catalog *c, apr_pool_t *p, const char *repo,
+                                      const char *dir, int version, void *baton);
+
+static ckpt_catalog_find with_block(ckpt_source_ctx *x, apr_pool_t *p,
+                                    const ckpt_publication *pub, const char *dir, block_fn fn,
+                                    void *baton)
+{
+    int version = atoi(pub->version_number);
+    ckpt_catalog_find f;
+
+    if (!x->catalog) {
+        return CKPT_CATALOG_UNKNOWN;
+    }
+    f = fn(x->catalog, p, pub->repository_id, dir, version, baton);
+    if (f == CKPT_CATALOG_UNKNOWN
+        && ckpt_catalog_load_block(x->catalog, p, pub->repository_id, dir, version)
+        && load_block(x, p, pub, dir) == CKPT_OK) {
+        f = fn(x->catalog, p, pub->repository_id, dir, version, baton);
+    }
+    return f;
+}
+
+typedef struct {
+    const char *name;
+    ckpt_dirblock_kind kind;
+    const char *sha256;
+    apr_off_t size;
+} find_baton;
+
+static ckpt_catalog_find block_find(ckpt_catalog *c, apr_pool_t *p, const char *repo,
+                                    const char *dir, int version, void *baton)
+{
+    find_baton *b = baton;
+    return ckpt_catalog_block_find(c, p, repo, dir, version, b->name, &b->kind, &b->sha256,
+                                   &b->size);
+}
+
 static ckpt_rc src_path(void *baton, apr_pool_t *p, const ckpt_publication *pub,
                         const char *path, const char **sha256, apr_off_t *size, int *is_dir)
 {
     const char *params[3];
+    find_baton fb;
     ckpt_dbres *res;
     ckpt_rc rc;
 
+    memset(&fb, 0, sizeof(fb));
+    fb.name = ckpt_path_basename(path);
+    if (with_block(baton, p, pub, ckpt_path_parent(p, path), block_find, &fb)
+        == CKPT_CATALOG_FOUND) {
+        *is_dir = fb.kind == CKPT_DIRBLOCK_DIR;
+        *sha256 = fb.sha256;
+        *size = fb.size;
+        return fb.kind == CKPT_DIRBLOCK_ABSENT ? CKPT_NOTFOUND : CKPT_OK;
+    }
     params[0] = pub->repository_id;
     params[1] = pub->version_number;
     params[2] = path;
@@ -263,14 +350,32 @@ static void read_dir_row(apr_pool_t *p, const ckpt_dbres *res, int i, ckpt_dir_c
     }
 }
 
+typedef struct {
+    int holds;
+    ckpt_dir_content *out;
+} list_baton;
+
+static ckpt_catalog_find block_list(ckpt_catalog *c, apr_pool_t *p, const char *repo,
+                                    const char *dir, int version, void *baton)
+{
+    list_baton *b = baton;
+    return ckpt_catalog_block_list(c, p, repo, dir, version, &b->holds, b->out);
+}
+
 static ckpt_rc src_dir(void *baton, apr_pool_t *p, const ckpt_publication *pub, const char *dir,
                        const char *index_path, ckpt_dir_content *out)
 {
     const char *params[4];
+    list_baton lb;
     ckpt_dbres *res;
     ckpt_rc rc;
     int i;
 
+    lb.holds = 0;
+    lb.out = out;
+    if (with_block(baton, p, pub, dir, block_list, &lb) == CKPT_CATALOG_FOUND) {
+        return lb.holds ? CKPT_OK : CKPT_NOTFOUND;
+    }
     params[0] = pub->repository_id;
     params[1] = pub->version_number;
     params[2] = dir;

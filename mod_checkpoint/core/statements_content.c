@@ -112,6 +112,20 @@ const ckpt_stmt ckpt_stmts_content[] = {
      "    AND int4range(version_added, version_removed) @> $2::int"
      "    AND NOT EXISTS (SELECT 1 FROM idx)"},
 
+    /* Directory $2 of repository $1 as a block (dirblock.h): the
+     * repository's latest version ('L', in column 4), then the ranges of
+     * the files in it ('f': path, sha256, size, added, removed) and of its
+     * subdirectories ('d'), each at most $3 rows, all in one snapshot. */
+    {"content_block",
+     "(SELECT 'L', NULL::text, NULL::text, NULL::bigint, latest_number, NULL::int"
+     "  FROM repository WHERE id = $1)"
+     " UNION ALL"
+     " (SELECT 'f', relative_path, sha256, size, version_added, version_removed"
+     "  FROM repository_content WHERE repository_id = $1 AND dir = $2 LIMIT $3::int)"
+     " UNION ALL"
+     " (SELECT 'd', dir, NULL, NULL, version_added, version_removed"
+     "  FROM repository_dir WHERE repository_id = $1 AND parent = $2 LIMIT $3::int)"},
+
     /* What the process catalogs compare (sql/002, sql/010). */
     {"content_generation", "SELECT n FROM content_generation WHERE id = 1"},
 

@@ -107,7 +107,8 @@ sub fx_version {
 }
 
 # fx_publication(REPO, VERSION, created => 'YYYY-MM-DD HH:MM:SS.ffffff',
-# checkpoint => 0|1, manifest => NAME) -> id.
+# checkpoint => 0|1, manifest => NAME, silent => 0|1) -> id.  A silent one
+# is made with triggers off, so that nothing tells the server processes.
 sub fx_publication {
     my ($repo, $n, %o) = @_;
     my $files = $files_of{$repo}{$n} // die "no version $n";
@@ -117,7 +118,8 @@ sub fx_publication {
     my $created = _q(($o{created} // die 'created is required') . '+00');
     my $cp = $o{checkpoint} ? 'true' : 'false';
     my $second = $o{checkpoint} ? "date_trunc('second', ${created}::timestamptz)" : 'NULL';
-    return sql('INSERT INTO publication (repository_id, repository_version_id, version_number,'
+    return sql(($o{silent} ? 'SET session_replication_role = replica; ' : '')
+        . 'INSERT INTO publication (repository_id, repository_version_id, version_number,'
         . ' checkpoint, checkpoint_second, manifest, manifest_sha256, pulp_created)'
         . " SELECT '$repo', id, $n, $cp, $second, " . _q($o{manifest} // 'PULP_MANIFEST')
         . ", '$msha', $created FROM repository_version WHERE repository_id = '$repo' AND number = $n"
