@@ -114,13 +114,17 @@ INSERT INTO content (relative_path, sha256)
 INSERT INTO content (relative_path, sha256)
   SELECT path, CASE WHEN i % 2 = 0 THEN '$big->{sha256}' ELSE '$f1k->{sha256}' END FROM g
   WHERE i < ($clarge - 1) * 10;
-INSERT INTO repository_content (repository_id, content_id, relative_path, dir, version_added, version_removed)
-  SELECT r.id, c.id, g.path, g.dir, 1, CASE WHEN g.i < ($clarge - 1) * 10 THEN 2 + g.i / 10 END
+INSERT INTO repository_content (repository_id, content_id, relative_path, dir, sha256, size,
+                                version_added, version_removed)
+  SELECT r.id, c.id, g.path, g.dir, c.sha256, CASE WHEN g.i % 2 = 0 THEN 1024 ELSE 1048576 END,
+         1, CASE WHEN g.i < ($clarge - 1) * 10 THEN 2 + g.i / 10 END
   FROM repository r, g JOIN content c ON c.relative_path = g.path
     AND c.sha256 = CASE WHEN g.i % 2 = 0 THEN '$f1k->{sha256}' ELSE '$big->{sha256}' END
   WHERE r.name = 'large';
-INSERT INTO repository_content (repository_id, content_id, relative_path, dir, version_added)
-  SELECT r.id, c.id, g.path, g.dir, 2 + g.i / 10
+INSERT INTO repository_content (repository_id, content_id, relative_path, dir, sha256, size,
+                                version_added)
+  SELECT r.id, c.id, g.path, g.dir, c.sha256, CASE WHEN g.i % 2 = 0 THEN 1048576 ELSE 1024 END,
+         2 + g.i / 10
   FROM repository r, g JOIN content c ON c.relative_path = g.path
     AND c.sha256 = CASE WHEN g.i % 2 = 0 THEN '$big->{sha256}' ELSE '$f1k->{sha256}' END
   WHERE r.name = 'large' AND g.i < ($clarge - 1) * 10;
@@ -161,6 +165,13 @@ sub next_sec {
     my $t = Time::Local::timegm($s, $mi, $h, $d, $mo - 1, $y) + 1;
     my @g = gmtime $t;
     return sprintf('%04d%02d%02dT%02d%02d%02dZ', $g[5] + 1900, $g[4] + 1, $g[3], $g[2], $g[1], $g[0]);
+}
+
+sub next_min {
+    my ($ts) = @_;
+    my $t = $ts;
+    $t = next_sec($t) for 1 .. 60;
+    return $t;
 }
 
 my $s1k = static_url($f1k->{sha256});
@@ -245,7 +256,52 @@ for my $n (map { $_->[0] } grep { $_->[1] eq 'small' } @scenarios) {
     printf "%-26s thr %.2f  p50 %.2f  p99 %.2f\n", $n, $l->{thr} / $s->{thr}, $l->{p50} / $s->{p50}, $l->{p99} / $s->{p99};
 }
 
+# ---- diff: what changed between two checkpoints, in O(changes) ----
+# Ten files change per checkpoint of the large repository: a diff of two
+# neighbours reports 10 changes whatever the size of the repository and
+# its history, one of the whole history 99,990.  Timed with curl (the
+# whole streamed body), the median of 5 runs; the wide one once.
+sub timed_get {
+    my ($url, $n) = @_;
+    my @t;
+    my $bytes = 0;
+    for (1 .. $n) {
+        my $out = `curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}' '$base$url'`;
+        my ($code, $size, $secs) = split ' ', $out;
+        die "$url answered $code\n" unless $code == 200;
+        push @t, $secs;
+        $bytes = $size;
+    }
+    return (median(@t), $bytes);
+}
+
+sub diff_counts {
+    my ($url) = @_;
+    my $j = $json->decode(scalar `curl -s '$base$url'`);
+    return scalar(@{ $j->{added} }) + scalar(@{ $j->{removed} }) + scalar(@{ $j->{changed} });
+}
+
+if (!$ENV{CKPT_BENCH_ONLY} || 'diff' =~ /$ENV{CKPT_BENCH_ONLY}/) {
+    print "\n# diff (streamed JSON; $clarge checkpoints x $nlarge files, ten changed per checkpoint)\n";
+    my $large_prev = psql("SELECT to_char((max(p.pulp_created) - interval '1 minute') AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') FROM publication p JOIN repository r ON r.id = p.repository_id WHERE r.name = 'large'");
+    my $large_first = psql("SELECT to_char(min(p.pulp_created) AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') FROM publication p JOIN repository r ON r.id = p.repository_id WHERE r.name = 'large'");
+    my $small_prev = ts_of($small_pubs[-2]);
+    my @cases = (
+        ['neighbours, small repository', "/pulp/content/small-ckpt/diff/$small_prev/$small_ts/", 5],
+        ['neighbours, large repository (newest)', "/pulp/content/large-ckpt/diff/$large_prev/$large_last/", 5],
+        ['neighbours, large repository (middle)', "/pulp/content/large-ckpt/diff/$large_mid/" . next_min($large_mid) . "/", 5],
+        ['TimeMap of a file changed once, large', "/pulp/content/large-ckpt/timemap/json/$l1k->[0]", 5],
+        ['first to last, large repository', "/pulp/content/large-ckpt/diff/$large_first/$large_last/", 1],
+    );
+    for my $c (@cases) {
+        my ($secs, $bytes) = timed_get($c->[1], $c->[2]);
+        my $n = $c->[0] =~ /TimeMap/ ? '-' : diff_counts($c->[1]);
+        printf "%-40s %8s changes  %10d bytes  %8.1f ms\n", $c->[0], $n, $bytes, $secs * 1000;
+    }
+}
+
 # ---- publishing a 100,000-file version ----
+exit 0 if $ENV{CKPT_BENCH_ONLY} && 'publish growth' !~ /$ENV{CKPT_BENCH_ONLY}/;
 print "\n# publishing a 100,000-file version\n";
 my $p = call('POST', 'repositories/file/file/', { name => 'p100k' });
 psql("INSERT INTO content (relative_path, sha256) SELECT format('p100k/d%s/f%s.bin', i / 100, i), '$f1k->{sha256}' FROM generate_series(0, 99999) i");
