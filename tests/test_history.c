@@ -216,6 +216,10 @@ typedef struct {
      * S for its checkpoint's second, G for the generation */
     const char *params[8];
     int n;
+    /* Probes an index once per row it returns (a diff: the path's range
+     * at the other version), so may meet a btree one level deeper in the
+     * long repository once per row: buffers may grow by that many more. */
+    int per_row;
 } probe;
 
 static const probe probes[] = {
@@ -249,13 +253,14 @@ static const probe probes[] = {
     /* A diff between neighbouring versions: the same changes in both (the
      * three dists/stable files and one pool file), at the newest, a
      * middle and the oldest version; each side, with and without a
-     * prefix, from the start and resumed after a row. */
-    {"content_diff_new", {"R", "M", "N", "", "M", "", "1000", "added"}, 8},
-    {"content_diff_new", {"R", "M", "N", "", "M", "", "1000", "changed"}, 8},
-    {"content_diff_new", {"R", "M", "N", "dists/stable", "M", "", "1000", "changed"}, 8},
-    {"content_diff_new", {"R", "M", "N", "", "N", "dists/stable/InRelease", "1000", "changed"}, 8},
-    {"content_diff_gone", {"R", "M", "N", "", "M", "", "1000"}, 7},
-    {"content_diff_gone", {"R", "M", "N", "pool", "M", "", "1000"}, 7},
+     * prefix, from the start and resumed after a row.  (At the oldest
+     * version every file is new: a thousand changes in both.) */
+    {"content_diff_new", {"R", "M", "N", "", "M", "", "2000", "added"}, 8, 1},
+    {"content_diff_new", {"R", "M", "N", "", "M", "", "2000", "changed"}, 8, 1},
+    {"content_diff_new", {"R", "M", "N", "dists/stable", "M", "", "2000", "changed"}, 8, 1},
+    {"content_diff_new", {"R", "M", "N", "", "N", "dists/stable/InRelease", "2000", "changed"}, 8, 1},
+    {"content_diff_gone", {"R", "M", "N", "", "M", "", "2000"}, 7, 1},
+    {"content_diff_gone", {"R", "M", "N", "pool", "M", "", "2000"}, 7, 1},
 };
 
 /* Statements whose every row is the answer, by design: the catalog loads
@@ -343,7 +348,8 @@ START_TEST(test_cost_does_not_grow_with_history)
         for (k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
             cost s = measure(pr, "short", at[k][0]), l = measure(pr, "long", at[k][1]);
 
-            ck_assert_msg(l.rows <= s.rows && l.buffers <= s.buffers + BUFFER_SLACK,
+            ck_assert_msg(l.rows <= s.rows
+                              && l.buffers <= s.buffers + BUFFER_SLACK + (pr->per_row ? s.rows : 0),
                           "%s(%s), %s plan, at version %d: %lld rows and %lld buffers with %d"
                           " versions, %lld and %lld with %d",
                           pr->stmt, pr->n > 2 ? pr->params[2] : "", mode ? "generic" : "custom",

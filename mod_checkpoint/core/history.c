@@ -189,7 +189,7 @@ static ckpt_rc send_part(const ckpt_history_source *hs, apr_pool_t *p, const ckp
     const char *after_v = lo, *after_path = "";
     apr_array_header_t *rows;
     apr_pool_t *page;
-    int i, first = 1;
+    int i, first = 1, limit = hs->page > 0 ? hs->page : CKPT_DIFF_PAGE;
     ckpt_rc rc = emit_str(emit, baton, apr_pstrcat(p, ",\"", part, "\":[", NULL));
 
     apr_pool_create(&page, p);
@@ -197,7 +197,7 @@ static ckpt_rc send_part(const ckpt_history_source *hs, apr_pool_t *p, const ckp
         apr_pool_clear(page);
         if (rc != CKPT_OK
             || (rc = hs->diff_page(hs->baton, page, h->repository_id, side, lo, hi, h->path,
-                                   after_v, after_path, CKPT_DIFF_PAGE, &rows)) != CKPT_OK) {
+                                   after_v, after_path, limit, &rows)) != CKPT_OK) {
             break;
         }
         for (i = 0; i < rows->nelts && rc == CKPT_OK; i++) {
@@ -228,7 +228,7 @@ static ckpt_rc send_part(const ckpt_history_source *hs, apr_pool_t *p, const ckp
             after_v = apr_pstrdup(p, last->version);
             after_path = apr_pstrdup(p, last->path);
         }
-    } while (rc == CKPT_OK && rows->nelts == CKPT_DIFF_PAGE);
+    } while (rc == CKPT_OK && rows->nelts == limit);
     apr_pool_destroy(page);
     return rc == CKPT_OK ? emit_str(emit, baton, "]") : rc;
 }

@@ -65,6 +65,8 @@ typedef struct {
                          ckpt_diff_side side, const char *lo, const char *hi, const char *prefix,
                          const char *after_version, const char *after_path, int limit,
                          apr_array_header_t **rows);
+    /* Rows a diff asks for at once; 0: CKPT_DIFF_PAGE. */
+    int page;
 } ckpt_history_source;
 
 /* Writes n bytes of a body; anything but CKPT_OK stops the writer. */
