@@ -193,6 +193,11 @@ START_TEST(test_link_header)
         "<http://h/c/deb%20ian/20250130T203100Z/dists/a%20b>; rel=\"last memento\"; datetime=\"Thu, 30 Jan 2025 20:31:00 GMT\"");
     m.kind = CKPT_MEMENTO_GATE;
     ck_assert_ptr_null(strstr(ckpt_tt_link_header(pool, "", &m), "memento"));
+    m.path = "dists/";
+    ck_assert_str_eq(ckpt_tt_link_header(pool, "", &m),
+                     "</deb%20ian/dists/>; rel=\"original timegate\"");
+    m.path = "";
+    ck_assert_ptr_nonnull(strstr(ckpt_tt_link_header(pool, "", &m), "/deb%20ian/timemap/link/>"));
 }
 END_TEST
 

@@ -139,10 +139,14 @@ const char *ckpt_tt_link_header(apr_pool_t *p, const char *url_prefix, const ckp
     const char *out;
     int i;
 
-    out = apr_pstrcat(p, link_value(p, ckpt_tt_url(p, url_prefix, m->base_path, CKPT_NO_SEC,
-                                                   m->path),
-                                    "original timegate", CKPT_NO_SEC),
-                      ", ", timemap_links(p, url_prefix, m), NULL);
+    apr_size_t n = strlen(m->path);
+
+    out = link_value(p, ckpt_tt_url(p, url_prefix, m->base_path, CKPT_NO_SEC, m->path),
+                     "original timegate", CKPT_NO_SEC);
+    /* A directory below the top has no TimeMap (no digest to follow). */
+    if (!n || m->path[n - 1] != '/') {
+        out = apr_pstrcat(p, out, ", ", timemap_links(p, url_prefix, m), NULL);
+    }
     if (m->kind != CKPT_MEMENTO_OF) {
         return out;
     }

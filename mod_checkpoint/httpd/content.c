@@ -227,7 +227,7 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answ
     ckpt_source_init(&src, &ctx,
                      apr_time_sec(ctx.catalog ? ckpt_catalog_asof(cat) : now));
     rc = ckpt_resolve(&src, p, rest, &rq, answer);
-    if (rc != CKPT_OK && rc != CKPT_NOTFOUND && rc != CKPT_DBDOWN) {
+    if (rc != CKPT_OK && rc != CKPT_NOTFOUND && rc != CKPT_INVALID && rc != CKPT_DBDOWN) {
         ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
                       CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
                       g.db ? ckpt_db_error(g.db) : "no connection");
