@@ -334,6 +334,11 @@ static const char *set_inexact(cmd_parms *cmd, void *dconf, const char *arg)
 {
     ckpt_dir_conf *d = dconf;
 
+    /* Read in translate_name, like CheckpointContent. */
+    if (!cmd->path || cmd->directive->parent == NULL
+        || strcasecmp(cmd->directive->parent->directive, "<Location") != 0) {
+        return "CheckpointInexact: only allowed inside <Location>";
+    }
     if (!strcasecmp(arg, "Redirect")) {
         d->inexact_serve = 0;
     }
