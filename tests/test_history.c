@@ -265,7 +265,8 @@ static const probe probes[] = {
 
 /* Statements whose every row is the answer, by design: the catalog loads
  * a repository's checkpoints once per change, and the checkpoint index
- * lists them all. */
+ * lists them all (content_checkpoint_list: those of a range, for the
+ * index as JSON or of a month, when the catalog does not have them). */
 static const char *const per_checkpoint[] = {"content_checkpoints", "content_checkpoint_times",
                                              "content_checkpoint_list", NULL};
 
