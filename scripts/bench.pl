@@ -799,6 +799,62 @@ if (@bad_runs) {
     print "$_\n" for @bad_runs;
 }
 
+sub next_min {
+    my ($ts) = @_;
+    my $t = $ts;
+    $t = next_sec($t) for 1 .. 60;
+    return $t;
+}
+
+# ---- diff: what changed between two checkpoints, in O(changes) ----
+# Ten files change per checkpoint of the large repository: a diff of two
+# neighbours reports 10 changes whatever the size of the repository and
+# its history, one of the whole history 99,990.  Timed with curl (the
+# whole streamed body), the median of 5 runs after 8 untimed ones (each
+# httpd child loads the checkpoint list once); the wide one 3 times.
+sub timed_get {
+    my ($url, $n) = @_;
+    my @t;
+    my $bytes = 0;
+    # Every httpd child loads a repository's checkpoints once: not timed.
+    if ($n >= 5) { system("curl -s -o /dev/null '$base$url'") for 1 .. 8 }
+    for (1 .. $n) {
+        my $out = `curl -s -o /dev/null -w '%{http_code} %{size_download} %{time_total}' '$base$url'`;
+        my ($code, $size, $secs) = split ' ', $out;
+        die "$url answered $code\n" unless $code == 200;
+        push @t, $secs;
+        $bytes = $size;
+    }
+    return (median(@t), $bytes);
+}
+
+sub diff_counts {
+    my ($url) = @_;
+    my $j = $json->decode(scalar `curl -s '$base$url'`);
+    return scalar(@{ $j->{added} }) + scalar(@{ $j->{removed} }) + scalar(@{ $j->{changed} });
+}
+
+if (!$ENV{CKPT_BENCH_ONLY} || 'diff' =~ /$ENV{CKPT_BENCH_ONLY}/) {
+    print "\n# diff (streamed JSON; $clarge checkpoints x $nlarge files, ten changed per checkpoint)\n";
+    my $large_prev = psql("SELECT to_char((max(p.pulp_created) - interval '1 minute') AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') FROM publication p JOIN repository r ON r.id = p.repository_id WHERE r.name = 'large'");
+    my $large_first = psql("SELECT to_char(min(p.pulp_created) AT TIME ZONE 'UTC', 'YYYYMMDD\"T\"HH24MISS\"Z\"') FROM publication p JOIN repository r ON r.id = p.repository_id WHERE r.name = 'large'");
+    my $small_prev = ts_of($small_pubs[-2]);
+    my @cases = (
+        ['neighbours, small repository', "/pulp/content/small-ckpt/diff/$small_prev/$small_ts/", 5],
+        ['neighbours, large repository (newest)', "/pulp/content/large-ckpt/diff/$large_prev/$large_last/", 5],
+        ['neighbours, large repository (middle)', "/pulp/content/large-ckpt/diff/$large_mid/" . next_min($large_mid) . "/", 5],
+        ['TimeMap of a file changed once, large', "/pulp/content/large-ckpt/timemap/json/$l1k->[0]", 5],
+        ['first to last, large repository', "/pulp/content/large-ckpt/diff/$large_first/$large_last/", 3],
+    );
+    for my $c (@cases) {
+        my ($secs, $bytes) = timed_get($c->[1], $c->[2]);
+        my $n = $c->[0] =~ /TimeMap/ ? '-' : diff_counts($c->[1]);
+        printf "%-40s %8s changes  %10d bytes  %8.1f ms\n", $c->[0], $n, $bytes, $secs * 1000;
+    }
+}
+
+
+exit 0 if $ENV{CKPT_BENCH_ONLY} && 'publish growth' !~ /$ENV{CKPT_BENCH_ONLY}/;
 # ---- publishing a 100,000-file version ----
 print "\n# publishing a 100,000-file version\n";
 my $p = call('POST', 'repositories/file/file/', { name => 'p100k' });

@@ -153,6 +153,42 @@ static ckpt_rc fake_checkpoint_times(void *b, apr_pool_t *p, const char *repo,
     return CKPT_OK;
 }
 
+static ckpt_rc fake_checkpoint_list(void *b, apr_pool_t *p, const char *repo, apr_int64_t from,
+                                    apr_int64_t until, apr_array_header_t **out)
+{
+    size_t i;
+
+    calls++;
+    *out = apr_array_make(p, 4, sizeof(ckpt_publication));
+    for (i = 0; i < N(pubs); i++) {
+        if (!strcmp(pubs[i].repository_id, repo) && pubs[i].created_sec >= from
+            && pubs[i].created_sec <= until) {
+            APR_ARRAY_PUSH(*out, ckpt_publication) = pubs[i];
+        }
+    }
+    return CKPT_OK;
+}
+
+static ckpt_rc fake_checkpoint_nav(void *b, apr_pool_t *p, const char *repo, apr_int64_t sec,
+                                   ckpt_nav *out)
+{
+    size_t i;
+
+    calls++;
+    out->first = out->prev = out->next = out->last = CKPT_NO_SEC;
+    for (i = 0; i < N(pubs); i++) {
+        apr_int64_t t = pubs[i].created_sec;
+        if (strcmp(pubs[i].repository_id, repo) != 0) {
+            continue;
+        }
+        out->first = out->first == CKPT_NO_SEC ? t : out->first;
+        out->last = t;
+        out->prev = t < sec ? t : out->prev;
+        out->next = t > sec && out->next == CKPT_NO_SEC ? t : out->next;
+    }
+    return CKPT_OK;
+}
+
 static int under(const char *path, const char *dir)
 {
     size_t n = strlen(dir);
@@ -222,6 +258,8 @@ static ckpt_source fake(apr_int64_t asof)
     s.distribution = fake_distribution;
     s.checkpoint_at = fake_checkpoint_at;
     s.checkpoint_times = fake_checkpoint_times;
+    s.checkpoint_list = fake_checkpoint_list;
+    s.checkpoint_nav = fake_checkpoint_nav;
     s.path = fake_path;
     s.dir = fake_dir;
     s.asof_sec = asof;
@@ -392,8 +430,9 @@ START_TEST(test_settling)
 }
 END_TEST
 
-/* A file under an exact checkpoint: the distribution, the checkpoint and
- * one path lookup, nothing more. */
+/* A file under an exact checkpoint: the distribution, the checkpoint, one
+ * path lookup and its neighbours for the Link header (which the catalog
+ * answers without a query), nothing more. */
 START_TEST(test_lookups_per_file)
 {
     ckpt_source src = fake(NOW);
@@ -402,11 +441,171 @@ START_TEST(test_lookups_per_file)
     calls = 0;
     ck_assert_int_eq(ckpt_resolve_request(&src, pool, stamps("debian/@1/pool/b.deb"), NOW, &a),
                      CKPT_OK);
-    ck_assert_int_eq(calls, 3);
+    ck_assert_int_eq(calls, 4);
     calls = 0;
     ck_assert_int_eq(ckpt_resolve_request(&src, pool, stamps("debian/@s/pool/b.deb"), NOW, &a),
                      CKPT_OK);
     ck_assert_int_eq(calls, 2); /* a redirect reads no file */
+}
+END_TEST
+
+/* ---- issue 12: time travel beyond one checkpoint, row by row ---- */
+
+typedef enum { TT_404, TT_400, TT_FILE, TT_301, TT_302, TT_PAGE, TT_HISTORY, TT_LISTING } tt_kind;
+
+typedef struct {
+    const char *rest;
+    int serve;                  /* CheckpointInexact Serve */
+    const char *accept_datetime;
+    int json;                   /* Accept: application/json */
+    const char *args;
+    tt_kind kind;
+    const char *what;           /* digest, Location, media type, listing names */
+} tt_row;
+
+static const tt_row tt_rows[] = {
+    /* The TimeGate: 302 to the checkpoint then, if the path is there. */
+    {"debian/dists/stable/Release", 0, NULL, 0, NULL, TT_302, "debian/@2/dists/stable/Release"},
+    {"debian/dists/stable/Release", 0, "Thu, 30 Jan 2025 20:30:30 GMT", 0, NULL, TT_302,
+     "debian/@0/dists/stable/Release"},
+    {"debian/docs/", 0, " Thu, 30 Jan 2025 21:00:00 GMT ", 0, NULL, TT_302, "debian/@1/docs/"},
+    {"debian/pool/b.deb", 0, "Thu, 30 Jan 2025 20:30:30 GMT", 0, NULL, TT_404, NULL},
+    {"debian/pool/a.deb", 0, "Thu, 30 Jan 2025 20:29:59 GMT", 0, NULL, TT_404, NULL},
+    {"debian/pool/a.deb", 0, "Thursday, 30-Jan-25 20:30:30 GMT", 0, NULL, TT_400, NULL},
+    {"debian/pool/a.deb", 0, "yesterday", 0, NULL, TT_400, NULL},
+    {"debian/PULP_MANIFEST", 0, NULL, 0, NULL, TT_404, NULL}, /* the newest is meta/x/MANIFEST */
+    {"debian/meta/x/MANIFEST", 0, NULL, 0, NULL, TT_302, "debian/@2/meta/x/MANIFEST"},
+    {"debian/invalid_ts/pool/a.deb", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/2025013OT203000Z/a", 0, NULL, 0, NULL, TT_404, NULL},
+    /* Days: the end of that UTC day, today by now. */
+    {"debian/20250130/pool/b.deb", 0, NULL, 0, NULL, TT_301, "debian/@2/pool/b.deb"},
+    {"debian/20250130", 0, NULL, 0, NULL, TT_301, "debian/@2/"},
+    {"debian/20250129/pool/a.deb", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/20250131/pool/a.deb", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/20250230/pool/a.deb", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/2025013/pool/a.deb", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/20250130T20300Z/pool/a.deb", 0, NULL, 0, NULL, TT_404, NULL},
+    /* CheckpointInexact Serve: files in place, directories keep a 301. */
+    {"debian/@s/pool/a.deb", 1, NULL, 0, NULL, TT_FILE, "a1"},
+    {"debian/20250130/pool/b.deb", 1, NULL, 0, NULL, TT_FILE, "b2"},
+    {"debian/@s/pool", 1, NULL, 0, NULL, TT_301, "debian/@0/pool/"},
+    {"debian/@s/pool/", 1, NULL, 0, NULL, TT_301, "debian/@0/pool/"},
+    {"debian/@s", 1, NULL, 0, NULL, TT_301, "debian/@0/"},
+    {"debian/@s/nothing", 1, NULL, 0, NULL, TT_404, NULL},
+    {"debian/@0/pool/a.deb", 1, NULL, 0, NULL, TT_FILE, "a1"},
+    /* Reserved names. */
+    {"debian/timemap/link/", 0, NULL, 0, NULL, TT_PAGE, "application/link-format"},
+    {"debian/timemap/json/", 0, NULL, 0, NULL, TT_PAGE, "application/json"},
+    {"debian/timemap/link/pool/a.deb", 0, NULL, 0, NULL, TT_HISTORY, "pool/a.deb"},
+    {"debian/timemap/json/pool/a.deb", 0, NULL, 0, NULL, TT_HISTORY, "pool/a.deb"},
+    {"debian/timemap/link/pool/", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/timemap/json/", 0, NULL, 0, "sha256=" "0123456789abcdef0123456789abcdef"
+                                         "0123456789abcdef0123456789abcdef", TT_HISTORY, ""},
+    {"debian/timemap/json/", 0, NULL, 0, "sha256=nothex", TT_400, NULL},
+    {"debian/timemap/xml/a", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/timemap", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/diff/@0/@2/", 0, NULL, 0, NULL, TT_HISTORY, ""},
+    {"debian/diff/@s/20250130/dists", 0, NULL, 0, NULL, TT_HISTORY, "dists"},
+    {"debian/diff/@0", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/diff/@0/20250129T000000Z/", 0, NULL, 0, NULL, TT_404, NULL},
+    {"debian/diff/@0/junk/", 0, NULL, 0, NULL, TT_404, NULL},
+    /* The index as data, and a range of it. */
+    {"debian/", 0, NULL, 1, NULL, TT_PAGE, "application/json"},
+    {"debian/", 0, NULL, 0, "from=20250130T203100Z", TT_LISTING, "@1 @2"},
+    {"debian/", 0, NULL, 0, "until=20250130T203100Z&x=1", TT_LISTING, "@0 @1"},
+    {"debian/", 0, NULL, 0, "from=20250131", TT_LISTING, ""},
+    {"debian/", 0, NULL, 0, "from=junk", TT_400, NULL},
+    {"empty/", 0, NULL, 1, NULL, TT_PAGE, "application/json"},
+};
+
+static ckpt_rc tt_resolve(const tt_row *row, ckpt_answer *a)
+{
+    ckpt_source src = fake(NOW);
+    ckpt_request rq;
+
+    memset(&rq, 0, sizeof(rq));
+    rq.now_sec = NOW;
+    rq.inexact_serve = row->serve;
+    rq.accept_datetime = row->accept_datetime;
+    rq.want_json = row->json;
+    rq.args = row->args;
+    rq.url_prefix = "/c";
+    rq.api_root = "/api/";
+    return ckpt_resolve(&src, pool, stamps(row->rest), &rq, a);
+}
+
+START_TEST(test_time_travel_table)
+{
+    const tt_row *row = &tt_rows[_i];
+    ckpt_answer a;
+    ckpt_rc rc = tt_resolve(row, &a);
+    const char *name = stamps(row->rest);
+
+    if (row->kind == TT_404 || row->kind == TT_400) {
+        ck_assert_msg(rc == (row->kind == TT_404 ? CKPT_NOTFOUND : CKPT_INVALID),
+                      "%s: want %s, got %d", name, row->kind == TT_404 ? "404" : "400", rc);
+        return;
+    }
+    ck_assert_msg(rc == CKPT_OK, "%s: rc %d", name, rc);
+    switch (row->kind) {
+    case TT_FILE:
+        ck_assert_int_eq(a.kind, CKPT_ANSWER_FILE);
+        ck_assert_str_eq(a.sha256, row->what);
+        break;
+    case TT_301:
+    case TT_302:
+        ck_assert_int_eq(a.kind, CKPT_ANSWER_REDIRECT);
+        ck_assert_str_eq(a.location, stamps(row->what));
+        ck_assert_int_eq(a.status, row->kind == TT_302 ? 302 : 0);
+        ck_assert_int_eq(a.vary, row->kind == TT_302 ? CKPT_VARY_DATETIME : 0);
+        ck_assert_int_eq(a.memento.kind, row->kind == TT_302 ? CKPT_MEMENTO_GATE : 0);
+        break;
+    case TT_PAGE:
+        ck_assert_int_eq(a.kind, CKPT_ANSWER_PAGE);
+        ck_assert_str_eq(a.content_type, row->what);
+        ck_assert_ptr_nonnull(a.page);
+        break;
+    case TT_HISTORY:
+        ck_assert_int_eq(a.kind, CKPT_ANSWER_HISTORY);
+        ck_assert_str_eq(a.history.path, row->what);
+        break;
+    default:
+        ck_assert_int_eq(a.kind, CKPT_ANSWER_LISTING);
+        ck_assert_str_eq(names(a.entries), stamps(row->what));
+        break;
+    }
+    ck_assert_int_eq(a.immutable, row->kind == TT_FILE && strchr(row->rest, 's') == NULL
+                                      && strstr(row->rest, "2025") == NULL);
+}
+END_TEST
+
+/* Every answer from an exact checkpoint is a memento with its
+ * neighbours; a file answered in place names its checkpoint. */
+START_TEST(test_memento_fields)
+{
+    ckpt_source src = fake(NOW);
+    ckpt_answer a;
+    tt_row serve = {"debian/@s/pool/a.deb", 1, NULL, 0, NULL, TT_FILE, NULL};
+
+    ck_assert_int_eq(ckpt_resolve_request(&src, pool, stamps("debian/@1/pool/b.deb"), NOW, &a),
+                     CKPT_OK);
+    ck_assert_int_eq(a.memento.kind, CKPT_MEMENTO_OF);
+    ck_assert_str_eq(a.memento.path, "pool/b.deb");
+    ck_assert_str_eq(a.memento.base_path, "debian");
+    ck_assert(a.memento.sec == T1 && a.memento.nav.first == T0 && a.memento.nav.prev == T0
+              && a.memento.nav.next == T2 && a.memento.nav.last == T2);
+    ck_assert_int_eq(ckpt_resolve_request(&src, pool, stamps("debian/@0/"), NOW, &a), CKPT_OK);
+    ck_assert_int_eq(a.kind, CKPT_ANSWER_LISTING);
+    ck_assert_str_eq(a.memento.path, "");
+    ck_assert(a.memento.nav.prev == CKPT_NO_SEC && a.memento.nav.next == T1);
+    ck_assert_int_eq(ckpt_resolve_request(&src, pool, stamps("debian/@1/pool/"), NOW, &a), CKPT_OK);
+    ck_assert_str_eq(a.memento.path, "pool/");
+    ck_assert_int_eq(ckpt_resolve_request(&src, pool, stamps("debian/@1/pool"), NOW, &a), CKPT_OK);
+    ck_assert_int_eq(a.memento.kind, CKPT_MEMENTO_NONE); /* a redirect is no memento */
+    ck_assert_int_eq(tt_resolve(&serve, &a), CKPT_OK);
+    ck_assert_str_eq(a.content_location, stamps("debian/@0/pool/a.deb"));
+    ck_assert(a.memento.kind == CKPT_MEMENTO_OF && a.memento.sec == T0);
+    ck_assert_int_eq(a.settling, 0);
 }
 END_TEST
 
@@ -424,6 +623,11 @@ static Suite *resolve_suite(void)
     tcase_add_loop_test(tc, test_spec_table, 0, N(spec_rows));
     tcase_add_test(tc, test_settling);
     tcase_add_test(tc, test_lookups_per_file);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("time travel");
+    tcase_add_checked_fixture(tc, setup, teardown);
+    tcase_add_loop_test(tc, test_time_travel_table, 0, N(tt_rows));
+    tcase_add_test(tc, test_memento_fields);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -128,7 +128,9 @@ static apr_size_t str_size(const char *s)
 
 static apr_size_t answer_size(const ckpt_answer *a)
 {
-    apr_size_t n = str_size(a->sha256) + str_size(a->relpath) + str_size(a->location);
+    apr_size_t n = str_size(a->sha256) + str_size(a->relpath) + str_size(a->location)
+                   + str_size(a->content_location) + str_size(a->memento.base_path)
+                   + str_size(a->memento.path);
     int i;
 
     if (a->page) {
@@ -157,6 +159,10 @@ static void copy_into(apr_pool_t *p, ckpt_answer *dst, const ckpt_answer *src)
     dst->relpath = copy_str(p, src->relpath);
     dst->location = copy_str(p, src->location);
     dst->page = copy_str(p, src->page);
+    /* content_type is always a literal; history answers are never kept. */
+    dst->content_location = copy_str(p, src->content_location);
+    dst->memento.base_path = copy_str(p, src->memento.base_path);
+    dst->memento.path = copy_str(p, src->memento.path);
     if (src->page) {
         /* A rendered listing is all its requests need. */
         dst->entries = NULL;
@@ -238,7 +244,7 @@ void ckpt_cache_put(ckpt_cache *c, const char *key, const char *tag, const ckpt_
                        + answer_size(a);
     cached *old, *young;
 
-    if (bytes > c->max_bytes / 2) {
+    if (bytes > c->max_bytes / 2 || a->kind == CKPT_ANSWER_HISTORY) {
         return;
     }
     old = apr_hash_get(c->old.map, key, APR_HASH_KEY_STRING);

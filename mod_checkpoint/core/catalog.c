@@ -548,6 +548,52 @@ ckpt_catalog_find ckpt_catalog_checkpoint_times(ckpt_catalog *c, apr_pool_t *p,
     return f;
 }
 
+ckpt_catalog_find ckpt_catalog_checkpoint_list(ckpt_catalog *c, apr_pool_t *p,
+                                               const char *repository_id, apr_int64_t from,
+                                               apr_int64_t until, apr_array_header_t **pubs)
+{
+    ckpt_catalog_find f = CKPT_CATALOG_UNKNOWN;
+    item *l;
+    int i, hi;
+
+    lock(c);
+    if ((l = use_item(c, c->lists, repository_id)) != NULL) {
+        i = at_or_before(l, from - 1) + 1;
+        hi = at_or_before(l, until);
+        *pubs = apr_array_make(p, hi >= i ? hi - i + 1 : 1, sizeof(ckpt_publication));
+        for (; i <= hi; i++) {
+            copy_pub(p, apr_array_push(*pubs), &l->pubs[i]);
+        }
+        f = CKPT_CATALOG_FOUND;
+    }
+    unlock(c);
+    return f;
+}
+
+ckpt_catalog_find ckpt_catalog_checkpoint_nav(ckpt_catalog *c, const char *repository_id,
+                                              apr_int64_t sec, ckpt_nav *out)
+{
+    ckpt_catalog_find f = CKPT_CATALOG_UNKNOWN;
+    item *l;
+    int i;
+
+    lock(c);
+    if ((l = use_item(c, c->lists, repository_id)) != NULL) {
+        i = at_or_before(l, sec);
+        out->first = l->n ? l->pubs[0].created_sec : CKPT_NO_SEC;
+        out->last = l->n ? l->pubs[l->n - 1].created_sec : CKPT_NO_SEC;
+        /* i is sec's own checkpoint, or the one before sec */
+        out->prev = i >= 0 && l->pubs[i].created_sec == sec ? (i > 0 ? l->pubs[i - 1].created_sec
+                                                                      : CKPT_NO_SEC)
+                                                             : (i >= 0 ? l->pubs[i].created_sec
+                                                                       : CKPT_NO_SEC);
+        out->next = i + 1 < l->n ? l->pubs[i + 1].created_sec : CKPT_NO_SEC;
+        f = CKPT_CATALOG_FOUND;
+    }
+    unlock(c);
+    return f;
+}
+
 int ckpt_catalog_load_checkpoints(ckpt_catalog *c, apr_pool_t *p, const char *repository_id)
 {
     int mine;

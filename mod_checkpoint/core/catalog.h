@@ -117,6 +117,14 @@ ckpt_catalog_find ckpt_catalog_checkpoint_at(ckpt_catalog *c, apr_pool_t *p,
 ckpt_catalog_find ckpt_catalog_checkpoint_times(ckpt_catalog *c, apr_pool_t *p,
                                                 const char *repository_id,
                                                 apr_array_header_t **secs);
+/* The checkpoints created in seconds [from, until] (ckpt_publication),
+ * oldest first. */
+ckpt_catalog_find ckpt_catalog_checkpoint_list(ckpt_catalog *c, apr_pool_t *p,
+                                               const char *repository_id, apr_int64_t from,
+                                               apr_int64_t until, apr_array_header_t **pubs);
+/* The first, previous, next and last checkpoints around second sec. */
+ckpt_catalog_find ckpt_catalog_checkpoint_nav(ckpt_catalog *c, const char *repository_id,
+                                              apr_int64_t sec, ckpt_nav *out);
 /* As for the distributions, per repository; pubs are its checkpoints
  * (ckpt_publication), oldest first. */
 int ckpt_catalog_load_checkpoints(ckpt_catalog *c, apr_pool_t *p, const char *repository_id);

@@ -32,8 +32,57 @@ typedef struct {
 typedef enum {
     CKPT_ANSWER_FILE,     /* an artifact: sha256, size, relpath */
     CKPT_ANSWER_LISTING,  /* entries (ckpt_listing_entry) */
-    CKPT_ANSWER_REDIRECT  /* location: a decoded path below the prefix */
+    CKPT_ANSWER_REDIRECT, /* location: a decoded path below the prefix */
+    CKPT_ANSWER_PAGE,     /* a body of ours, made from the catalog: page,
+                           * content_type (the index as JSON, a TimeMap of
+                           * every checkpoint) */
+    CKPT_ANSWER_HISTORY   /* a body read from the history when it is sent
+                           * (history.h): a path's TimeMap, a diff, a lookup
+                           * by digest; never kept by the answer cache */
 } ckpt_answer_kind;
+
+/* No such checkpoint (first, prev, next, last of a memento). */
+#define CKPT_NO_SEC APR_INT64_MIN
+
+/* The checkpoints around one, by second (CKPT_NO_SEC where there is none). */
+typedef struct {
+    apr_int64_t first, prev, next, last;
+} ckpt_nav;
+
+/* What RFC 7089's headers say of an answer. */
+typedef enum {
+    CKPT_MEMENTO_NONE = 0,
+    CKPT_MEMENTO_OF,      /* an answer from checkpoint sec: Memento-Datetime, Link */
+    CKPT_MEMENTO_GATE     /* the TimeGate's 302: Link to the original and TimeMaps */
+} ckpt_memento_kind;
+
+typedef struct {
+    ckpt_memento_kind kind;
+    const char *base_path;
+    const char *path;     /* below the checkpoint, as requested ("", "a/b", "a/") */
+    apr_int64_t sec;      /* the checkpoint's second */
+    ckpt_nav nav;
+} ckpt_memento;
+
+typedef enum {
+    CKPT_HISTORY_TIMEMAP_LINK, /* path's changes as application/link-format */
+    CKPT_HISTORY_TIMEMAP_JSON, /* the same as JSON */
+    CKPT_HISTORY_LOOKUP,       /* where digest sha256 was (JSON) */
+    CKPT_HISTORY_DIFF          /* from -> to below prefix path (JSON) */
+} ckpt_history_kind;
+
+typedef struct {
+    ckpt_history_kind kind;
+    const char *base_path;
+    const char *repository_id;
+    const char *path;          /* a file (TimeMaps), a path prefix ("" for all: diff) */
+    const char *sha256;        /* LOOKUP */
+    const ckpt_publication *from, *to; /* DIFF */
+} ckpt_history_req;
+
+/* Vary bits. */
+#define CKPT_VARY_ACCEPT 1
+#define CKPT_VARY_DATETIME 2
 
 typedef struct {
     ckpt_answer_kind kind;
@@ -48,6 +97,14 @@ typedef struct {
     int checkpoint_index;           /* the index of a checkpoint distribution */
     int settling;                   /* a redirect for a second so recent that a
                                      * checkpoint may still appear in it */
+    int status;                     /* a redirect: 0 (301) or 302 (the TimeGate) */
+    int vary;                       /* CKPT_VARY_* */
+    const char *content_type;       /* PAGE */
+    const char *content_location;   /* a file answered in place under an inexact
+                                     * time (CheckpointInexact Serve): its
+                                     * checkpoint's path below the prefix */
+    ckpt_memento memento;
+    ckpt_history_req history;       /* HISTORY */
 } ckpt_answer;
 
 /* What a directory of a publication holds in its version. */
@@ -75,6 +132,14 @@ typedef struct {
      * (apr_int64_t). */
     ckpt_rc (*checkpoint_times)(void *baton, apr_pool_t *p, const char *repository_id,
                                 apr_array_header_t **secs);
+    /* The checkpoints of a repository created in seconds [from, until]
+     * (ckpt_publication), oldest first. */
+    ckpt_rc (*checkpoint_list)(void *baton, apr_pool_t *p, const char *repository_id,
+                               apr_int64_t from, apr_int64_t until, apr_array_header_t **pubs);
+    /* The first, previous, next and last checkpoints around the one of
+     * second sec. */
+    ckpt_rc (*checkpoint_nav)(void *baton, apr_pool_t *p, const char *repository_id,
+                              apr_int64_t sec, ckpt_nav *out);
     /* A unit at relative path path of pub's version: its file, or, when
      * path is a directory there, *is_dir. */
     ckpt_rc (*path)(void *baton, apr_pool_t *p, const ckpt_publication *pub, const char *path,
@@ -96,6 +161,25 @@ typedef struct {
  * errors otherwise. */
 ckpt_rc ckpt_resolve_request(const ckpt_source *src, apr_pool_t *p, const char *rest,
                              apr_int64_t now_sec, ckpt_answer *out);
+
+/* What a request asks beyond its path (SPEC §2's extensions). */
+typedef struct {
+    apr_int64_t now_sec;        /* the request time */
+    int inexact_serve;          /* CheckpointInexact Serve: files under an inexact
+                                 * time are answered in place */
+    const char *accept_datetime; /* the header, or NULL */
+    int want_json;              /* Accept prefers application/json */
+    const char *args;           /* the query string, or NULL */
+    const char *url_prefix;     /* the content prefix as URLs in bodies start
+                                 * ("/pulp/content"; "" at the root) */
+    const char *api_root;       /* the API's path, for publication hrefs */
+} ckpt_request;
+
+/* ckpt_resolve_request with the whole request: CKPT_INVALID (400) for a
+ * malformed Accept-Datetime at a TimeGate or a malformed from, until or
+ * sha256 where they are read. */
+ckpt_rc ckpt_resolve(const ckpt_source *src, apr_pool_t *p, const char *rest,
+                     const ckpt_request *rq, ckpt_answer *out);
 
 /* How long after a second a checkpoint may still become visible in it:
  * its pulp_created is taken before its transaction commits. */

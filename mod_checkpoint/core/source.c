@@ -221,6 +221,74 @@ static ckpt_rc src_checkpoint_times(void *baton, apr_pool_t *p, const char *repo
     return CKPT_OK;
 }
 
+static ckpt_rc src_checkpoint_list(void *baton, apr_pool_t *p, const char *repository_id,
+                                   apr_int64_t from, apr_int64_t until, apr_array_header_t **pubs)
+{
+    ckpt_source_ctx *x = baton;
+    const char *params[3];
+    ckpt_dbres *res;
+    ckpt_rc rc;
+    int i;
+
+    if (x->catalog) {
+        if ((rc = want_checkpoints(x, p, repository_id)) != CKPT_OK) {
+            return rc;
+        }
+        if (ckpt_catalog_checkpoint_list(x->catalog, p, repository_id, from, until, pubs)
+            == CKPT_CATALOG_FOUND) {
+            return CKPT_OK;
+        }
+    }
+    params[0] = repository_id;
+    params[1] = apr_psprintf(p, "%" APR_INT64_T_FMT, from);
+    params[2] = apr_psprintf(p, "%" APR_INT64_T_FMT, until);
+    if ((rc = query(x, p, &res, "content_checkpoint_list", 3, params)) != CKPT_OK) {
+        return rc;
+    }
+    *pubs = apr_array_make(p, res->nrows ? res->nrows : 1, sizeof(ckpt_publication));
+    for (i = 0; i < res->nrows; i++) {
+        *(ckpt_publication *)apr_array_push(*pubs) = *read_pub(p, res, i, 0);
+    }
+    return CKPT_OK;
+}
+
+static apr_int64_t sec_or_none(const char *s)
+{
+    return s ? to_i64(s) : CKPT_NO_SEC;
+}
+
+static ckpt_rc src_checkpoint_nav(void *baton, apr_pool_t *p, const char *repository_id,
+                                  apr_int64_t sec, ckpt_nav *out)
+{
+    ckpt_source_ctx *x = baton;
+    const char *params[2];
+    ckpt_dbres *res;
+    ckpt_rc rc;
+
+    if (x->catalog) {
+        if ((rc = want_checkpoints(x, p, repository_id)) != CKPT_OK) {
+            return rc;
+        }
+        if (ckpt_catalog_checkpoint_nav(x->catalog, repository_id, sec, out)
+            == CKPT_CATALOG_FOUND) {
+            return CKPT_OK;
+        }
+    }
+    params[0] = repository_id;
+    params[1] = apr_psprintf(p, "%" APR_INT64_T_FMT, sec);
+    if ((rc = query(x, p, &res, "content_checkpoint_nav", 2, params)) != CKPT_OK) {
+        return rc;
+    }
+    if (res->nrows != 1) {
+        return CKPT_DBERROR;
+    }
+    out->first = sec_or_none(CKPT_DBVAL(res, 0, 0));
+    out->prev = sec_or_none(CKPT_DBVAL(res, 0, 1));
+    out->next = sec_or_none(CKPT_DBVAL(res, 0, 2));
+    out->last = sec_or_none(CKPT_DBVAL(res, 0, 3));
+    return CKPT_OK;
+}
+
 /* ---- files and directories ---- */
 
 /* Reads directory dir of pub's repository as a block into the catalog. */
@@ -398,9 +466,97 @@ void ckpt_source_init(ckpt_source *src, ckpt_source_ctx *ctx, apr_int64_t asof_s
     src->distribution = src_distribution;
     src->checkpoint_at = src_checkpoint_at;
     src->checkpoint_times = src_checkpoint_times;
+    src->checkpoint_list = src_checkpoint_list;
+    src->checkpoint_nav = src_checkpoint_nav;
     src->path = src_path;
     src->dir = src_dir;
     src->asof_sec = asof_sec;
+}
+
+/* ---- history (history.h): always the database ---- */
+
+static ckpt_rc ranges_of(ckpt_source_ctx *x, apr_pool_t *p, const char *stmt,
+                         const char *repository_id, const char *key,
+                         apr_array_header_t **ranges)
+{
+    const char *params[2];
+    ckpt_dbres *res;
+    ckpt_rc rc;
+    int i;
+
+    params[0] = repository_id;
+    params[1] = key;
+    if ((rc = query(x, p, &res, stmt, 2, params)) != CKPT_OK) {
+        return rc;
+    }
+    *ranges = apr_array_make(p, res->nrows ? res->nrows : 1, sizeof(ckpt_range));
+    for (i = 0; i < res->nrows; i++) {
+        ckpt_range *r = apr_array_push(*ranges);
+        r->path = CKPT_DBVAL(res, i, 0);
+        r->sha256 = CKPT_DBVAL(res, i, 1);
+        r->size = (apr_off_t)to_i64(CKPT_DBVAL(res, i, 2));
+        r->first = sec_or_none(CKPT_DBVAL(res, i, 3));
+        r->last = sec_or_none(CKPT_DBVAL(res, i, 4));
+        r->gone = sec_or_none(CKPT_DBVAL(res, i, 5));
+    }
+    return CKPT_OK;
+}
+
+static ckpt_rc hist_path_ranges(void *baton, apr_pool_t *p, const char *repository_id,
+                                const char *path, apr_array_header_t **ranges)
+{
+    return ranges_of(baton, p, "content_path_ranges", repository_id, path, ranges);
+}
+
+static ckpt_rc hist_digest_ranges(void *baton, apr_pool_t *p, const char *repository_id,
+                                  const char *sha256, apr_array_header_t **ranges)
+{
+    return ranges_of(baton, p, "content_digest_ranges", repository_id, sha256, ranges);
+}
+
+static ckpt_rc hist_diff_page(void *baton, apr_pool_t *p, const char *repository_id,
+                              ckpt_diff_side side, const char *lo, const char *hi,
+                              const char *prefix, const char *after_version,
+                              const char *after_path, int limit, apr_array_header_t **rows)
+{
+    const char *params[8];
+    ckpt_dbres *res;
+    ckpt_rc rc;
+    int i;
+
+    params[0] = repository_id;
+    params[1] = lo;
+    params[2] = hi;
+    params[3] = prefix;
+    params[4] = after_version;
+    params[5] = after_path;
+    params[6] = apr_itoa(p, limit);
+    params[7] = side == CKPT_DIFF_HI_ONLY ? "added" : "changed";
+    rc = query(baton, p, &res, side == CKPT_DIFF_LO_ONLY ? "content_diff_gone" : "content_diff_new",
+               side == CKPT_DIFF_LO_ONLY ? 7 : 8, params);
+    if (rc != CKPT_OK) {
+        return rc;
+    }
+    *rows = apr_array_make(p, res->nrows ? res->nrows : 1, sizeof(ckpt_diff_row));
+    for (i = 0; i < res->nrows; i++) {
+        ckpt_diff_row *r = apr_array_push(*rows);
+        r->version = CKPT_DBVAL(res, i, 0);
+        r->path = CKPT_DBVAL(res, i, 1);
+        r->lo_sha256 = CKPT_DBVAL(res, i, 2);
+        r->lo_size = (apr_off_t)to_i64(CKPT_DBVAL(res, i, 3));
+        r->hi_sha256 = CKPT_DBVAL(res, i, 4);
+        r->hi_size = (apr_off_t)to_i64(CKPT_DBVAL(res, i, 5));
+    }
+    return CKPT_OK;
+}
+
+void ckpt_source_history_init(ckpt_history_source *hs, ckpt_source_ctx *ctx)
+{
+    memset(hs, 0, sizeof(*hs));
+    hs->baton = ctx;
+    hs->path_ranges = hist_path_ranges;
+    hs->digest_ranges = hist_digest_ranges;
+    hs->diff_page = hist_diff_page;
 }
 
 /* ---- readings ---- */

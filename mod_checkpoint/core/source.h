@@ -9,6 +9,7 @@
 
 #include "catalog.h"
 #include "db.h"
+#include "history.h"
 #include "resolve.h"
 
 /* Gives a connection for the request (the same one every time). */
@@ -24,6 +25,10 @@ typedef struct {
 
 /* A source over ctx (which must outlive it); asof_sec as in resolve.h. */
 void ckpt_source_init(ckpt_source *src, ckpt_source_ctx *ctx, apr_int64_t asof_sec);
+
+/* A history source over ctx's database (history.h): what it answers is
+ * read from the database every time, never kept. */
+void ckpt_source_history_init(ckpt_history_source *hs, ckpt_source_ctx *ctx);
 
 /* Reads the content generation and, when it moved, what changed, and
  * tells the catalog (ckpt_catalog_checked; ckpt_catalog_check_failed on

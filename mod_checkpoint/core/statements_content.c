@@ -41,6 +41,39 @@
     "  ORDER BY version_added DESC LIMIT 1)"
 #define IN_VERSION(r) "(" r ".version_removed IS NULL OR " r ".version_removed > $2::int)"
 
+/* A checkpoint's second, and "a checkpoint of repository $1". */
+#define CKPT_SECOND "floor(extract(epoch FROM pulp_created))::bigint"
+#define CKPT_OF "repository_id = $1 AND checkpoint"
+
+/* The range of a path at version v (any path expression), for diffs. */
+#define RANGE_AT(path, v)                                                                   \
+    "(SELECT sha256, size, version_removed FROM repository_content"                         \
+    "  WHERE repository_id = $1 AND relative_path = " path " AND version_added <= " v       \
+    "  ORDER BY version_added DESC LIMIT 1)"
+/* path is $4 or below it, by whole segments ("" is everything). */
+#define UNDER_PREFIX(path) "($4 = '' OR " path " = $4 OR starts_with(" path ", $4 || '/'))"
+
+/* A stretch rc of a path as the checkpoints saw it (history.h's
+ * ckpt_range): 0 path, 1 sha256, 2 size, then the seconds of 3 the first
+ * checkpoint of a version >= its start (where it became visible; none
+ * before its end: never visible, left out), 4 the last of a version
+ * before its end, 5 the first of a version at or after its end.
+ * Checkpoints are of their repository's newest version, so their
+ * versions grow with time and each is one step on
+ * publication_checkpoint_version_idx. */
+#define STRETCH_COLUMNS "rc.relative_path, rc.sha256, rc.size, f.s, l.s, g.s"
+#define STRETCH_CHECKPOINTS                                                                 \
+    " JOIN LATERAL (SELECT version_number AS v, " CKPT_SECOND " AS s FROM publication"      \
+    "   WHERE " CKPT_OF " AND version_number >= rc.version_added"                           \
+    "   ORDER BY version_number, pulp_created LIMIT 1) f"                                   \
+    "   ON f.v < coalesce(rc.version_removed, 2147483647)"                                  \
+    " JOIN LATERAL (SELECT " CKPT_SECOND " AS s FROM publication"                           \
+    "   WHERE " CKPT_OF " AND version_number < coalesce(rc.version_removed, 2147483647)"    \
+    "   ORDER BY version_number DESC, pulp_created DESC LIMIT 1) l ON true"                 \
+    " LEFT JOIN LATERAL (SELECT " CKPT_SECOND " AS s FROM publication"                      \
+    "   WHERE " CKPT_OF " AND version_number >= rc.version_removed"                         \
+    "   ORDER BY version_number, pulp_created LIMIT 1) g ON true"
+
 const ckpt_stmt ckpt_stmts_content[] = {
     /* Every distribution, for the process catalog: 0 base_path,
      * 1 checkpoint, 2 repository_id, 3 the repository whose publications
@@ -121,10 +154,83 @@ const ckpt_stmt ckpt_stmts_content[] = {
      "  FROM repository WHERE id = $1)"
      " UNION ALL"
      " (SELECT 'f', relative_path, sha256, size, version_added, version_removed"
-     "  FROM repository_content WHERE repository_id = $1 AND dir = $2 LIMIT $3::int)"
+     "  FROM repository_content WHERE repository_id = $1 AND dir = $2"
+     /* every range overlaps the unbounded one: lets the GiST index serve */
+     "   AND int4range(version_added, version_removed) && int4range(NULL, NULL) LIMIT $3::int)"
      " UNION ALL"
      " (SELECT 'd', dir, NULL, NULL, version_added, version_removed"
      "  FROM repository_dir WHERE repository_id = $1 AND parent = $2 LIMIT $3::int)"},
+
+    /* The checkpoints of repository $1 created in seconds [$2, $3], when
+     * the catalog does not know them (the index as JSON or of a month). */
+    {"content_checkpoint_list",
+     "SELECT " PUB_COLUMNS
+     " FROM publication p JOIN artifact ma ON ma.sha256 = p.manifest_sha256"
+     " WHERE p.repository_id = $1 AND p.checkpoint"
+     "   AND p.pulp_created >= to_timestamp($2::bigint)"
+     "   AND p.pulp_created < to_timestamp($3::bigint + 1) ORDER BY p.pulp_created"},
+
+    /* The first, previous, next and last checkpoints of repository $1
+     * around second $2 (a memento's Link header), when the catalog does
+     * not know them: four steps on publication_checkpoint_idx. */
+    {"content_checkpoint_nav",
+     "SELECT (SELECT " CKPT_SECOND " FROM publication WHERE " CKPT_OF
+     "   ORDER BY pulp_created LIMIT 1),"
+     " (SELECT " CKPT_SECOND " FROM publication WHERE " CKPT_OF
+     "   AND pulp_created < to_timestamp($2::bigint) ORDER BY pulp_created DESC LIMIT 1),"
+     " (SELECT " CKPT_SECOND " FROM publication WHERE " CKPT_OF
+     "   AND pulp_created >= to_timestamp($2::bigint + 1) ORDER BY pulp_created LIMIT 1),"
+     " (SELECT " CKPT_SECOND " FROM publication WHERE " CKPT_OF
+     "   ORDER BY pulp_created DESC LIMIT 1)"},
+
+    /* The stretches of path $2 of repository $1, oldest first, each with
+     * the first and last checkpoints that showed it and the first that
+     * no longer did (seconds), leaving out those no checkpoint showed: one
+     * row per change of the path, three index steps each (sql/020). */
+    {"content_path_ranges",
+     "SELECT " STRETCH_COLUMNS " FROM repository_content rc" STRETCH_CHECKPOINTS
+     " WHERE rc.repository_id = $1 AND rc.relative_path = $2"
+     " ORDER BY rc.version_added"},
+
+    /* The same for every stretch in which repository $1 held digest $2,
+     * by path: one row per stretch of those bytes. */
+    {"content_digest_ranges",
+     "SELECT " STRETCH_COLUMNS " FROM repository_content rc" STRETCH_CHECKPOINTS
+     " WHERE rc.repository_id = $1 AND rc.sha256 = $2"
+     " ORDER BY rc.relative_path, rc.version_added"},
+
+    /* A page of a diff between versions $2 < $3 of repository $1 below
+     * path prefix $4 ("" for all): the stretches opened in ($2, $3] and
+     * still open at $3, after ($5, $6) in (version_added, path) order, at
+     * most $7, with the path's stretch at $2 if it was there; $8 'added'
+     * keeps paths absent at $2, anything else paths whose digest changed.
+     * 0 version, 1 path, 2 sha256 and 3 size at $2, 4 and 5 at $3.  Each
+     * row is read once over all pages: O(changes). */
+    {"content_diff_new",
+     "SELECT n.version_added, n.relative_path, o.sha256, o.size, n.sha256, n.size"
+     " FROM repository_content n"
+     " LEFT JOIN LATERAL " RANGE_AT("n.relative_path", "$2::int") " o"
+     "   ON o.version_removed IS NULL OR o.version_removed > $2::int"
+     " WHERE n.repository_id = $1 AND n.version_added > $2::int AND n.version_added <= $3::int"
+     "   AND (n.version_removed IS NULL OR n.version_removed > $3::int)"
+     "   AND (n.version_added, n.relative_path) > ($5::int, $6::text)"
+     "   AND " UNDER_PREFIX("n.relative_path")
+     "   AND CASE WHEN $8 = 'added' THEN o.sha256 IS NULL ELSE o.sha256 <> n.sha256 END"
+     " ORDER BY n.version_added, n.relative_path LIMIT $7::int"},
+
+    /* The other side: stretches present at $2 and closed in ($2, $3]
+     * whose path is absent at $3 (removed), in (version_removed, path)
+     * order; columns as above, nothing at $3. */
+    {"content_diff_gone",
+     "SELECT o.version_removed, o.relative_path, o.sha256, o.size, NULL, NULL"
+     " FROM repository_content o"
+     " LEFT JOIN LATERAL " RANGE_AT("o.relative_path", "$3::int") " n"
+     "   ON n.version_removed IS NULL OR n.version_removed > $3::int"
+     " WHERE o.repository_id = $1 AND o.version_removed > $2::int"
+     "   AND o.version_removed <= $3::int AND o.version_added <= $2::int"
+     "   AND (o.version_removed, o.relative_path) > ($5::int, $6::text)"
+     "   AND " UNDER_PREFIX("o.relative_path") " AND n.sha256 IS NULL"
+     " ORDER BY o.version_removed, o.relative_path LIMIT $7::int"},
 
     /* What the process catalogs compare (sql/002, sql/010). */
     {"content_generation", "SELECT n FROM content_generation WHERE id = 1"},

@@ -74,6 +74,7 @@ void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     c->json_limit_set = add->json_limit_set || base->json_limit_set;
     c->retry_after = add->retry_after != CKPT_UNSET ? add->retry_after : base->retry_after;
     c->content_prefix = add->content_prefix ? add->content_prefix : base->content_prefix;
+    c->api_root = add->api_root ? add->api_root : base->api_root;
     return c;
 }
 
@@ -81,6 +82,7 @@ void *ckpt_create_dir_conf(apr_pool_t *p, char *dir)
 {
     ckpt_dir_conf *c = apr_pcalloc(p, sizeof(*c));
     c->content = CKPT_UNSET;
+    c->inexact_serve = CKPT_UNSET;
     return c;
 }
 
@@ -91,6 +93,7 @@ void *ckpt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
 
     c->content = add->content != CKPT_UNSET ? add->content : base->content;
     c->content_prefix = add->content != CKPT_UNSET ? add->content_prefix : base->content_prefix;
+    c->inexact_serve = add->inexact_serve != CKPT_UNSET ? add->inexact_serve : base->inexact_serve;
     return c;
 }
 
@@ -325,6 +328,44 @@ static const char *set_content(cmd_parms *cmd, void *dconf, int on)
     return NULL;
 }
 
+/* CheckpointInexact Redirect|Serve: what a file under an inexact time
+ * answers.  Redirect, Pulp's 301, is the default. */
+static const char *set_inexact(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    ckpt_dir_conf *d = dconf;
+
+    /* Read in translate_name, like CheckpointContent. */
+    if (!cmd->path || cmd->directive->parent == NULL
+        || strcasecmp(cmd->directive->parent->directive, "<Location") != 0) {
+        return "CheckpointInexact: only allowed inside <Location>";
+    }
+    if (!strcasecmp(arg, "Redirect")) {
+        d->inexact_serve = 0;
+    }
+    else if (!strcasecmp(arg, "Serve")) {
+        d->inexact_serve = 1;
+    }
+    else {
+        return "CheckpointInexact: Redirect (Pulp's 301, the default) or Serve";
+    }
+    return NULL;
+}
+
+static const char *set_api_root(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    apr_size_t n = strlen(arg);
+
+    if (err) {
+        return err;
+    }
+    if (arg[0] != '/' || arg[n - 1] != '/') {
+        return "CheckpointAPIRoot: a URL path that starts and ends with '/'";
+    }
+    sconf_of(cmd)->api_root = arg;
+    return NULL;
+}
+
 const command_rec ckpt_cmds[] = {
     AP_INIT_TAKE1("CheckpointDatabase", set_database, NULL, RSRC_CONF,
                   "libpq connection string or URI of the index database"),
@@ -352,6 +393,10 @@ const command_rec ckpt_cmds[] = {
                   "milliseconds between checks that cached answers are current (at most 1000)"),
     AP_INIT_FLAG("CheckpointContent", set_content, NULL, ACCESS_CONF,
                  "serve checkpoint content under this <Location>"),
+    AP_INIT_TAKE1("CheckpointInexact", set_inexact, NULL, ACCESS_CONF,
+                  "a file under an inexact time: Redirect (301, the default) or Serve (200)"),
+    AP_INIT_TAKE1("CheckpointAPIRoot", set_api_root, NULL, RSRC_CONF,
+                  "the API's URL path, for the publication hrefs of the checkpoint index"),
     {NULL}};
 
 /* Started as root, httpd made the storage directories as root here; the

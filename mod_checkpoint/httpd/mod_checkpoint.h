@@ -43,11 +43,13 @@ typedef struct {
     int json_limit_set;
     int retry_after;            /* seconds, on 503 */
     const char *content_prefix; /* the first <Location> with CheckpointContent On */
+    const char *api_root;       /* CheckpointAPIRoot: where publication hrefs point */
 } ckpt_server_conf;
 
 typedef struct {
     int content;                /* CheckpointContent: CKPT_UNSET, 0, 1 */
     const char *content_prefix; /* the <Location> where it was switched on */
+    int inexact_serve;          /* CheckpointInexact: CKPT_UNSET, 0 (Redirect), 1 (Serve) */
 } ckpt_dir_conf;
 
 /* config.c */
