@@ -1,12 +1,12 @@
-/* The per-process answer cache (see cache.h). */
+/* The answer store (see cache.h). */
 #include <string.h>
 
 #include <apr_allocator.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
-#include <apr_thread_mutex.h>
 
 #include "cache.h"
+#include "listing.h"
 
 /* Freed blocks above this stay with the allocator; the rest go back to the
  * system when a half is dropped. */
@@ -24,36 +24,18 @@ typedef struct {
 typedef struct {
     ckpt_answer answer;
     apr_size_t bytes;
+    const char *tag;
+    apr_uint64_t epoch; /* the tag's epoch when stored */
 } cached;
 
 struct ckpt_cache {
-#if APR_HAS_THREADS
-    apr_thread_mutex_t *mutex;
-#endif
-    apr_pool_t *root;     /* own allocator; only touched under the mutex */
+    apr_pool_t *root;   /* own allocator */
     half young, old;
+    apr_pool_t *tags_pool;
+    apr_hash_t *tags;   /* tag -> apr_uint64_t epoch; absent: 0 */
     apr_size_t max_bytes;
-    apr_interval_time_t refresh;
-    apr_time_t checked;   /* when the last reading of the generation was asked */
-    int checking;
-    apr_int64_t generation; /* -1: not read yet */
-    apr_uint64_t epoch;     /* emptied this many times */
-    apr_uint64_t hits, misses, flushes, rotations;
+    apr_uint64_t hits, misses, flushes, invalidations, rotations;
 };
-
-static void lock(ckpt_cache *c)
-{
-#if APR_HAS_THREADS
-    apr_thread_mutex_lock(c->mutex);
-#endif
-}
-
-static void unlock(ckpt_cache *c)
-{
-#if APR_HAS_THREADS
-    apr_thread_mutex_unlock(c->mutex);
-#endif
-}
 
 static apr_status_t half_init(ckpt_cache *c, half *h)
 {
@@ -67,22 +49,13 @@ static apr_status_t half_init(ckpt_cache *c, half *h)
     return APR_SUCCESS;
 }
 
-apr_status_t ckpt_cache_create(ckpt_cache **out, apr_pool_t *p, apr_size_t max_bytes,
-                               apr_interval_time_t refresh)
+apr_status_t ckpt_cache_create(ckpt_cache **out, apr_pool_t *p, apr_size_t max_bytes)
 {
     apr_allocator_t *alloc;
     ckpt_cache *c = apr_pcalloc(p, sizeof(*c));
     apr_status_t rv;
 
     c->max_bytes = max_bytes;
-    c->refresh = refresh;
-    c->generation = -1;
-#if APR_HAS_THREADS
-    rv = apr_thread_mutex_create(&c->mutex, APR_THREAD_MUTEX_DEFAULT, p);
-    if (rv != APR_SUCCESS) {
-        return rv;
-    }
-#endif
     rv = apr_allocator_create(&alloc);
     if (rv != APR_SUCCESS) {
         return rv;
@@ -95,27 +68,46 @@ apr_status_t ckpt_cache_create(ckpt_cache **out, apr_pool_t *p, apr_size_t max_b
     }
     apr_allocator_owner_set(alloc, c->root);
     if ((rv = half_init(c, &c->young)) != APR_SUCCESS
-        || (rv = half_init(c, &c->old)) != APR_SUCCESS) {
+        || (rv = half_init(c, &c->old)) != APR_SUCCESS
+        || (rv = apr_pool_create(&c->tags_pool, c->root)) != APR_SUCCESS) {
         return rv;
     }
+    c->tags = apr_hash_make(c->tags_pool);
     *out = c;
     return APR_SUCCESS;
 }
 
-/* Both halves dropped: under the mutex. */
-static void empty(ckpt_cache *c)
+void ckpt_cache_flush(ckpt_cache *c)
 {
     apr_pool_clear(c->young.pool);
     apr_pool_clear(c->old.pool);
+    apr_pool_clear(c->tags_pool);
     c->young.map = apr_hash_make(c->young.pool);
     c->old.map = apr_hash_make(c->old.pool);
+    c->tags = apr_hash_make(c->tags_pool);
     c->young.bytes = c->old.bytes = 0;
-    c->epoch++;
     c->flushes++;
 }
 
-/* The young half becomes the old one, the old one is dropped: under the
- * mutex. */
+static apr_uint64_t tag_epoch(const ckpt_cache *c, const char *tag)
+{
+    const apr_uint64_t *e = tag ? apr_hash_get(c->tags, tag, APR_HASH_KEY_STRING) : NULL;
+    return e ? *e : 0;
+}
+
+void ckpt_cache_invalidate(ckpt_cache *c, const char *tag)
+{
+    apr_uint64_t *e = apr_hash_get(c->tags, tag, APR_HASH_KEY_STRING);
+
+    if (!e) {
+        e = apr_pcalloc(c->tags_pool, sizeof(*e));
+        apr_hash_set(c->tags, apr_pstrdup(c->tags_pool, tag), APR_HASH_KEY_STRING, e);
+    }
+    (*e)++;
+    c->invalidations++;
+}
+
+/* The young half becomes the old one, the old one is dropped. */
 static void rotate(ckpt_cache *c)
 {
     half dropped = c->old;
@@ -128,53 +120,6 @@ static void rotate(ckpt_cache *c)
     c->rotations++;
 }
 
-ckpt_cache_state ckpt_cache_begin(ckpt_cache *c, apr_time_t now, apr_uint64_t *ticket)
-{
-    ckpt_cache_state st;
-    int fresh, due;
-
-    lock(c);
-    *ticket = c->epoch;
-    fresh = c->generation >= 0 && now >= c->checked && now - c->checked <= c->refresh;
-    /* Read again from half the interval on, so that under load one request
-     * refreshes while the others still use the cache, and none has to go
-     * to the database because the reading is late. */
-    due = !fresh || now - c->checked > c->refresh / 2;
-    if (due && !c->checking) {
-        c->checking = 1;
-        st = CKPT_CACHE_CHECK;
-    }
-    else if (fresh) {
-        st = CKPT_CACHE_USE;
-    }
-    else {
-        st = CKPT_CACHE_BYPASS;
-    }
-    unlock(c);
-    return st;
-}
-
-void ckpt_cache_checked(ckpt_cache *c, apr_int64_t generation, apr_time_t asked,
-                        apr_uint64_t *ticket)
-{
-    lock(c);
-    if (generation != c->generation) {
-        empty(c);
-        c->generation = generation;
-    }
-    c->checked = asked;
-    c->checking = 0;
-    *ticket = c->epoch;
-    unlock(c);
-}
-
-void ckpt_cache_check_failed(ckpt_cache *c)
-{
-    lock(c);
-    c->checking = 0;
-    unlock(c);
-}
-
 /* Deep copies of answers.  size_of says how many bytes copy_into takes. */
 static apr_size_t str_size(const char *s)
 {
@@ -183,7 +128,9 @@ static apr_size_t str_size(const char *s)
 
 static apr_size_t answer_size(const ckpt_answer *a)
 {
-    apr_size_t n = str_size(a->sha256) + str_size(a->relpath) + str_size(a->location);
+    apr_size_t n = str_size(a->sha256) + str_size(a->relpath) + str_size(a->location)
+                   + str_size(a->content_location) + str_size(a->memento.base_path)
+                   + str_size(a->memento.path);
     int i;
 
     if (a->page) {
@@ -212,6 +159,10 @@ static void copy_into(apr_pool_t *p, ckpt_answer *dst, const ckpt_answer *src)
     dst->relpath = copy_str(p, src->relpath);
     dst->location = copy_str(p, src->location);
     dst->page = copy_str(p, src->page);
+    /* content_type is always a literal; history answers are never kept. */
+    dst->content_location = copy_str(p, src->content_location);
+    dst->memento.base_path = copy_str(p, src->memento.base_path);
+    dst->memento.path = copy_str(p, src->memento.path);
     if (src->page) {
         /* A rendered listing is all its requests need. */
         dst->entries = NULL;
@@ -231,8 +182,9 @@ static void copy_into(apr_pool_t *p, ckpt_answer *dst, const ckpt_answer *src)
     }
 }
 
-/* Stores a copy in the young half, making room first: under the mutex. */
-static void store(ckpt_cache *c, const char *key, const ckpt_answer *a, apr_size_t bytes)
+/* Stores a copy in the young half, making room first. */
+static void store(ckpt_cache *c, const char *key, const char *tag, apr_uint64_t epoch,
+                  const ckpt_answer *a, apr_size_t bytes)
 {
     cached *e;
 
@@ -242,80 +194,77 @@ static void store(ckpt_cache *c, const char *key, const ckpt_answer *a, apr_size
     e = apr_palloc(c->young.pool, sizeof(*e));
     copy_into(c->young.pool, &e->answer, a);
     e->bytes = bytes;
+    e->tag = copy_str(c->young.pool, tag);
+    e->epoch = epoch;
     apr_hash_set(c->young.map, apr_pstrdup(c->young.pool, key), APR_HASH_KEY_STRING, e);
     c->young.bytes += bytes;
 }
 
-int ckpt_cache_get(ckpt_cache *c, const char *key, apr_pool_t *p, ckpt_answer *out)
+static void forget(half *h, const char *key, cached *e)
 {
-    cached *e;
-
-    lock(c);
-    e = apr_hash_get(c->young.map, key, APR_HASH_KEY_STRING);
-    if (!e) {
-        e = apr_hash_get(c->old.map, key, APR_HASH_KEY_STRING);
-        if (e) {
-            /* Used again: into the young half, before the old one goes.
-             * The copy is made first, as storing may drop the old half. */
-            ckpt_answer a;
-            apr_size_t bytes = e->bytes;
-
-            copy_into(p, &a, &e->answer);
-            apr_hash_set(c->old.map, key, APR_HASH_KEY_STRING, NULL);
-            c->old.bytes -= bytes;
-            store(c, key, &a, bytes);
-            *out = a;
-            c->hits++;
-            unlock(c);
-            return 1;
-        }
-    }
-    if (e) {
-        copy_into(p, out, &e->answer);
-        c->hits++;
-    }
-    else {
-        c->misses++;
-    }
-    unlock(c);
-    return e != NULL;
+    apr_hash_set(h->map, key, APR_HASH_KEY_STRING, NULL);
+    h->bytes -= e->bytes;
 }
 
-void ckpt_cache_put(ckpt_cache *c, apr_uint64_t ticket, const char *key, const ckpt_answer *a)
+int ckpt_cache_get(ckpt_cache *c, const char *key, apr_pool_t *p, ckpt_answer *out)
 {
-    apr_size_t bytes = sizeof(cached) + ENTRY_OVERHEAD + strlen(key) + 1 + answer_size(a);
+    half *h = &c->young;
+    cached *e = apr_hash_get(h->map, key, APR_HASH_KEY_STRING);
 
-    if (bytes > c->max_bytes / 2) {
+    if (!e) {
+        h = &c->old;
+        e = apr_hash_get(h->map, key, APR_HASH_KEY_STRING);
+    }
+    if (e && e->epoch != tag_epoch(c, e->tag)) {
+        forget(h, key, e); /* its repository changed since */
+        e = NULL;
+    }
+    if (!e) {
+        c->misses++;
+        return 0;
+    }
+    c->hits++;
+    copy_into(p, out, &e->answer);
+    if (h == &c->old) {
+        /* Used again: into the young half, before the old one goes.  The
+         * copy was made first, as storing may drop the old half. */
+        const char *tag = apr_pstrdup(p, e->tag ? e->tag : "");
+        apr_uint64_t epoch = e->epoch;
+        apr_size_t bytes = e->bytes;
+
+        forget(h, key, e);
+        store(c, key, *tag ? tag : NULL, epoch, out, bytes);
+    }
+    return 1;
+}
+
+void ckpt_cache_put(ckpt_cache *c, const char *key, const char *tag, const ckpt_answer *a)
+{
+    apr_size_t bytes = sizeof(cached) + ENTRY_OVERHEAD + strlen(key) + 1 + str_size(tag)
+                       + answer_size(a);
+    cached *old, *young;
+
+    if (bytes > c->max_bytes / 2 || a->kind == CKPT_ANSWER_HISTORY) {
         return;
     }
-    lock(c);
-    if (ticket == c->epoch) {
-        cached *old = apr_hash_get(c->old.map, key, APR_HASH_KEY_STRING);
-        cached *young = apr_hash_get(c->young.map, key, APR_HASH_KEY_STRING);
-
-        if (old) {
-            apr_hash_set(c->old.map, key, APR_HASH_KEY_STRING, NULL);
-            c->old.bytes -= old->bytes;
-        }
-        if (young) {
-            /* Two threads missed at once: the first copy stays. */
-            unlock(c);
-            return;
-        }
-        store(c, key, a, bytes);
+    old = apr_hash_get(c->old.map, key, APR_HASH_KEY_STRING);
+    young = apr_hash_get(c->young.map, key, APR_HASH_KEY_STRING);
+    if (old) {
+        forget(&c->old, key, old);
     }
-    unlock(c);
+    if (young) {
+        forget(&c->young, key, young);
+    }
+    store(c, key, tag, tag_epoch(c, tag), a, bytes);
 }
 
 void ckpt_cache_get_stats(ckpt_cache *c, ckpt_cache_stats *out)
 {
-    lock(c);
     out->hits = c->hits;
     out->misses = c->misses;
     out->flushes = c->flushes;
+    out->invalidations = c->invalidations;
     out->rotations = c->rotations;
     out->bytes = c->young.bytes + c->old.bytes;
     out->entries = apr_hash_count(c->young.map) + apr_hash_count(c->old.map);
-    out->generation = c->generation;
-    unlock(c);
 }

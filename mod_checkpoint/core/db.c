@@ -1,7 +1,9 @@
 /* The connection pool and the only door to libpq.
  *
- * As mod_dbd does: a per-process apr_reslist, one sub-pool per connection,
- * every statement prepared when the connection is made.  A connection that
+ * As mod_dbd does: a per-process apr_reslist, one sub-pool per connection.
+ * A statement is prepared on a connection the first time it runs there,
+ * so a new connection costs one round trip per statement it uses (the
+ * content side uses three or four) rather than one per statement there is.  A connection that
  * the server dropped (a restart, a failover) is made again on the spot when
  * no transaction was open on it, and otherwise thrown away when it is given
  * back, so the pool heals by itself without a restart of httpd. */
@@ -11,6 +13,7 @@
 #include <string.h>
 
 #include <apr_atomic.h>
+#include <apr_hash.h>
 #include <apr_reslist.h>
 #include <apr_strings.h>
 #include <apr_thread_cond.h>
@@ -21,6 +24,9 @@
 
 struct ckpt_dbpool {
     apr_pool_t *pool;
+    const ckpt_stmt **stmts;   /* every statement, by index */
+    int nstmts;
+    apr_hash_t *stmt_index;    /* name -> index + 1, read-only once made */
     apr_reslist_t *reslist;
     ckpt_dbpool_conf conf;
     char connect_timeout[16];
@@ -39,6 +45,7 @@ struct ckpt_db {
     ckpt_dbpool *dbp;
     apr_pool_t *pool;
     PGconn *conn;
+    unsigned char *prepared;   /* per statement: prepared on this connection */
     int in_txn;
     int broken;
     char error[512];
@@ -127,26 +134,28 @@ static void set_error(ckpt_db *db, const PGresult *r, const char *fallback)
     apr_cpystrn(db->constraint, cons ? cons : "", sizeof(db->constraint));
 }
 
-static apr_status_t prepare_all(ckpt_db *db)
+/* Prepares statement i on this connection unless it is already. */
+static ckpt_rc prepare(ckpt_db *db, int i)
 {
-    const ckpt_stmt *const *t;
-    const ckpt_stmt *s;
+    const ckpt_stmt *st = db->dbp->stmts[i];
+    PGresult *r;
 
-    for (t = ckpt_statement_tables; *t; t++)
-    for (s = *t; s->name; s++) {
-        PGresult *r = PQprepare(db->conn, s->name, s->sql, 0, NULL);
-        if (PQresultStatus(r) != PGRES_COMMAND_OK) {
-            char buf[512];
-            apr_snprintf(buf, sizeof(buf), "preparing %s: %s", s->name,
-                         r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
-            set_error(db, NULL, buf);
-            apr_cpystrn(db->error, buf, sizeof(db->error));
-            PQclear(r);
-            return APR_EGENERAL;
-        }
-        PQclear(r);
+    if (db->prepared[i]) {
+        return CKPT_OK;
     }
-    return APR_SUCCESS;
+    r = PQprepare(db->conn, st->name, st->sql, 0, NULL);
+    if (PQresultStatus(r) != PGRES_COMMAND_OK) {
+        char buf[512];
+        apr_snprintf(buf, sizeof(buf), "preparing %s: %s", st->name,
+                     r ? PQresultErrorMessage(r) : PQerrorMessage(db->conn));
+        set_error(db, r, buf);
+        apr_cpystrn(db->error, buf, sizeof(db->error));
+        PQclear(r);
+        return CKPT_DBERROR;
+    }
+    PQclear(r);
+    db->prepared[i] = 1;
+    return CKPT_OK;
 }
 
 static apr_status_t db_connect(ckpt_db *db)
@@ -169,11 +178,7 @@ static apr_status_t db_connect(ckpt_db *db)
         db->conn = NULL;
         return APR_EGENERAL;
     }
-    if (prepare_all(db) != APR_SUCCESS) {
-        PQfinish(db->conn);
-        db->conn = NULL;
-        return APR_EGENERAL;
-    }
+    db->prepared = apr_pcalloc(db->pool, (apr_size_t)db->dbp->nstmts + 1);
     return APR_SUCCESS;
 }
 
@@ -216,6 +221,31 @@ static apr_status_t reslist_destroy(void *data)
     return apr_reslist_destroy(data);
 }
 
+/* The statement tables as one array and a map from name to index. */
+static void index_statements(ckpt_dbpool *dbp)
+{
+    const ckpt_stmt *const *t;
+    const ckpt_stmt *s;
+    int n = 0;
+
+    for (t = ckpt_statement_tables; *t; t++) {
+        for (s = *t; s->name; s++) {
+            n++;
+        }
+    }
+    dbp->stmts = apr_palloc(dbp->pool, sizeof(*dbp->stmts) * (apr_size_t)(n + 1));
+    dbp->stmt_index = apr_hash_make(dbp->pool);
+    dbp->nstmts = 0;
+    for (t = ckpt_statement_tables; *t; t++) {
+        for (s = *t; s->name; s++) {
+            int *i = apr_palloc(dbp->pool, sizeof(*i));
+            *i = dbp->nstmts;
+            dbp->stmts[dbp->nstmts++] = s;
+            apr_hash_set(dbp->stmt_index, s->name, APR_HASH_KEY_STRING, i);
+        }
+    }
+}
+
 apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
                                 ckpt_dbpool **out)
 {
@@ -224,6 +254,7 @@ apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
 
     dbp->pool = p;
     dbp->conf = *conf;
+    index_statements(dbp);
     apr_snprintf(dbp->connect_timeout, sizeof(dbp->connect_timeout), "%d",
                  conf->connect_timeout > 0 ? conf->connect_timeout : 5);
 #if APR_HAS_THREADS
@@ -363,10 +394,8 @@ static int db_reconnect(ckpt_db *db)
         pool_failed(db->dbp, db->error);
         return 0;
     }
-    if (prepare_all(db) != APR_SUCCESS) {
-        pool_failed(db->dbp, db->error);
-        return 0;
-    }
+    /* A new session: nothing is prepared on it. */
+    memset(db->prepared, 0, (apr_size_t)db->dbp->nstmts);
     return 1;
 }
 
@@ -417,6 +446,30 @@ static ckpt_dbres *copy_result(apr_pool_t *p, PGresult *r)
     return res;
 }
 
+/* The connection failed under a statement: 1 when it was made again and
+ * the statement may run once more (outside a transaction nothing is lost
+ * by that), else 0 with the connection marked broken. */
+static int recovered(ckpt_db *db, int attempt)
+{
+    if (!db->in_txn && attempt == 0 && db_reconnect(db)) {
+        return 1;
+    }
+    db->broken = 1;
+    return 0;
+}
+
+/* Prepares statement stmt on this connection if it is not yet. */
+static ckpt_rc ensure_prepared(ckpt_db *db, const char *stmt)
+{
+    const int *i = apr_hash_get(db->dbp->stmt_index, stmt, APR_HASH_KEY_STRING);
+
+    if (!i) {
+        set_error(db, NULL, "no such statement");
+        return CKPT_DBERROR;
+    }
+    return prepare(db, *i);
+}
+
 /* Runs a prepared statement (stmt != NULL) or a fixed command (sql). */
 static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *stmt,
                       const char *sql, int n, const char *const *params)
@@ -427,23 +480,29 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
     for (attempt = 0;; attempt++) {
         PGresult *r;
         ExecStatusType st;
-        ckpt_rc rc;
 
         if (!db->conn || db->broken) {
             set_error(db, NULL, "connection lost");
             return CKPT_DBDOWN;
+        }
+        if (stmt && ensure_prepared(db, stmt) != CKPT_OK) {
+            if (PQstatus(db->conn) == CONNECTION_BAD) {
+                if (recovered(db, attempt)) {
+                    continue;
+                }
+                pool_failed(db->dbp, db->error);
+                return CKPT_DBDOWN;
+            }
+            return classify(db, NULL);
         }
         r = stmt ? PQexecPrepared(db->conn, stmt, n, params, NULL, NULL, 0)
                  : PQexec(db->conn, sql);
         if (!r || PQstatus(db->conn) == CONNECTION_BAD) {
             set_error(db, r, "connection lost");
             PQclear(r);
-            /* Outside a transaction nothing is lost by trying once more
-             * on a fresh connection. */
-            if (!db->in_txn && attempt == 0 && db_reconnect(db)) {
+            if (recovered(db, attempt)) {
                 continue;
             }
-            db->broken = 1;
             pool_failed(db->dbp, db->error);
             return CKPT_DBDOWN;
         }
@@ -458,8 +517,7 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
         }
         set_error(db, r, "statement failed");
         PQclear(r);
-        rc = classify(db, NULL);
-        return rc;
+        return classify(db, NULL);
     }
 }
 

@@ -23,6 +23,8 @@ static const char head1[] = "<html><head><title>Index of ";
 static const char head2[] = "</title></head><body bgcolor=\"white\">\n<h1>Index of ";
 static const char head3[] = "</h1><hr><pre><a href=\"../\">../</a>\n";
 static const char tail[] = "</pre><hr></body></html>\n";
+static const char tail_pre[] = "</pre><hr>";
+static const char tail_post[] = "</body></html>\n";
 static const char spaces[] = "                                                  "; /* 50 */
 static const char dir_size[] = "                   -";                               /* 20 */
 
@@ -133,6 +135,12 @@ static void add_entry(apr_pool_t *p, piece_list *pl, const ckpt_listing_entry *e
 const char *ckpt_listing_render(apr_pool_t *p, const char *request_path,
                                 const apr_array_header_t *entries)
 {
+    return ckpt_listing_render_footer(p, request_path, entries, NULL);
+}
+
+const char *ckpt_listing_render_footer(apr_pool_t *p, const char *request_path,
+                                       const apr_array_header_t *entries, const char *footer)
+{
     const ckpt_listing_entry **sorted;
     const char *title = apr_pescape_entity(p, request_path ? request_path : "", 0);
     piece_list pl;
@@ -158,7 +166,14 @@ const char *ckpt_listing_render(apr_pool_t *p, const char *request_path,
     for (i = 0; i < n; i++) {
         add_entry(p, &pl, sorted[i]);
     }
-    add(&pl, tail);
+    if (footer) {
+        add(&pl, tail_pre);
+        add(&pl, footer);
+        add(&pl, tail_post);
+    }
+    else {
+        add(&pl, tail);
+    }
 
     return apr_pstrcatv(p, (const struct iovec *)pl.vec->elts, (apr_size_t)pl.vec->nelts, NULL);
 }

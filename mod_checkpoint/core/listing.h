@@ -20,4 +20,10 @@ typedef struct {
 const char *ckpt_listing_render(apr_pool_t *p, const char *request_path,
                                 const apr_array_header_t *entries);
 
+/* The same with footer (HTML of ours, e.g. the links to a checkpoint's
+ * neighbours) after the listing's closing rule, outside the <pre> that
+ * scrapers read. */
+const char *ckpt_listing_render_footer(apr_pool_t *p, const char *request_path,
+                                       const apr_array_header_t *entries, const char *footer);
+
 #endif

@@ -1,6 +1,5 @@
 /* Content resolution (see resolve.h): the rows of SPEC §2's tables, in the
- * order a request meets them.  Every lookup is one prepared statement of
- * statements_content.c. */
+ * order a request meets them, asking a ckpt_source what exists. */
 #include <string.h>
 
 #include <apr_strings.h>
@@ -8,34 +7,9 @@
 #include "listing.h"
 #include "path.h"
 #include "resolve.h"
+#include "storage.h"
 #include "timestamp.h"
-
-/* How long after a second a checkpoint may still become visible in it. */
-#define CKPT_SETTLE_SECONDS 2
-
-static apr_int64_t to_i64(const char *s)
-{
-    return s ? apr_atoi64(s) : 0;
-}
-
-/* Reads the PUB_COLUMNS of statements_content.c starting at column col. */
-static ckpt_publication *read_pub(apr_pool_t *p, const ckpt_dbres *res, int col)
-{
-    ckpt_publication *pub;
-
-    if (CKPT_DBVAL(res, 0, col) == NULL) {
-        return NULL;
-    }
-    pub = apr_pcalloc(p, sizeof(*pub));
-    pub->id = CKPT_DBVAL(res, 0, col);
-    pub->repository_id = CKPT_DBVAL(res, 0, col + 1);
-    pub->version_number = CKPT_DBVAL(res, 0, col + 2);
-    pub->manifest = CKPT_DBVAL(res, 0, col + 3);
-    pub->manifest_sha256 = CKPT_DBVAL(res, 0, col + 4);
-    pub->manifest_size = (apr_off_t)to_i64(CKPT_DBVAL(res, 0, col + 5));
-    pub->created_sec = to_i64(CKPT_DBVAL(res, 0, col + 6));
-    return pub;
-}
+#include "timetravel.h"
 
 /* An element of a Postgres array literal: quoted, with '"' and '\'
  * escaped, so any path is one element. */
@@ -69,80 +43,43 @@ const char *ckpt_resolve_prefixes(apr_pool_t *p, const char *path)
     return apr_pstrcat(p, "{", apr_array_pstrcat(p, parts, ','), "}", NULL);
 }
 
-ckpt_rc ckpt_resolve_distribution(ckpt_db *db, apr_pool_t *p, const char *path,
-                                  ckpt_distribution **out)
+static void add_entry(apr_array_header_t *entries, const char *name, int is_dir,
+                      apr_int64_t mtime, apr_off_t size)
 {
-    ckpt_dbres *res;
-    ckpt_distribution *d;
-    ckpt_rc rc = ckpt_db_exec(db, p, &res, "content_distribution", 1,
-                              ckpt_resolve_prefixes(p, path));
-
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    if (res->nrows == 0) {
-        return CKPT_NOTFOUND;
-    }
-    d = apr_pcalloc(p, sizeof(*d));
-    d->base_path = CKPT_DBVAL(res, 0, 0);
-    d->checkpoint = CKPT_DBVAL(res, 0, 1) && CKPT_DBVAL(res, 0, 1)[0] == 't';
-    d->repository_id = CKPT_DBVAL(res, 0, 2);
-    d->pub = read_pub(p, res, 3);
-    *out = d;
-    return CKPT_OK;
+    ckpt_listing_entry *e = apr_array_push(entries);
+    e->name = name;
+    e->is_dir = is_dir;
+    e->mtime_sec = mtime;
+    e->size = size;
 }
 
-ckpt_rc ckpt_resolve_checkpoint(ckpt_db *db, apr_pool_t *p, const char *repository_id,
-                                apr_int64_t ts_sec, ckpt_publication **out)
+/* A redirect: never immutable (a short max-age, SPEC §2), even under an
+ * exact checkpoint. */
+static void redirect(ckpt_answer *out, const char *location)
 {
-    ckpt_dbres *res;
-    ckpt_rc rc;
-
-    if (!repository_id) {
-        return CKPT_NOTFOUND;
-    }
-    rc = ckpt_db_exec(db, p, &res, "content_checkpoint_at", 2, repository_id,
-                      apr_psprintf(p, "%" APR_INT64_T_FMT, ts_sec));
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    if (res->nrows == 0) {
-        return CKPT_NOTFOUND;
-    }
-    *out = read_pub(p, res, 0);
-    return *out ? CKPT_OK : CKPT_NOTFOUND;
+    out->kind = CKPT_ANSWER_REDIRECT;
+    out->location = location;
+    out->immutable = 0;
 }
 
-ckpt_rc ckpt_resolve_file(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
-                          const char *relpath, const char **sha256, apr_off_t *size)
-{
-    ckpt_dbres *res;
-    ckpt_rc rc;
+/* The manifest is the publication's own file, not a unit, so the source
+ * does not know it: it wins over a unit of the same name (it is what
+ * clients trust), its directories exist, and listings show it. */
 
-    /* The manifest is the publication's own file; it wins over a unit of
-     * the same name, as the manifest is what clients trust. */
-    if (!strcmp(relpath, pub->manifest)) {
-        *sha256 = pub->manifest_sha256;
-        *size = pub->manifest_size;
-        return CKPT_OK;
-    }
-    rc = ckpt_db_exec(db, p, &res, "content_file", 3, pub->repository_id, pub->version_number,
-                      relpath);
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    if (res->nrows == 0) {
-        return CKPT_NOTFOUND;
-    }
-    *sha256 = CKPT_DBVAL(res, 0, 0);
-    *size = (apr_off_t)to_i64(CKPT_DBVAL(res, 0, 1));
-    return CKPT_OK;
+static int is_manifest(const ckpt_publication *pub, const char *path)
+{
+    return !strcmp(path, pub->manifest);
 }
 
-/* The manifest is no unit, so the statements that find directories in
- * repository_content do not see a manifest such as "meta/MANIFEST": the
- * name of the directory directly under dir ("" for the root) that leads to
- * it, or NULL when the manifest does not lie deeper than dir. */
+/* Whether dir (not the top) leads to the manifest. */
+static int holds_manifest(const ckpt_publication *pub, const char *dir)
+{
+    apr_size_t n = strlen(dir);
+    return n && !strncmp(pub->manifest, dir, n) && pub->manifest[n] == '/';
+}
+
+/* The name of the directory directly under dir ("" for the top) that
+ * leads to the manifest, or NULL when the manifest is not deeper. */
 static const char *manifest_subdir(apr_pool_t *p, const ckpt_publication *pub, const char *dir)
 {
     const char *m = pub->manifest, *slash;
@@ -158,215 +95,429 @@ static const char *manifest_subdir(apr_pool_t *p, const ckpt_publication *pub, c
     return slash ? apr_pstrmemdup(p, m, (apr_size_t)(slash - m)) : NULL;
 }
 
-static ckpt_rc dir_exists(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
-                          const char *dir, int *exists)
+/* The entries of a listing: subdirectories first, then files, each dated
+ * with the publication (storage has no directories of its own). */
+static apr_array_header_t *listing_entries(apr_pool_t *p, const ckpt_publication *pub,
+                                           const char *dir, const ckpt_dir_content *c)
 {
-    ckpt_dbres *res;
-    apr_size_t n = strlen(dir);
-    ckpt_rc rc;
-
-    /* A directory that holds the manifest, at any depth. */
-    if (n && !strncmp(pub->manifest, dir, n) && pub->manifest[n] == '/') {
-        *exists = 1;
-        return CKPT_OK;
-    }
-    rc = ckpt_db_exec(db, p, &res, "content_dir_exists", 3, pub->repository_id,
-                      pub->version_number, dir);
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    *exists = res->nrows == 1 && CKPT_DBVAL(res, 0, 0) && CKPT_DBVAL(res, 0, 0)[0] == 't';
-    return CKPT_OK;
-}
-
-static void add_entry(apr_array_header_t *entries, const char *name, int is_dir,
-                      apr_int64_t mtime, apr_off_t size)
-{
-    ckpt_listing_entry *e = apr_array_push(entries);
-    e->name = name;
-    e->is_dir = is_dir;
-    e->mtime_sec = mtime;
-    e->size = size;
-}
-
-ckpt_rc ckpt_resolve_dir(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
-                         const char *dir, apr_array_header_t **entries)
-{
-    ckpt_dbres *files, *dirs;
-    apr_array_header_t *e;
+    int nf = c->files ? c->files->nelts : 0, nd = c->dirs ? c->dirs->nelts : 0, i;
+    apr_array_header_t *e = apr_array_make(p, nf + nd + 2, sizeof(ckpt_listing_entry));
     const char *msub = manifest_subdir(p, pub, dir);
-    ckpt_rc rc;
-    int i;
 
-    rc = ckpt_db_exec(db, p, &files, "content_dir_files", 3, pub->repository_id,
-                      pub->version_number, dir);
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    rc = ckpt_db_exec(db, p, &dirs, *dir ? "content_dir_subdirs" : "content_root_subdirs",
-                      *dir ? 3 : 2, pub->repository_id, pub->version_number, dir);
-    if (rc != CKPT_OK) {
-        return rc;
-    }
-    e = apr_array_make(p, files->nrows + dirs->nrows + 1, sizeof(ckpt_listing_entry));
-    /* Storage has no directories: a directory's date is its publication's. */
-    for (i = 0; i < dirs->nrows; i++) {
-        const char *name = CKPT_DBVAL(dirs, i, 0);
-        if (name && *name) {
-            add_entry(e, name, 1, pub->created_sec, 0);
-            if (msub && !strcmp(msub, name)) {
-                msub = NULL;
-            }
+    for (i = 0; i < nd; i++) {
+        const char *name = APR_ARRAY_IDX(c->dirs, i, const char *);
+        add_entry(e, name, 1, pub->created_sec, 0);
+        if (msub && !strcmp(msub, name)) {
+            msub = NULL;
         }
     }
     if (msub) {
         add_entry(e, msub, 1, pub->created_sec, 0);
     }
-    for (i = 0; i < files->nrows; i++) {
-        const char *rel = CKPT_DBVAL(files, i, 0);
-        if (!strcmp(rel, pub->manifest)) {
-            continue; /* listed once below, as the manifest */
+    for (i = 0; i < nf; i++) {
+        const ckpt_listing_entry *f = &APR_ARRAY_IDX(c->files, i, ckpt_listing_entry);
+        if (strcmp(ckpt_path_parent(p, pub->manifest), dir) != 0
+            || strcmp(f->name, ckpt_path_basename(pub->manifest)) != 0) {
+            add_entry(e, f->name, 0, pub->created_sec, f->size);
         }
-        add_entry(e, ckpt_path_basename(rel), 0, pub->created_sec,
-                  (apr_off_t)to_i64(CKPT_DBVAL(files, i, 1)));
     }
     if (!strcmp(ckpt_path_parent(p, pub->manifest), dir)) {
         add_entry(e, ckpt_path_basename(pub->manifest), 0, pub->created_sec, pub->manifest_size);
     }
-    if (e->nelts == 0 && *dir) {
-        return CKPT_NOTFOUND;
-    }
-    *entries = e;
-    return CKPT_OK;
+    return e;
 }
 
-static ckpt_rc checkpoint_index(ckpt_db *db, apr_pool_t *p, const ckpt_distribution *d,
-                                ckpt_answer *out)
+/* "<path>" without a trailing '/': the file, or a redirect to the
+ * directory of that name. */
+static ckpt_rc serve_file(const ckpt_source *src, apr_pool_t *p, const ckpt_publication *pub,
+                          const char *full, const char *path, ckpt_answer *out)
 {
-    ckpt_dbres *res;
-    int i;
+    int is_dir = 0;
     ckpt_rc rc;
 
-    out->kind = CKPT_ANSWER_LISTING;
-    out->checkpoint_index = 1;
-    out->entries = apr_array_make(p, 8, sizeof(ckpt_listing_entry));
-    if (!d->repository_id) {
+    out->relpath = path;
+    if (is_manifest(pub, path)) {
+        out->kind = CKPT_ANSWER_FILE;
+        out->sha256 = pub->manifest_sha256;
+        out->size = pub->manifest_size;
         return CKPT_OK;
     }
-    rc = ckpt_db_exec(db, p, &res, "content_checkpoints", 1, d->repository_id);
+    rc = src->path(src->baton, p, pub, path, &out->sha256, &out->size, &is_dir);
+    if (rc == CKPT_NOTFOUND && holds_manifest(pub, path)) {
+        rc = CKPT_OK;
+        is_dir = 1;
+    }
     if (rc != CKPT_OK) {
         return rc;
     }
-    for (i = 0; i < res->nrows; i++) {
-        apr_int64_t t = to_i64(CKPT_DBVAL(res, i, 0));
-        char *ts = apr_palloc(p, CKPT_TS_LEN + 1);
-        ckpt_ts_format(t, ts);
-        add_entry(out->entries, ts, 1, t, 0);
+    if (!is_dir) {
+        out->kind = CKPT_ANSWER_FILE;
+        return CKPT_OK;
     }
+    out->relpath = NULL;
+    redirect(out, apr_pstrcat(p, full, "/", NULL));
     return CKPT_OK;
 }
 
-static void redirect(ckpt_answer *out, const char *location)
+/* "<dir>/": its index.html, or its listing. */
+static ckpt_rc serve_dir(const ckpt_source *src, apr_pool_t *p, const ckpt_publication *pub,
+                         const char *dir, ckpt_answer *out)
 {
-    out->kind = CKPT_ANSWER_REDIRECT;
-    out->location = location;
+    const char *index = *dir ? apr_pstrcat(p, dir, "/index.html", NULL) : "index.html";
+    ckpt_dir_content c;
+    ckpt_rc rc;
+
+    if (is_manifest(pub, index)) {
+        out->kind = CKPT_ANSWER_FILE;
+        out->relpath = index;
+        out->sha256 = pub->manifest_sha256;
+        out->size = pub->manifest_size;
+        return CKPT_OK;
+    }
+    memset(&c, 0, sizeof(c));
+    rc = src->dir(src->baton, p, pub, dir, index, &c);
+    if (rc == CKPT_NOTFOUND && (!*dir || holds_manifest(pub, dir))) {
+        rc = CKPT_OK; /* the top, and the manifest's directories, always exist */
+    }
+    if (rc != CKPT_OK) {
+        return rc;
+    }
+    if (c.index_sha256) {
+        out->kind = CKPT_ANSWER_FILE;
+        out->relpath = index;
+        out->sha256 = c.index_sha256;
+        out->size = c.index_size;
+        return CKPT_OK;
+    }
+    out->kind = CKPT_ANSWER_LISTING;
+    out->entries = listing_entries(p, pub, dir, &c);
+    return CKPT_OK;
 }
 
 /* The table "Paths inside a publication".  full is the whole request path
  * below the prefix (for the directory redirect), path the part inside the
  * publication. */
-static ckpt_rc serve_path(ckpt_db *db, apr_pool_t *p, const ckpt_publication *pub,
+static ckpt_rc serve_path(const ckpt_source *src, apr_pool_t *p, const ckpt_publication *pub,
                           const char *full, const char *path, int is_dir, ckpt_answer *out)
 {
-    ckpt_rc rc;
+    out->repository_id = pub->repository_id;
+    return is_dir ? serve_dir(src, p, pub, path, out) : serve_file(src, p, pub, full, path, out);
+}
 
-    if (!is_dir) {
-        int exists = 0;
+/* The memento headers of an answer from checkpoint pub (RFC 7089): one
+ * more question to the source, which the catalog answers without a
+ * query.  path is what the TimeGate and the TimeMap name. */
+static ckpt_rc add_memento(const ckpt_source *src, apr_pool_t *p, const ckpt_distribution *d,
+                           const ckpt_publication *pub, const char *path, ckpt_answer *out)
+{
+    out->memento.kind = CKPT_MEMENTO_OF;
+    out->memento.base_path = d->base_path;
+    out->memento.path = path;
+    out->memento.sec = pub->created_sec;
+    return src->checkpoint_nav(src->baton, p, d->repository_id, pub->created_sec,
+                               &out->memento.nav);
+}
 
-        rc = ckpt_resolve_file(db, p, pub, path, &out->sha256, &out->size);
-        if (rc == CKPT_OK) {
-            out->kind = CKPT_ANSWER_FILE;
-            out->relpath = path;
-            return CKPT_OK;
-        }
-        if (rc != CKPT_NOTFOUND) {
-            return rc;
-        }
-        rc = dir_exists(db, p, pub, path, &exists);
-        if (rc != CKPT_OK) {
-            return rc;
-        }
-        if (!exists) {
-            return CKPT_NOTFOUND;
-        }
-        redirect(out, apr_pstrcat(p, full, "/", NULL));
-        return CKPT_OK;
+/* from and until of the query string (absent: every checkpoint). */
+static ckpt_rc index_bounds(apr_pool_t *p, const ckpt_request *rq, apr_int64_t *from,
+                            apr_int64_t *until, int *ranged)
+{
+    const char *f = ckpt_tt_query(p, rq->args, "from"), *u = ckpt_tt_query(p, rq->args, "until");
+
+    *from = CKPT_TS_MIN_EPOCH;
+    *until = CKPT_TS_MAX_EPOCH;
+    *ranged = f || u;
+    if ((f && ckpt_tt_parse_bound(f, 0, from) != 0) || (u && ckpt_tt_parse_bound(u, 1, until) != 0)) {
+        return CKPT_INVALID;
     }
+    return CKPT_OK;
+}
 
-    out->relpath = *path ? apr_pstrcat(p, path, "/index.html", NULL) : "index.html";
-    rc = ckpt_resolve_file(db, p, pub, out->relpath, &out->sha256, &out->size);
-    if (rc == CKPT_OK) {
-        out->kind = CKPT_ANSWER_FILE;
-        return CKPT_OK;
+static void entries_of(apr_pool_t *p, const apr_array_header_t *secs, apr_array_header_t *entries)
+{
+    int i;
+
+    for (i = 0; i < secs->nelts; i++) {
+        apr_int64_t t = APR_ARRAY_IDX(secs, i, apr_int64_t);
+        char *ts = apr_palloc(p, CKPT_TS_LEN + 1);
+        ckpt_ts_format(t, ts);
+        add_entry(entries, ts, 1, t, 0);
     }
-    if (rc != CKPT_NOTFOUND) {
+}
+
+static apr_array_header_t *secs_of(apr_pool_t *p, const apr_array_header_t *pubs)
+{
+    apr_array_header_t *secs = apr_array_make(p, pubs->nelts + 1, sizeof(apr_int64_t));
+    int i;
+
+    for (i = 0; i < pubs->nelts; i++) {
+        APR_ARRAY_PUSH(secs, apr_int64_t) = APR_ARRAY_IDX(pubs, i, ckpt_publication).created_sec;
+    }
+    return secs;
+}
+
+/* <base_path>/: the listing of SPEC §2; as JSON when Accept asks for it;
+ * only ?from= to &until=; by month once there are many. */
+static ckpt_rc checkpoint_index(const ckpt_source *src, apr_pool_t *p,
+                                const ckpt_distribution *d, const ckpt_request *rq,
+                                ckpt_answer *out)
+{
+    apr_array_header_t *secs, *pubs = apr_array_make(p, 1, sizeof(ckpt_publication));
+    apr_int64_t from, until;
+    int ranged;
+    ckpt_rc rc = index_bounds(p, rq, &from, &until, &ranged);
+
+    out->kind = CKPT_ANSWER_LISTING;
+    out->checkpoint_index = 1;
+    out->repository_id = d->repository_id;
+    out->vary = CKPT_VARY_ACCEPT;
+    out->entries = apr_array_make(p, 8, sizeof(ckpt_listing_entry));
+    if (rc != CKPT_OK || (d->repository_id && (ranged || rq->want_json)
+                          && (rc = src->checkpoint_list(src->baton, p, d->repository_id, from,
+                                                        until, &pubs)) != CKPT_OK)) {
         return rc;
     }
-    out->relpath = NULL;
-    out->kind = CKPT_ANSWER_LISTING;
-    return ckpt_resolve_dir(db, p, pub, path, &out->entries);
+    if (rq->want_json) {
+        out->kind = CKPT_ANSWER_PAGE;
+        out->content_type = "application/json";
+        out->page = ckpt_tt_index_json(p, rq, d->base_path, pubs);
+        return CKPT_OK;
+    }
+    if (ranged || !d->repository_id) {
+        entries_of(p, secs_of(p, pubs), out->entries);
+        return CKPT_OK;
+    }
+    if ((rc = src->checkpoint_times(src->baton, p, d->repository_id, &secs)) != CKPT_OK) {
+        return rc;
+    }
+    if (secs->nelts > CKPT_INDEX_GROUP_AT) {
+        out->kind = CKPT_ANSWER_PAGE;
+        out->content_type = "text/html; charset=utf-8";
+        out->page = ckpt_tt_index_grouped(
+            p, apr_pstrcat(p, rq->url_prefix, "/", d->base_path, "/", NULL), secs);
+        return CKPT_OK;
+    }
+    entries_of(p, secs, out->entries);
+    return CKPT_OK;
+}
+
+/* Whether path (a directory when is_dir) is in pub: what the TimeGate
+ * checks before it sends a client there. */
+static ckpt_rc exists_in(const ckpt_source *src, apr_pool_t *p, const ckpt_publication *pub,
+                         const char *path, int is_dir)
+{
+    const char *sha256;
+    apr_off_t size;
+    int dir = 0;
+    ckpt_rc rc;
+
+    if ((!is_dir && is_manifest(pub, path)) || holds_manifest(pub, path)) {
+        return CKPT_OK;
+    }
+    rc = src->path(src->baton, p, pub, path, &sha256, &size, &dir);
+    return rc == CKPT_OK && is_dir && !dir ? CKPT_NOTFOUND : rc;
+}
+
+/* <base_path>/<path>, the first segment no time and no reserved name: the
+ * TimeGate (RFC 7089), 302 to the checkpoint current at Accept-Datetime,
+ * or at the request's time, when the path is there. */
+static ckpt_rc timegate(const ckpt_source *src, apr_pool_t *p, const ckpt_distribution *d,
+                        const char *path, int is_dir, const ckpt_request *rq, ckpt_answer *out)
+{
+    apr_int64_t sec = rq->now_sec, asof = src->asof_sec < sec ? src->asof_sec : sec;
+    const ckpt_publication *pub;
+    char ts2[CKPT_TS_LEN + 1];
+    ckpt_rc rc;
+
+    if (rq->accept_datetime) {
+        if (ckpt_ts_parse_http(rq->accept_datetime, &sec) != 0) {
+            return CKPT_INVALID;
+        }
+        sec = sec < rq->now_sec ? sec : rq->now_sec;
+    }
+    if ((rc = src->checkpoint_at(src->baton, p, d->repository_id, sec, &pub)) != CKPT_OK
+        || (rc = exists_in(src, p, pub, path, is_dir)) != CKPT_OK) {
+        return rc;
+    }
+    ckpt_ts_format(pub->created_sec, ts2);
+    redirect(out, apr_pstrcat(p, d->base_path, "/", ts2, "/", path, is_dir ? "/" : "", NULL));
+    out->status = 302;
+    out->vary = CKPT_VARY_DATETIME;
+    out->repository_id = d->repository_id;
+    out->settling = pub->created_sec != sec && sec >= asof - CKPT_SETTLE_SECONDS;
+    out->memento.kind = CKPT_MEMENTO_GATE;
+    out->memento.base_path = d->base_path;
+    out->memento.path = apr_pstrcat(p, path, is_dir ? "/" : "", NULL);
+    out->memento.sec = pub->created_sec;
+    return CKPT_OK;
+}
+
+/* timemap/link/<path> and timemap/json/<path>: a path's changes, read
+ * when sent (history.h); with an empty path every checkpoint, or with
+ * ?sha256= (JSON) where those bytes were.  rest follows "timemap". */
+static ckpt_rc timemap(const ckpt_source *src, apr_pool_t *p, const ckpt_distribution *d,
+                       const char *rest, int is_dir, const ckpt_request *rq, ckpt_answer *out)
+{
+    int json = !strncmp(rest, "/json", 5);
+    const char *path, *sha256 = json ? ckpt_tt_query(p, rq->args, "sha256") : NULL;
+    apr_array_header_t *secs;
+    ckpt_rc rc;
+
+    if ((!json && strncmp(rest, "/link", 5) != 0) || (rest[5] && rest[5] != '/')) {
+        return CKPT_NOTFOUND;
+    }
+    path = rest[5] ? rest + 6 : "";
+    out->repository_id = d->repository_id;
+    out->history.base_path = d->base_path;
+    out->history.repository_id = d->repository_id;
+    out->history.path = path;
+    if (*path) {
+        out->kind = CKPT_ANSWER_HISTORY;
+        out->history.kind = json ? CKPT_HISTORY_TIMEMAP_JSON : CKPT_HISTORY_TIMEMAP_LINK;
+        return is_dir ? CKPT_NOTFOUND : CKPT_OK; /* a directory has no digest to follow */
+    }
+    if (sha256) {
+        out->kind = CKPT_ANSWER_HISTORY;
+        out->history.kind = CKPT_HISTORY_LOOKUP;
+        out->history.sha256 = sha256;
+        return ckpt_storage_valid_sha256(sha256) ? CKPT_OK : CKPT_INVALID;
+    }
+    if ((rc = src->checkpoint_times(src->baton, p, d->repository_id, &secs)) != CKPT_OK) {
+        return rc;
+    }
+    out->kind = CKPT_ANSWER_PAGE;
+    out->content_type = json ? "application/json" : "application/link-format";
+    out->page = ckpt_tt_timemap_all(p, rq, d->base_path, secs, json);
+    return CKPT_OK;
+}
+
+/* One time of diff/<TS1>/<TS2>/: a checkpoint's, any second or a day. */
+static ckpt_rc diff_end(const ckpt_source *src, apr_pool_t *p, const ckpt_distribution *d,
+                        const char *seg, apr_size_t len, const ckpt_request *rq,
+                        const ckpt_publication **pub)
+{
+    apr_int64_t sec;
+    ckpt_seg_class c = ckpt_ts_classify_segment(seg, len, rq->now_sec, &sec);
+
+    if (c != CKPT_SEG_EXACT && c != CKPT_SEG_DAY) {
+        return CKPT_NOTFOUND;
+    }
+    return src->checkpoint_at(src->baton, p, d->repository_id, sec, pub);
+}
+
+/* diff/<TS1>/<TS2>/[<prefix>]: what changed from one checkpoint to
+ * another, read when sent.  rest follows "diff". */
+static ckpt_rc diff(const ckpt_source *src, apr_pool_t *p, const ckpt_distribution *d,
+                    const char *rest, const ckpt_request *rq, ckpt_answer *out)
+{
+    const char *t1 = rest + 1, *s1 = strchr(t1, '/'), *t2, *s2;
+    ckpt_rc rc;
+
+    if (!*rest || !s1) {
+        return CKPT_NOTFOUND;
+    }
+    t2 = s1 + 1;
+    s2 = strchr(t2, '/');
+    if ((rc = diff_end(src, p, d, t1, (apr_size_t)(s1 - t1), rq, &out->history.from)) != CKPT_OK
+        || (rc = diff_end(src, p, d, t2, s2 ? (apr_size_t)(s2 - t2) : strlen(t2), rq,
+                          &out->history.to)) != CKPT_OK) {
+        return rc;
+    }
+    out->kind = CKPT_ANSWER_HISTORY;
+    out->repository_id = d->repository_id;
+    out->history.kind = CKPT_HISTORY_DIFF;
+    out->history.base_path = d->base_path;
+    out->history.repository_id = d->repository_id;
+    out->history.path = s2 ? s2 + 1 : "";
+    return CKPT_OK;
+}
+
+/* A file under an inexact time, answered in place (CheckpointInexact
+ * Serve): the file of the checkpoint then, with where it lives; a
+ * directory keeps its redirect, straight to the checkpoint's directory. */
+static ckpt_rc serve_in_place(const ckpt_source *src, apr_pool_t *p, const ckpt_distribution *d,
+                              const ckpt_publication *pub, const char *at, const char *tail,
+                              ckpt_answer *out)
+{
+    ckpt_rc rc = serve_path(src, p, pub, at, tail + 1, 0, out);
+
+    if (rc != CKPT_OK || out->kind != CKPT_ANSWER_FILE) {
+        return rc;
+    }
+    out->immutable = 0;
+    out->content_location = at;
+    return add_memento(src, p, d, pub, tail + 1, out);
 }
 
 /* The table "Checkpoint distributions", below <base_path>/: inner is
- * "<TS>" or "<TS>/<path>". */
-static ckpt_rc serve_checkpoint(ckpt_db *db, apr_pool_t *p, const ckpt_distribution *d,
-                                const char *inner, int is_dir, apr_int64_t now_sec,
-                                ckpt_answer *out)
+ * "<TS>" or "<TS>/<path>" (TS also a day), or a TimeGate's path, or a
+ * reserved name's. */
+static ckpt_rc serve_checkpoint(const ckpt_source *src, apr_pool_t *p,
+                                const ckpt_distribution *d, const char *inner, int is_dir,
+                                const ckpt_request *rq, ckpt_answer *out)
 {
     const char *slash = strchr(inner, '/');
     apr_size_t tslen = slash ? (apr_size_t)(slash - inner) : strlen(inner);
     const char *tail = inner + tslen; /* "" or "/<path>" */
-    ckpt_publication *pub;
-    apr_int64_t ts;
+    const ckpt_publication *pub;
+    apr_int64_t ts = 0, asof = src->asof_sec < rq->now_sec ? src->asof_sec : rq->now_sec;
+    ckpt_seg_class seg = ckpt_ts_classify_segment(inner, tslen, rq->now_sec, &ts);
     char ts2[CKPT_TS_LEN + 1];
+    const char *at;
     ckpt_rc rc;
 
-    if (ckpt_ts_classify(inner, tslen, now_sec, &ts) != CKPT_TS_OK) {
+    if (seg == CKPT_SEG_INVALID || !d->repository_id) {
         return CKPT_NOTFOUND;
     }
-    rc = ckpt_resolve_checkpoint(db, p, d->repository_id, ts, &pub);
-    if (rc != CKPT_OK) {
+    if (seg == CKPT_SEG_OTHER) {
+        if (tslen == 7 && !strncmp(inner, "timemap", 7)) {
+            return timemap(src, p, d, tail, is_dir, rq, out);
+        }
+        if (tslen == 4 && !strncmp(inner, "diff", 4)) {
+            return diff(src, p, d, tail, rq, out);
+        }
+        return timegate(src, p, d, inner, is_dir, rq, out);
+    }
+    if ((rc = src->checkpoint_at(src->baton, p, d->repository_id, ts, &pub)) != CKPT_OK) {
         return rc;
     }
     ckpt_ts_format(pub->created_sec, ts2);
-    if (pub->created_sec != ts || (!*tail && !is_dir)) {
-        /* Another second, or "<TS>" without its '/': to the checkpoint's
-         * own URL, keeping the path below it. */
-        redirect(out, apr_pstrcat(p, d->base_path, "/", ts2, tail, (is_dir || !*tail) ? "/" : "",
-                                  NULL));
-        /* A checkpoint being committed now may still take second ts (its
-         * pulp_created is taken before its commit). */
-        out->settling = pub->created_sec != ts && ts >= now_sec - CKPT_SETTLE_SECONDS;
+    at = apr_pstrcat(p, d->base_path, "/", ts2, tail, NULL);
+    if (seg != CKPT_SEG_EXACT || pub->created_sec != ts || (!*tail && !is_dir)) {
+        /* A checkpoint not yet visible when the source read its data may
+         * still take second ts. */
+        out->settling = pub->created_sec != ts && ts >= asof - CKPT_SETTLE_SECONDS;
+        out->repository_id = d->repository_id;
+        if (rq->inexact_serve && *tail && !is_dir) {
+            return serve_in_place(src, p, d, pub, at, tail, out);
+        }
+        /* To the checkpoint's own URL, keeping the path below it. */
+        redirect(out, apr_pstrcat(p, at, (is_dir || !*tail) ? "/" : "", NULL));
         return CKPT_OK;
     }
     out->immutable = 1;
-    return serve_path(db, p, pub, apr_pstrcat(p, d->base_path, "/", ts2, tail, NULL),
-                      *tail ? tail + 1 : "", is_dir, out);
+    rc = serve_path(src, p, pub, at, *tail ? tail + 1 : "", is_dir, out);
+    if (rc != CKPT_OK || out->kind == CKPT_ANSWER_REDIRECT) {
+        return rc;
+    }
+    return add_memento(src, p, d, pub,
+                       apr_pstrcat(p, *tail ? tail + 1 : "", *tail && is_dir ? "/" : "", NULL),
+                       out);
 }
 
-ckpt_rc ckpt_resolve_request(ckpt_db *db, apr_pool_t *p, const char *rest, apr_int64_t now_sec,
-                             ckpt_answer *out)
+ckpt_rc ckpt_resolve(const ckpt_source *src, apr_pool_t *p, const char *rest,
+                     const ckpt_request *rq, ckpt_answer *out)
 {
     const char *path, *after;
     int is_dir;
-    ckpt_distribution *d;
+    const ckpt_distribution *d;
     ckpt_rc rc;
 
     memset(out, 0, sizeof(*out));
     if (ckpt_path_split_request(p, rest, &path, &is_dir) != CKPT_PATH_OK || !*path) {
         return CKPT_NOTFOUND;
     }
-    rc = ckpt_resolve_distribution(db, p, path, &d);
+    rc = src->distribution(src->baton, p, path, &d);
     if (rc != CKPT_OK) {
         return rc;
     }
@@ -377,12 +528,24 @@ ckpt_rc ckpt_resolve_request(ckpt_db *db, apr_pool_t *p, const char *rest, apr_i
     }
     if (d->checkpoint) {
         if (!*after) {
-            return checkpoint_index(db, p, d, out);
+            return checkpoint_index(src, p, d, rq, out);
         }
-        return serve_checkpoint(db, p, d, after + 1, is_dir, now_sec, out);
+        return serve_checkpoint(src, p, d, after + 1, is_dir, rq, out);
     }
     if (!d->pub) {
         return CKPT_NOTFOUND;
     }
-    return serve_path(db, p, d->pub, path, *after ? after + 1 : "", is_dir, out);
+    return serve_path(src, p, d->pub, path, *after ? after + 1 : "", is_dir, out);
+}
+
+ckpt_rc ckpt_resolve_request(const ckpt_source *src, apr_pool_t *p, const char *rest,
+                             apr_int64_t now_sec, ckpt_answer *out)
+{
+    ckpt_request rq;
+
+    memset(&rq, 0, sizeof(rq));
+    rq.now_sec = now_sec;
+    rq.url_prefix = "";
+    rq.api_root = "/pulp/api/v3/";
+    return ckpt_resolve(src, p, rest, &rq, out);
 }

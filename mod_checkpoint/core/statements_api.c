@@ -53,14 +53,15 @@
  * those removed ($5) and those whose relative_path an added unit takes,
  * plus the added units ($4). */
 #define TARGET                                                                                    \
-    "t AS (SELECT b.content_id, b.relative_path, b.dir FROM repository_content b"                 \
+    "t AS (SELECT b.content_id, b.relative_path, b.dir, b.sha256, b.size FROM repository_content b" \
     "  WHERE b.repository_id = $1 AND " CKPT_SQL_PRESENT_IN("b", "$2::int")                       \
     "    AND b.content_id <> ALL ($5::uuid[])"                                                    \
     "    AND b.relative_path NOT IN (SELECT ac.relative_path FROM content ac"                     \
     "                                 WHERE ac.id = ANY ($4::uuid[]))"                            \
     " UNION ALL"                                                                                  \
-    " SELECT c.id, c.relative_path, regexp_replace(c.relative_path, '/?[^/]*$', '')"              \
-    "   FROM content c WHERE c.id = ANY ($4::uuid[]))"
+    " SELECT c.id, c.relative_path, regexp_replace(c.relative_path, '/?[^/]*$', ''),"            \
+    "        c.sha256, a.size"                                                                    \
+    "   FROM content c JOIN artifact a ON a.sha256 = c.sha256 WHERE c.id = ANY ($4::uuid[]))"
 
 /* Orphans: older than $1 minutes of interest and held by nothing. */
 #define ORPHAN_AGE(t) t ".timestamp_of_interest < now() - make_interval(mins => $1::int)"
@@ -146,8 +147,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
     {"api_mod_open",
      "WITH " TARGET
      " INSERT INTO repository_content"
-     "  (repository_id, content_id, relative_path, dir, version_added)"
-     " SELECT $1, t.content_id, t.relative_path, t.dir, $3::int FROM t"
+     "  (repository_id, content_id, relative_path, dir, sha256, size, version_added)"
+     " SELECT $1, t.content_id, t.relative_path, t.dir, t.sha256, t.size, $3::int FROM t"
      "  WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
      "                    AND rc.version_removed IS NULL AND rc.content_id = t.content_id)"},
     /* The same from the latest version, touching only the rows of what
@@ -160,9 +161,11 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "   AND (rc.content_id = ANY ($4::uuid[]) OR rc.relative_path IN"
      "        (SELECT c.relative_path FROM content c WHERE c.id = ANY ($3::uuid[])))"},
     {"api_mod_open_latest",
-     "INSERT INTO repository_content (repository_id, content_id, relative_path, dir, version_added)"
-     " SELECT $1, c.id, c.relative_path, regexp_replace(c.relative_path, '/?[^/]*$', ''), $2::int"
-     "   FROM content c WHERE c.id = ANY ($3::uuid[])"
+     "INSERT INTO repository_content"
+     " (repository_id, content_id, relative_path, dir, sha256, size, version_added)"
+     " SELECT $1, c.id, c.relative_path, regexp_replace(c.relative_path, '/?[^/]*$', ''),"
+     "  c.sha256, a.size, $2::int"
+     "   FROM content c JOIN artifact a ON a.sha256 = c.sha256 WHERE c.id = ANY ($3::uuid[])"
      "    AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
      "                    AND rc.version_removed IS NULL AND rc.content_id = c.id)"},
     {"api_mod_version",

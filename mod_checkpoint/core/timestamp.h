@@ -43,4 +43,34 @@ void ckpt_ts_format_listing(apr_int64_t epoch_sec, char out[CKPT_TS_LISTING_LEN 
 ckpt_ts_class ckpt_ts_classify(const char *s, apr_size_t len, apr_int64_t now_sec,
                                apr_int64_t *epoch_sec);
 
+/* Length of an HTTP-date "Sun, 06 Nov 1994 08:49:37 GMT", without the NUL. */
+#define CKPT_TS_HTTP_LEN 29
+
+/* The IMF-fixdate of RFC 7231 (RFC 1123's form), which Memento-Datetime
+ * and Accept-Datetime use (RFC 7089); clamped like ckpt_ts_format. */
+void ckpt_ts_format_http(apr_int64_t epoch_sec, char out[CKPT_TS_HTTP_LEN + 1]);
+
+/* Parses an Accept-Datetime value: exactly RFC 1123's form in GMT
+ * (surrounding spaces allowed), a real date and time.  0 and *epoch_sec,
+ * or -1. */
+int ckpt_ts_parse_http(const char *s, apr_int64_t *epoch_sec);
+
+/* Parses exactly len bytes of YYYYMMDD (a real Gregorian date): 0 and the
+ * first second of that UTC day, or -1. */
+int ckpt_ts_parse_day(const char *s, apr_size_t len, apr_int64_t *day_start);
+
+/* What the first segment below a checkpoint distribution's base path is
+ * (SPEC §2 and its extensions). */
+typedef enum {
+    CKPT_SEG_EXACT,   /* YYYYMMDDTHHMMSSZ, not in the future: *epoch_sec */
+    CKPT_SEG_DAY,     /* YYYYMMDD, not in the future: *epoch_sec is the end of
+                       * that UTC day, or now_sec for today */
+    CKPT_SEG_INVALID, /* eight digits, alone or before a 'T', that are not one
+                       * of the above (malformed, not real, the future): 404 */
+    CKPT_SEG_OTHER    /* not a time at all: a path or a reserved name */
+} ckpt_seg_class;
+
+ckpt_seg_class ckpt_ts_classify_segment(const char *s, apr_size_t len, apr_int64_t now_sec,
+                                        apr_int64_t *epoch_sec);
+
 #endif

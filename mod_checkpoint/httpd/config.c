@@ -13,6 +13,7 @@
 #endif
 
 #include "mod_checkpoint.h"
+#include "source.h"
 #include "storage.h"
 
 #define DEFAULT_POOL_MIN 0
@@ -25,6 +26,7 @@
 #define DEFAULT_JSON_LIMIT ((apr_off_t)1024 * 1024)
 #define DEFAULT_RETRY_AFTER 5
 #define DEFAULT_CACHE_BYTES ((apr_off_t)16 * 1024 * 1024)
+#define DEFAULT_CATALOG_BYTES ((apr_off_t)16 * 1024 * 1024)
 #define DEFAULT_CACHE_REFRESH_MS 500
 /* Changes must reach every process within a second (SPEC §3's promise to
  * API users that what they changed is what is served). */
@@ -44,8 +46,10 @@ void *ckpt_create_server_conf(apr_pool_t *p, server_rec *s)
     c->upload_limit = CKPT_UNSET;
     c->json_limit = CKPT_UNSET;
     c->cache_bytes = CKPT_UNSET;
+    c->catalog_bytes = CKPT_UNSET;
     c->cache_refresh_ms = CKPT_UNSET;
     c->content_prefix = NULL;
+    c->api_root = NULL;
     c->own_db = 0;
     c->db = NULL;
     return c;
@@ -75,13 +79,16 @@ void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_SET(upload_limit);
     MERGE_SET(json_limit);
     MERGE_SET(cache_bytes);
+    MERGE_SET(catalog_bytes);
     MERGE_SET(cache_refresh_ms);
     MERGE_STR(content_prefix);
-    /* A pool and a cache of its own, on its parent's database unless it
+    MERGE_STR(api_root);
+    /* A pool and a catalog of its own, on its parent's database unless it
      * names another. */
     c->own_db = add->conninfo || add->pool_min != CKPT_UNSET || add->pool_ttl != CKPT_UNSET
                 || add->pool_timeout != CKPT_UNSET || add->connect_timeout != CKPT_UNSET
-                || add->cache_bytes != CKPT_UNSET || add->cache_refresh_ms != CKPT_UNSET;
+                || add->cache_bytes != CKPT_UNSET || add->catalog_bytes != CKPT_UNSET
+                || add->cache_refresh_ms != CKPT_UNSET;
     c->db = NULL;
     return c;
 }
@@ -92,6 +99,7 @@ void *ckpt_create_dir_conf(apr_pool_t *p, char *dir)
 
     c->content = CKPT_UNSET;
     c->content_prefix = NULL;
+    c->inexact_serve = CKPT_UNSET;
     return c;
 }
 
@@ -103,6 +111,7 @@ void *ckpt_merge_dir_conf(apr_pool_t *p, void *basev, void *addv)
     /* The prefix goes with the switch that set it. */
     c->content = add->content != CKPT_UNSET ? add->content : base->content;
     c->content_prefix = add->content != CKPT_UNSET ? add->content_prefix : base->content_prefix;
+    c->inexact_serve = add->inexact_serve != CKPT_UNSET ? add->inexact_serve : base->inexact_serve;
     return c;
 }
 
@@ -222,11 +231,16 @@ static const char *set_json_limit(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
-/* CheckpointCacheSize bytes, with an optional K, M or G suffix. */
-static const char *set_cache_size(cmd_parms *cmd, void *dummy, const char *arg)
+/* CheckpointCacheSize and CheckpointCatalogSize: bytes, with an optional
+ * K, M or G suffix; cmd->info is the member's offset. */
+static const char *set_bytes(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
-    const char *usage = "CheckpointCacheSize: bytes per process, like 16M (0 turns the cache off)";
+    int catalog = !strcasecmp(cmd->directive->directive, "CheckpointCatalogSize");
+    const char *usage = apr_pstrcat(cmd->pool, cmd->directive->directive,
+                                    ": bytes per process, like 16M",
+                                    catalog ? " (at least 1)" : " (0 turns the answer cache off)",
+                                    NULL);
     char *end;
     apr_off_t v;
     int shift = 0;
@@ -255,10 +269,10 @@ static const char *set_cache_size(cmd_parms *cmd, void *dummy, const char *arg)
             return usage;
         }
     }
-    if (v > ((apr_off_t)1 << 40) >> shift) {
+    if (v > ((apr_off_t)1 << 40) >> shift || (catalog && v == 0)) {
         return usage;
     }
-    sconf_of(cmd)->cache_bytes = v << shift;
+    *(apr_off_t *)((char *)sconf_of(cmd) + (apr_size_t)cmd->info) = v << shift;
     return NULL;
 }
 
@@ -302,6 +316,44 @@ static const char *set_content(cmd_parms *cmd, void *dconf, int on)
     return NULL;
 }
 
+/* CheckpointInexact Redirect|Serve: what a file under an inexact time
+ * answers.  Redirect, Pulp's 301, is the default. */
+static const char *set_inexact(cmd_parms *cmd, void *dconf, const char *arg)
+{
+    ckpt_dir_conf *d = dconf;
+
+    /* Read in translate_name, like CheckpointContent. */
+    if (!cmd->path || cmd->directive->parent == NULL
+        || strcasecmp(cmd->directive->parent->directive, "<Location") != 0) {
+        return "CheckpointInexact: only allowed inside <Location>";
+    }
+    if (!strcasecmp(arg, "Redirect")) {
+        d->inexact_serve = 0;
+    }
+    else if (!strcasecmp(arg, "Serve")) {
+        d->inexact_serve = 1;
+    }
+    else {
+        return "CheckpointInexact: Redirect (Pulp's 301, the default) or Serve";
+    }
+    return NULL;
+}
+
+static const char *set_api_root(cmd_parms *cmd, void *dummy, const char *arg)
+{
+    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
+    apr_size_t n = strlen(arg);
+
+    if (err) {
+        return err;
+    }
+    if (arg[0] != '/' || arg[n - 1] != '/') {
+        return "CheckpointAPIRoot: a URL path that starts and ends with '/'";
+    }
+    sconf_of(cmd)->api_root = arg;
+    return NULL;
+}
+
 const command_rec ckpt_cmds[] = {
     AP_INIT_TAKE1("CheckpointDatabase", set_database, NULL, RSRC_CONF,
                   "libpq connection string or URI of the index database"),
@@ -325,12 +377,20 @@ const command_rec ckpt_cmds[] = {
     AP_INIT_TAKE1("CheckpointRetryAfter", set_seconds,
                   (void *)APR_OFFSETOF(ckpt_server_conf, retry_after), RSRC_CONF,
                   "Retry-After seconds sent with 503 when the database is down"),
-    AP_INIT_TAKE1("CheckpointCacheSize", set_cache_size, NULL, RSRC_CONF,
+    AP_INIT_TAKE1("CheckpointCacheSize", set_bytes,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, cache_bytes), RSRC_CONF,
                   "bytes of content answers each process keeps (K, M, G; 0: off)"),
+    AP_INIT_TAKE1("CheckpointCatalogSize", set_bytes,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, catalog_bytes), RSRC_CONF,
+                  "bytes of checkpoint lists and directory histories each process keeps (K, M, G)"),
     AP_INIT_TAKE1("CheckpointCacheRefresh", set_cache_refresh, NULL, RSRC_CONF,
                   "milliseconds between checks that cached answers are current (at most 1000)"),
     AP_INIT_FLAG("CheckpointContent", set_content, NULL, ACCESS_CONF,
                  "serve checkpoint content under this <Location>"),
+    AP_INIT_TAKE1("CheckpointInexact", set_inexact, NULL, ACCESS_CONF,
+                  "a file under an inexact time: Redirect (301, the default) or Serve (200)"),
+    AP_INIT_TAKE1("CheckpointAPIRoot", set_api_root, NULL, RSRC_CONF,
+                  "the API's URL path, for the publication hrefs of the checkpoint index"),
     {NULL}};
 
 /* Started as root, httpd made the storage directories as root here; the
@@ -383,6 +443,7 @@ static void fill_defaults(ckpt_server_conf *c)
     DEFAULT(upload_limit, DEFAULT_UPLOAD_LIMIT)
     DEFAULT(json_limit, DEFAULT_JSON_LIMIT)
     DEFAULT(cache_bytes, DEFAULT_CACHE_BYTES)
+    DEFAULT(catalog_bytes, DEFAULT_CATALOG_BYTES)
     DEFAULT(cache_refresh_ms, DEFAULT_CACHE_REFRESH_MS)
 #undef DEFAULT
 }
@@ -425,6 +486,7 @@ static ckpt_dbholder *new_holder(apr_pool_t *p, server_rec *s, const ckpt_server
     h->conf.on_event = db_event;
     h->conf.event_baton = s;
     h->cache_bytes = (apr_size_t)c->cache_bytes;
+    h->catalog_bytes = (apr_size_t)c->catalog_bytes;
     h->cache_refresh = apr_time_from_msec(c->cache_refresh_ms);
     h->s = s;
     return h;
@@ -453,8 +515,44 @@ int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, ser
     return OK;
 }
 
-/* One pool per database holder and process, on the child pool, so it is
- * closed when the child exits. */
+/* A new process reads what its catalog needs first on one of the
+ * connections its pool opened; if the database is away it learns it on
+ * its first request instead. */
+static void warm_catalog(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
+{
+    apr_pool_t *tmp;
+    ckpt_db *db;
+
+    if (!h->pool || !h->catalog || h->conf.min < 1) {
+        return;
+    }
+    apr_pool_create(&tmp, p);
+    if (ckpt_db_acquire(h->pool, tmp, &db) == CKPT_OK
+        && ckpt_source_warm(h->catalog, db, tmp) != CKPT_OK) {
+        ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
+                     CKPTLOGNO(109) "content catalog not warmed: %s", ckpt_db_error(db));
+    }
+    apr_pool_destroy(tmp);
+}
+
+static void make_catalog(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
+{
+    ckpt_catalog_conf cc;
+    apr_status_t rv;
+
+    cc.cache_bytes = h->cache_bytes;
+    cc.list_bytes = h->catalog_bytes;
+    cc.refresh = h->cache_refresh;
+    rv = ckpt_catalog_create(&h->catalog, p, &cc);
+    if (rv != APR_SUCCESS) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                     CKPTLOGNO(105) "cannot create the content catalog; running without");
+        h->catalog = NULL;
+    }
+}
+
+/* One pool and one catalog per database holder and process, on the child
+ * pool, so they go when the child exits. */
 void ckpt_child_init(apr_pool_t *p, server_rec *s)
 {
     server_rec *vs;
@@ -471,14 +569,8 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, vs,
                          CKPTLOGNO(102) "cannot create the database connection pool");
         }
-        if (h->cache_bytes > 0) {
-            rv = ckpt_cache_create(&h->cache, p, h->cache_bytes, h->cache_refresh);
-            if (rv != APR_SUCCESS) {
-                ap_log_error(APLOG_MARK, APLOG_ERR, rv, vs,
-                             CKPTLOGNO(105) "cannot create the content cache; running without");
-                h->cache = NULL;
-            }
-        }
+        make_catalog(p, vs, h);
+        warm_catalog(p, vs, h);
     }
 }
 

@@ -17,10 +17,14 @@
 #include <http_request.h>
 
 #include "mod_checkpoint.h"
+#include "history.h"
 #include "listing.h"
 #include "path.h"
 #include "resolve.h"
+#include "source.h"
 #include "storage.h"
+#include "timestamp.h"
+#include "timetravel.h"
 
 #define CONTENT_HANDLER "checkpoint-content"
 #define ETAG_FILTER "CHECKPOINT_ETAG"
@@ -30,6 +34,7 @@
 #define CC_INDEX "public, max-age=10"
 /* A redirect for a second that may still gain its own checkpoint. */
 #define CC_SETTLING "public, max-age=1"
+#define DEFAULT_API_ROOT "/pulp/api/v3/"
 
 /* What translate_name found, for the later phases of the same request. */
 typedef struct {
@@ -87,8 +92,9 @@ static int status_of(ckpt_rc rc)
     case CKPT_OK:
         return OK;
     case CKPT_NOTFOUND:
-    case CKPT_INVALID:
         return HTTP_NOT_FOUND;
+    case CKPT_INVALID:
+        return HTTP_BAD_REQUEST;
     case CKPT_DBDOWN:
         return HTTP_SERVICE_UNAVAILABLE;
     default:
@@ -96,82 +102,144 @@ static int status_of(ckpt_rc rc)
     }
 }
 
-/* Reads the content generation for the process cache (cache.h): 1 when
- * the cache may be used with *ticket, 0 when it could not be read. */
-static int check_cache(request_rec *r, ckpt_cache *cache, ckpt_db *db, apr_pool_t *p,
-                       apr_uint64_t *ticket)
-{
-    apr_time_t asked = apr_time_now();
-    ckpt_dbres *res;
-    ckpt_rc rc = ckpt_db_exec(db, p, &res, "content_generation", 0);
+/* A connection for the life of one pool, taken when the source first
+ * needs one: an answer the catalog knows costs none. */
+typedef struct {
+    request_rec *r;
+    apr_pool_t *p;
+    ckpt_db *db;
+} db_getter;
 
-    if (rc != CKPT_OK || res->nrows != 1 || !CKPT_DBVAL(res, 0, 0)) {
-        /* An outage is logged once by the pool (db.h), not here. */
-        ap_log_rerror(APLOG_MARK, rc == CKPT_DBDOWN ? APLOG_DEBUG : APLOG_WARNING, 0, r,
-                      CKPTLOGNO(503) "content cache: cannot read the generation: %s",
-                      rc == CKPT_OK ? "no row" : ckpt_db_error(db));
-        ckpt_cache_check_failed(cache);
-        return 0;
+static ckpt_rc get_db(void *baton, ckpt_db **out)
+{
+    db_getter *g = baton;
+    ckpt_rc rc = CKPT_OK;
+
+    if (!g->db) {
+        rc = ckpt_request_db_pool(g->r, g->p, &g->db);
     }
-    ckpt_cache_checked(cache, apr_atoi64(CKPT_DBVAL(res, 0, 0)), asked, ticket);
-    return 1;
+    *out = g->db;
+    return rc;
 }
 
-/* Finds the answer for rest: in this process's cache (by r->uri, which
- * names the page a listing shows) when that is current,
- * else in the database, on a connection held only for these statements
- * (not for the whole download that may follow). */
+/* Reads the content generation when the catalog asks for it: USE when the
+ * catalog may then be used, BYPASS when it could not be read. */
+static ckpt_catalog_state refresh(request_rec *r, ckpt_catalog *cat, db_getter *g,
+                                  apr_time_t asked, apr_uint64_t *ticket)
+{
+    ckpt_db *db;
+    ckpt_rc rc = get_db(g, &db);
+
+    if (rc != CKPT_OK) {
+        ckpt_catalog_check_failed(cat);
+        return CKPT_CATALOG_BYPASS;
+    }
+    rc = ckpt_source_refresh(cat, db, g->p, asked, ticket);
+    if (rc != CKPT_OK) {
+        ap_log_rerror(APLOG_MARK, rc == CKPT_DBDOWN ? APLOG_DEBUG : APLOG_WARNING, 0, r,
+                      CKPTLOGNO(505) "content catalog: cannot read the generation: %s",
+                      ckpt_db_error(db));
+        return CKPT_CATALOG_BYPASS;
+    }
+    return CKPT_CATALOG_USE;
+}
+
+/* What the request asks beyond its path (resolve.h). */
+static void request_of(request_rec *r, ckpt_request *rq)
+{
+    ckpt_dir_conf *dc = CKPT_DCONF(r);
+    ckpt_server_conf *sc = CKPT_SCONF(r->server);
+
+    memset(rq, 0, sizeof(*rq));
+    rq->now_sec = apr_time_sec(r->request_time);
+    rq->inexact_serve = dc->inexact_serve == 1;
+    rq->accept_datetime = apr_table_get(r->headers_in, "Accept-Datetime");
+    rq->want_json = ckpt_tt_wants_json(apr_table_get(r->headers_in, "Accept"));
+    rq->args = r->args;
+    rq->url_prefix = prefix_of(dc);
+    rq->api_root = sc->api_root ? sc->api_root : DEFAULT_API_ROOT;
+}
+
+/* The answer cache's key: the path (which names the page a listing
+ * shows), and whatever else of the request the answer may depend on. */
+static const char *answer_key(request_rec *r, const ckpt_request *rq)
+{
+    return apr_pstrcat(r->pool, r->uri, r->args ? "?" : "", r->args ? r->args : "",
+                       rq->want_json ? "\001json" : "", rq->inexact_serve ? "\001serve" : "",
+                       rq->accept_datetime ? "\001@" : "",
+                       rq->accept_datetime ? rq->accept_datetime : "", NULL);
+}
+
+/* A listing's page, rendered once; a checkpoint's top listing ends with
+ * links to its neighbours. */
+static const char *render_listing(request_rec *r, apr_pool_t *p, const ckpt_answer *a)
+{
+    const char *footer = NULL;
+
+    if (a->memento.kind == CKPT_MEMENTO_OF && !*a->memento.path) {
+        footer = ckpt_tt_nav_html(p, &a->memento.nav);
+    }
+    return ckpt_listing_render_footer(p, r->uri, a->entries, footer);
+}
+
+/* Finds the answer for rest: in this process's catalog (by answer_key)
+ * when that is current, else through the catalog's distributions and
+ * checkpoints and the database, on a connection held only for these
+ * statements (not for the whole download that may follow). */
 static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answer *answer)
 {
-    ckpt_cache *cache = CKPT_SCONF(r->server)->db->cache;
-    ckpt_cache_state st = CKPT_CACHE_BYPASS;
+    ckpt_catalog *cat = CKPT_SCONF(r->server)->db->catalog;
+    ckpt_catalog_state st = CKPT_CATALOG_BYPASS;
     apr_uint64_t ticket = 0;
-    apr_pool_t *tmp;
-    ckpt_db *db;
+    apr_time_t now = apr_time_now();
+    db_getter g;
+    ckpt_source_ctx ctx;
+    ckpt_source src;
+    ckpt_request rq;
+    const char *key;
     ckpt_rc rc;
 
-    if (cache) {
-        st = ckpt_cache_begin(cache, apr_time_now(), &ticket);
-        if (st == CKPT_CACHE_USE && ckpt_cache_get(cache, r->uri, p, answer)) {
+    memset(&g, 0, sizeof(g));
+    g.r = r;
+    request_of(r, &rq);
+    key = answer_key(r, &rq);
+    if (cat) {
+        st = ckpt_catalog_begin(cat, now, &ticket);
+        if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, key, p, answer)) {
             ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "content: %s from the process cache",
                           r->uri);
             return CKPT_OK;
         }
     }
-    apr_pool_create(&tmp, r->pool);
-    rc = ckpt_request_db_pool(r, tmp, &db);
-    if (st == CKPT_CACHE_CHECK) {
-        if (rc != CKPT_OK) {
-            ckpt_cache_check_failed(cache);
-            st = CKPT_CACHE_BYPASS;
-        }
-        else if (!check_cache(r, cache, db, tmp, &ticket)) {
-            st = CKPT_CACHE_BYPASS;
-        }
-        else if (ckpt_cache_get(cache, r->uri, p, answer)) {
-            apr_pool_destroy(tmp);
+    apr_pool_create(&g.p, r->pool);
+    if (st == CKPT_CATALOG_CHECK) {
+        st = refresh(r, cat, &g, now, &ticket);
+        if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, key, p, answer)) {
+            apr_pool_destroy(g.p);
             return CKPT_OK;
         }
-        else {
-            st = CKPT_CACHE_USE;
-        }
     }
-    if (rc == CKPT_OK) {
-        rc = ckpt_resolve_request(db, p, rest, apr_time_sec(r->request_time), answer);
-        if (rc != CKPT_OK && rc != CKPT_NOTFOUND) {
-            ap_log_rerror(APLOG_MARK, rc == CKPT_DBDOWN ? APLOG_DEBUG : APLOG_ERR, 0, r,
-                          CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
-                          ckpt_db_error(db));
-        }
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.catalog = st == CKPT_CATALOG_USE ? cat : NULL;
+    ctx.ticket = ticket;
+    ctx.get_db = get_db;
+    ctx.db_baton = &g;
+    ckpt_source_init(&src, &ctx,
+                     apr_time_sec(ctx.catalog ? ckpt_catalog_asof(cat) : now));
+    rc = ckpt_resolve(&src, p, rest, &rq, answer);
+    if (rc != CKPT_OK && rc != CKPT_NOTFOUND && rc != CKPT_INVALID && rc != CKPT_DBDOWN) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
+                      g.db ? ckpt_db_error(g.db) : "no connection");
     }
-    apr_pool_destroy(tmp);
+    apr_pool_destroy(g.p);
     if (rc == CKPT_OK && answer->kind == CKPT_ANSWER_LISTING) {
         /* Rendered once, then served from the cache as it is. */
-        answer->page = ckpt_listing_render(p, r->uri, answer->entries);
+        answer->page = render_listing(r, p, answer);
     }
     /* Answers only: a 404 may be for a second that is still to come. */
-    if (rc == CKPT_OK && st == CKPT_CACHE_USE) {
-        ckpt_cache_put(cache, ticket, r->uri, answer);
+    if (rc == CKPT_OK && ctx.catalog) {
+        ckpt_catalog_answer_put(cat, ticket, key, answer);
     }
     return rc;
 }
@@ -304,6 +372,48 @@ static int content_type_checker(request_rec *r)
     return DECLINED;
 }
 
+static const char *short_cc(const ckpt_answer *a)
+{
+    return a->settling ? CC_SETTLING : CC_SHORT;
+}
+
+/* An absolute URL for a path below the prefix, escaped. */
+static const char *url_of(request_rec *r, const char *target)
+{
+    ckpt_dir_conf *dc = CKPT_DCONF(r);
+    const char *path = ap_os_escape_path(r->pool, apr_pstrcat(r->pool, prefix_of(dc), "/",
+                                                              target, NULL),
+                                         1);
+    return ap_construct_url(r->pool, path, r);
+}
+
+/* RFC 7089's headers: Memento-Datetime on an answer from a checkpoint,
+ * Link on it and on the TimeGate's, Vary where the answer depends on a
+ * header.  In err_headers_out, so that a 304 keeps them too. */
+static void memento_headers(request_rec *r, const ckpt_answer *a)
+{
+    const ckpt_memento *m = &a->memento;
+    char http[CKPT_TS_HTTP_LEN + 1];
+
+    if (a->vary & CKPT_VARY_ACCEPT) {
+        apr_table_mergen(r->err_headers_out, "Vary", "Accept");
+    }
+    if (a->vary & CKPT_VARY_DATETIME) {
+        apr_table_mergen(r->err_headers_out, "Vary", "accept-datetime");
+    }
+    if (m->kind == CKPT_MEMENTO_NONE) {
+        return;
+    }
+    if (m->kind == CKPT_MEMENTO_OF) {
+        ckpt_ts_format_http(m->sec, http);
+        apr_table_set(r->err_headers_out, "Memento-Datetime", http);
+    }
+    apr_table_setn(r->err_headers_out, "Link",
+                   ckpt_tt_link_header(r->pool,
+                                       ap_construct_url(r->pool, prefix_of(CKPT_DCONF(r)), r),
+                                       m));
+}
+
 /* Runs before every other fixup, so they all see the real file. */
 static int content_fixups(request_rec *r)
 {
@@ -326,8 +436,16 @@ static int content_fixups(request_rec *r)
     cr->etag = apr_pstrcat(r->pool, "\"", cr->answer.sha256, "\"", NULL);
     apr_table_setn(r->headers_out, "ETag", cr->etag);
     ap_add_output_filter(ETAG_FILTER, NULL, r, r->connection);
+    /* A file answered in place under an inexact time keeps the short
+     * life its redirect would have had: the time may yet mean another
+     * checkpoint. */
     apr_table_setn(r->err_headers_out, "Cache-Control",
-                   cr->answer.immutable ? CC_IMMUTABLE : CC_SHORT);
+                   cr->answer.immutable ? CC_IMMUTABLE : short_cc(&cr->answer));
+    if (cr->answer.content_location) {
+        apr_table_setn(r->err_headers_out, "Content-Location",
+                       url_of(r, cr->answer.content_location));
+    }
+    memento_headers(r, &cr->answer);
     return DECLINED;
 }
 
@@ -362,17 +480,64 @@ static void content_insert_error_filter(request_rec *r)
 /* An absolute URL for a path below the prefix, escaped, query kept. */
 static const char *location_of(request_rec *r, const char *target)
 {
-    ckpt_dir_conf *dc = CKPT_DCONF(r);
-    const char *path = ap_os_escape_path(r->pool, apr_pstrcat(r->pool, prefix_of(dc), "/",
-                                                              target, NULL),
-                                         1);
-    if (r->args && *r->args) {
-        path = apr_pstrcat(r->pool, path, "?", r->args, NULL);
-    }
-    return ap_construct_url(r->pool, path, r);
+    const char *url = url_of(r, target);
+
+    return r->args && *r->args ? apr_pstrcat(r->pool, url, "?", r->args, NULL) : url;
 }
 
-/* Listings, redirects and errors. */
+typedef struct {
+    request_rec *r;
+    int written;
+} history_out;
+
+static ckpt_rc emit_body(void *baton, const char *s, apr_size_t n)
+{
+    history_out *o = baton;
+
+    o->written = 1;
+    return ap_rwrite(s, (int)n, o->r) < 0 ? CKPT_IOERROR : CKPT_OK;
+}
+
+/* A path's TimeMap, a diff, a lookup by digest: written as the history is
+ * read (history.h), on a connection held for the whole answer.  What went
+ * wrong before the first byte is a status; after it, the connection is
+ * closed mid-body, so that no client takes a cut answer for a whole one. */
+static int send_history(request_rec *r, const ckpt_history_req *h)
+{
+    history_out out;
+    db_getter g;
+    ckpt_source_ctx ctx;
+    ckpt_history_source hs;
+    ckpt_rc rc;
+
+    memset(&g, 0, sizeof(g));
+    g.r = r;
+    g.p = r->pool;
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.get_db = get_db;
+    ctx.db_baton = &g;
+    ckpt_source_history_init(&hs, &ctx);
+    out.r = r;
+    out.written = 0;
+    ap_set_content_type(r, ckpt_history_content_type(h));
+    apr_table_setn(r->err_headers_out, "Cache-Control", CC_INDEX);
+    rc = ckpt_history_send(&hs, r->pool, h, prefix_of(CKPT_DCONF(r)), emit_body, &out);
+    if (rc == CKPT_OK || (!out.written && rc == CKPT_NOTFOUND)) {
+        return rc == CKPT_OK ? OK : HTTP_NOT_FOUND;
+    }
+    if (rc != CKPT_IOERROR && rc != CKPT_DBDOWN) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r, CKPTLOGNO(504) "history of %s failed: %s",
+                      r->uri, g.db ? ckpt_db_error(g.db) : "no connection");
+    }
+    if (!out.written) {
+        return rc == CKPT_DBDOWN ? ckpt_unavailable(r) : HTTP_INTERNAL_SERVER_ERROR;
+    }
+    r->connection->keepalive = AP_CONN_CLOSE;
+    r->connection->aborted = 1;
+    return OK;
+}
+
+/* Listings, redirects, bodies of ours and errors. */
 static int content_handler(request_rec *r)
 {
     content_req *cr;
@@ -402,22 +567,28 @@ static int content_handler(request_rec *r)
     if (cr->status != OK) {
         return cr->status;
     }
+    memento_headers(r, &cr->answer);
     if (cr->answer.kind == CKPT_ANSWER_REDIRECT) {
-        apr_table_setn(r->err_headers_out, "Cache-Control",
-                       cr->answer.settling ? CC_SETTLING : CC_SHORT);
+        apr_table_setn(r->err_headers_out, "Cache-Control", short_cc(&cr->answer));
         apr_table_setn(r->headers_out, "Location", location_of(r, cr->answer.location));
-        return HTTP_MOVED_PERMANENTLY;
+        return cr->answer.status == 302 ? HTTP_MOVED_TEMPORARILY : HTTP_MOVED_PERMANENTLY;
     }
-    if (cr->answer.kind != CKPT_ANSWER_LISTING) {
+    if (cr->answer.kind == CKPT_ANSWER_HISTORY) {
+        return send_history(r, &cr->answer.history);
+    }
+    if (cr->answer.kind != CKPT_ANSWER_LISTING && cr->answer.kind != CKPT_ANSWER_PAGE) {
         return HTTP_INTERNAL_SERVER_ERROR;
     }
-    page = cr->answer.page ? cr->answer.page
-                           : ckpt_listing_render(r->pool, r->uri, cr->answer.entries);
+    page = cr->answer.page ? cr->answer.page : render_listing(r, r->pool, &cr->answer);
     /* Listings are short-lived even under an exact checkpoint: their
-     * bytes are ours, not the publication's, and may be improved. */
+     * bytes are ours, not the publication's, and may be improved.  The
+     * index and the TimeMap of every checkpoint change with each new
+     * checkpoint. */
     apr_table_setn(r->err_headers_out, "Cache-Control",
-                   cr->answer.checkpoint_index ? CC_INDEX : CC_SHORT);
-    ap_set_content_type(r, "text/html; charset=utf-8");
+                   cr->answer.checkpoint_index || cr->answer.kind == CKPT_ANSWER_PAGE ? CC_INDEX
+                                                                                   : CC_SHORT);
+    ap_set_content_type(r, cr->answer.kind == CKPT_ANSWER_PAGE ? cr->answer.content_type
+                                                               : "text/html; charset=utf-8");
     ap_set_content_length(r, (apr_off_t)strlen(page));
     if (!r->header_only) {
         ap_rputs(page, r);

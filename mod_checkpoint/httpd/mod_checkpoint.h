@@ -6,7 +6,7 @@
 #include <http_config.h>
 #include <http_log.h>
 
-#include "cache.h"
+#include "catalog.h"
 #include "db.h"
 
 /* Our own log tags: AH numbers belong to httpd. */
@@ -29,9 +29,12 @@ extern module AP_MODULE_DECLARE_DATA checkpoint_module;
 typedef struct {
     ckpt_dbpool_conf conf;
     ckpt_dbpool *pool;
-    apr_size_t cache_bytes;            /* CheckpointCacheSize; 0: no cache */
+    apr_size_t cache_bytes;            /* CheckpointCacheSize; 0: no answer cache */
+    apr_size_t catalog_bytes;          /* CheckpointCatalogSize */
     apr_interval_time_t cache_refresh; /* CheckpointCacheRefresh */
-    ckpt_cache *cache;
+    ckpt_catalog *catalog; /* made in child_init: what this process knows of
+                            * this database's distributions, checkpoints and
+                            * answers */
     server_rec *s;                     /* whose log hears of outages */
 } ckpt_dbholder;
 
@@ -48,15 +51,18 @@ typedef struct {
     apr_off_t upload_limit;     /* CheckpointUploadLimit, bytes; 0: none */
     apr_off_t json_limit;       /* CheckpointJSONLimit, bytes */
     apr_off_t cache_bytes;      /* CheckpointCacheSize */
+    apr_off_t catalog_bytes;    /* CheckpointCatalogSize */
     int cache_refresh_ms;       /* CheckpointCacheRefresh */
     const char *content_prefix; /* the first <Location> with CheckpointContent On */
-    int own_db;                 /* sets a database, pool or cache directive itself */
+    const char *api_root;       /* CheckpointAPIRoot: where publication hrefs point */
+    int own_db;                 /* sets a database, pool, cache or catalog directive itself */
     ckpt_dbholder *db;          /* post_config: its own, or its parent's */
 } ckpt_server_conf;
 
 typedef struct {
     int content;                /* CheckpointContent: CKPT_UNSET, 0, 1 */
     const char *content_prefix; /* the <Location> where it was switched on */
+    int inexact_serve;          /* CheckpointInexact: CKPT_UNSET, 0 (Redirect), 1 (Serve) */
 } ckpt_dir_conf;
 
 /* config.c */

@@ -1,8 +1,9 @@
 package CkptFixture;
 # Content fixtures written straight into the database and the storage, so
 # that the content tests choose every pulp_created to the microsecond (the
-# API, rightly, cannot).  Rows follow sql/001_schema.sql: membership as
-# version ranges, a publication's PULP_MANIFEST stored as an artifact.
+# API, rightly, cannot).  Rows follow sql/: membership as version ranges
+# (with the unit's digest and size; directories follow by trigger), a
+# publication's PULP_MANIFEST stored as an artifact.
 use strict;
 use warnings FATAL => 'all';
 
@@ -102,14 +103,17 @@ sub fx_version {
         my $path = $want{$cid};
         my $dir = $path =~ m{^(.*)/[^/]*$} ? $1 : '';
         sql('INSERT INTO repository_content (repository_id, content_id, relative_path, dir,'
-            . " version_added) VALUES ('$repo', '$cid', " . _q($path) . ', ' . _q($dir) . ", $n)");
+            . " sha256, size, version_added) SELECT '$repo', c.id, c.relative_path, " . _q($dir)
+            . ", c.sha256, a.size, $n FROM content c JOIN artifact a ON a.sha256 = c.sha256"
+            . " WHERE c.id = '$cid'");
     }
     $files_of{$repo}{$n} = {%$files};
     return $n;
 }
 
 # fx_publication(REPO, VERSION, created => 'YYYY-MM-DD HH:MM:SS.ffffff',
-# checkpoint => 0|1, manifest => NAME) -> id.
+# checkpoint => 0|1, manifest => NAME, silent => 0|1) -> id.  A silent one
+# is made with triggers off, so that nothing tells the server processes.
 sub fx_publication {
     my ($repo, $n, %o) = @_;
     my $files = $files_of{$repo}{$n} // die "no version $n";
@@ -119,7 +123,8 @@ sub fx_publication {
     my $created = _q(($o{created} // die 'created is required') . '+00');
     my $cp = $o{checkpoint} ? 'true' : 'false';
     my $second = $o{checkpoint} ? "date_trunc('second', ${created}::timestamptz)" : 'NULL';
-    return sql('INSERT INTO publication (repository_id, repository_version_id, version_number,'
+    return sql(($o{silent} ? 'SET session_replication_role = replica; ' : '')
+        . 'INSERT INTO publication (repository_id, repository_version_id, version_number,'
         . ' checkpoint, checkpoint_second, manifest, manifest_sha256, pulp_created)'
         . " SELECT '$repo', id, $n, $cp, $second, " . _q($o{manifest} // 'PULP_MANIFEST')
         . ", '$msha', $created FROM repository_version WHERE repository_id = '$repo' AND number = $n"
