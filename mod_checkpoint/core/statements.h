@@ -1,14 +1,16 @@
-/* SQL rules that more than one statement needs, written once.  The API's
- * statements (statements_api.c) use them; the content side's can too. */
+/* SQL rules that more than one statement needs, written once, for the
+ * API's statements (statements_api.c) and the content side's
+ * (statements_content.c) alike. */
 #ifndef CKPT_STATEMENTS_H
 #define CKPT_STATEMENTS_H
 
-/* A membership row r (repository_content) is in version v (a number or a
- * parameter such as "$2::int"): its range [version_added, version_removed)
- * holds v, version_removed NULL meaning "still present". */
+/* A membership row r (repository_content, or repository_dir for a
+ * directory) is in version v (a number or a parameter such as "$2::int"):
+ * its range [version_added, version_removed) holds v, version_removed NULL
+ * meaning "still present".  Written as a range so that the GiST indexes
+ * on (repository_id, dir, range) serve it (sql/010_history.sql). */
 #define CKPT_SQL_PRESENT_IN(r, v)                                                          \
-    "(" r ".version_added <= " v " AND (" r ".version_removed IS NULL OR " r                \
-    ".version_removed > " v "))"
+    "int4range(" r ".version_added, " r ".version_removed) @> " v
 
 /* Of several publications (alias p), the one a distribution serves is the
  * newest: the latest pulp_created, and of two created in the same

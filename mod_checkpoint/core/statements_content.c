@@ -11,6 +11,7 @@
  * their own (repository_dir).  $1 is always the repository, $2 the version
  * number N. */
 #include "db.h"
+#include "statements.h"
 
 /* The publication columns every publication lookup returns, in this order:
  * id, repository_id, version_number, manifest, manifest_sha256, the
@@ -20,36 +21,37 @@
     "floor(extract(epoch FROM p.pulp_created))::bigint"
 
 /* The publication a plain distribution d serves: its own, its
- * repository's newest or its repository version's newest (newest:
- * pulp_created, then id). */
+ * repository's newest or its repository version's newest (the API's
+ * rule, statements.h). */
 #define SERVED_PUBLICATION                                                                  \
     " LEFT JOIN LATERAL ("                                                                  \
     "   (SELECT * FROM publication WHERE id = d.publication_id)"                            \
     "   UNION ALL"                                                                          \
-    "   (SELECT * FROM publication WHERE NOT d.checkpoint AND repository_id = d.repository_id" \
-    "     ORDER BY pulp_created DESC, id DESC LIMIT 1)"                                     \
+    "   (SELECT * FROM publication np"                                                      \
+    "     WHERE NOT d.checkpoint AND np.repository_id = d.repository_id"                    \
+    "     ORDER BY " CKPT_SQL_NEWEST_PUBLICATION("np") " LIMIT 1)"                          \
     "   UNION ALL"                                                                          \
-    "   (SELECT * FROM publication WHERE repository_version_id = d.repository_version_id"   \
-    "     ORDER BY pulp_created DESC, id DESC LIMIT 1)"                                     \
+    "   (SELECT * FROM publication np WHERE np.repository_version_id = d.repository_version_id" \
+    "     ORDER BY " CKPT_SQL_NEWEST_PUBLICATION("np") " LIMIT 1)"                          \
     "   LIMIT 1) p ON true"                                                                 \
     " LEFT JOIN artifact ma ON ma.sha256 = p.manifest_sha256"
-
-/* The range of path $3 (a file) that says whether it is in version $2. */
-#define FILE_RANGE(path)                                                                    \
-    "(SELECT sha256, size, version_removed FROM repository_content"                         \
-    "  WHERE repository_id = $1 AND relative_path = " path " AND version_added <= $2::int"  \
-    "  ORDER BY version_added DESC LIMIT 1)"
-#define IN_VERSION(r) "(" r ".version_removed IS NULL OR " r ".version_removed > $2::int)"
 
 /* A checkpoint's second, and "a checkpoint of repository $1". */
 #define CKPT_SECOND "floor(extract(epoch FROM pulp_created))::bigint"
 #define CKPT_OF "repository_id = $1 AND checkpoint"
 
-/* The range of a path at version v (any path expression), for diffs. */
+/* The last range of a path (any path expression) that started at or
+ * before version v. */
 #define RANGE_AT(path, v)                                                                   \
-    "(SELECT sha256, size, version_removed FROM repository_content"                         \
+    "(SELECT sha256, size, version_added, version_removed FROM repository_content"          \
     "  WHERE repository_id = $1 AND relative_path = " path " AND version_added <= " v       \
     "  ORDER BY version_added DESC LIMIT 1)"
+/* The range of path (a file) that says whether it is in version $2: its
+ * ranges never overlap, so the one that started last at or before $2,
+ * found by one backward index step, is it if any is. */
+#define FILE_RANGE(path) RANGE_AT(path, "$2::int")
+#define IN_VERSION(r) CKPT_SQL_PRESENT_IN(r, "$2::int")
+
 /* path is $4 or below it, by whole segments ("" is everything). */
 #define UNDER_PREFIX(path) "($4 = '' OR " path " = $4 OR starts_with(" path ", $4 || '/'))"
 
@@ -121,7 +123,7 @@ const ckpt_stmt ckpt_stmts_content[] = {
     {"content_path",
      "(SELECT 'f', f.sha256, f.size FROM " FILE_RANGE("$3") " f WHERE " IN_VERSION("f") ")"
      " UNION ALL"
-     " (SELECT 'd', NULL, NULL FROM (SELECT version_removed FROM repository_dir"
+     " (SELECT 'd', NULL, NULL FROM (SELECT version_added, version_removed FROM repository_dir"
      "   WHERE repository_id = $1 AND dir = $3 AND version_added <= $2::int"
      "   ORDER BY version_added DESC LIMIT 1) d WHERE " IN_VERSION("d") ")"
      " LIMIT 1"},
@@ -135,14 +137,12 @@ const ckpt_stmt ckpt_stmts_content[] = {
      "  WHERE " IN_VERSION("f") ")"
      " SELECT 'i', $4, sha256, size FROM idx"
      " UNION ALL"
-     " SELECT 'f', relative_path, NULL, size FROM repository_content"
-     "  WHERE repository_id = $1 AND dir = $3"
-     "    AND int4range(version_added, version_removed) @> $2::int"
+     " SELECT 'f', relative_path, NULL, size FROM repository_content rc"
+     "  WHERE repository_id = $1 AND dir = $3 AND " CKPT_SQL_PRESENT_IN("rc", "$2::int")
      "    AND NOT EXISTS (SELECT 1 FROM idx)"
      " UNION ALL"
-     " SELECT 'd', dir, NULL, NULL FROM repository_dir"
-     "  WHERE repository_id = $1 AND parent = $3"
-     "    AND int4range(version_added, version_removed) @> $2::int"
+     " SELECT 'd', dir, NULL, NULL FROM repository_dir rd"
+     "  WHERE repository_id = $1 AND parent = $3 AND " CKPT_SQL_PRESENT_IN("rd", "$2::int")
      "    AND NOT EXISTS (SELECT 1 FROM idx)"},
 
     /* Directory $2 of repository $1 as a block (dirblock.h): the
@@ -210,9 +210,9 @@ const ckpt_stmt ckpt_stmts_content[] = {
      "SELECT n.version_added, n.relative_path, o.sha256, o.size, n.sha256, n.size"
      " FROM repository_content n"
      " LEFT JOIN LATERAL " RANGE_AT("n.relative_path", "$2::int") " o"
-     "   ON o.version_removed IS NULL OR o.version_removed > $2::int"
+     "   ON " CKPT_SQL_PRESENT_IN("o", "$2::int")
      " WHERE n.repository_id = $1 AND n.version_added > $2::int AND n.version_added <= $3::int"
-     "   AND (n.version_removed IS NULL OR n.version_removed > $3::int)"
+     "   AND " CKPT_SQL_PRESENT_IN("n", "$3::int")
      "   AND (n.version_added, n.relative_path) > ($5::int, $6::text)"
      "   AND " UNDER_PREFIX("n.relative_path")
      "   AND CASE WHEN $8 = 'added' THEN o.sha256 IS NULL ELSE o.sha256 <> n.sha256 END"
@@ -225,7 +225,7 @@ const ckpt_stmt ckpt_stmts_content[] = {
      "SELECT o.version_removed, o.relative_path, o.sha256, o.size, NULL, NULL"
      " FROM repository_content o"
      " LEFT JOIN LATERAL " RANGE_AT("o.relative_path", "$3::int") " n"
-     "   ON n.version_removed IS NULL OR n.version_removed > $3::int"
+     "   ON " CKPT_SQL_PRESENT_IN("n", "$3::int")
      " WHERE o.repository_id = $1 AND o.version_removed > $2::int"
      "   AND o.version_removed <= $3::int AND o.version_added <= $2::int"
      "   AND (o.version_removed, o.relative_path) > ($5::int, $6::text)"
