@@ -426,6 +426,50 @@ START_TEST(test_block_by_version)
 }
 END_TEST
 
+/* An index file replaced in every one of 10,000 versions, next to a file
+ * that never changed: every version finds its own bytes (by binary
+ * search within the name, dirblock.c), and listings hold both. */
+START_TEST(test_block_long_history)
+{
+    enum { V = 10000 };
+    ckpt_dirblock_row *r = apr_pcalloc(pool, sizeof(*r) * (V + 1));
+    const char *sha = NULL;
+    apr_off_t size = 0;
+    ckpt_dir_content dc;
+    ckpt_dirblock *b;
+    int v;
+
+    for (v = 1; v <= V; v++) {
+        r[v - 1].path = "dists/stable/InRelease";
+        r[v - 1].sha256 = apr_psprintf(pool, "%064x", v);
+        r[v - 1].size = v;
+        r[v - 1].added = v;
+        r[v - 1].removed = v < V ? v + 1 : -1;
+    }
+    r[V].path = "dists/stable/frozen";
+    r[V].sha256 = SHA("f");
+    r[V].size = 1;
+    r[V].added = 1;
+    r[V].removed = -1;
+    b = ckpt_dirblock_make(pool, V, r, V + 1);
+    ck_assert_ptr_nonnull(b);
+    for (v = 1; v <= V; v += 333) {
+        ck_assert_int_eq(ckpt_dirblock_find(b, pool, v, "InRelease", &sha, &size),
+                         CKPT_DIRBLOCK_FILE);
+        ck_assert_int_eq((int)size, v);
+        ck_assert_str_eq(sha, apr_psprintf(pool, "%064x", v));
+        memset(&dc, 0, sizeof(dc));
+        ck_assert(ckpt_dirblock_list(b, pool, v, 1, &dc));
+        ck_assert_int_eq(dc.files->nelts, 2);
+    }
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, V, "InRelease", &sha, &size), CKPT_DIRBLOCK_FILE);
+    ck_assert_int_eq((int)size, V);
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, 0, "InRelease", &sha, &size),
+                     CKPT_DIRBLOCK_ABSENT);
+    ck_assert_int_eq(ckpt_dirblock_find(b, pool, V, "frozen", &sha, &size), CKPT_DIRBLOCK_FILE);
+}
+END_TEST
+
 START_TEST(test_block_refuses_bad_digests)
 {
     ckpt_dirblock_row bad[] = {{"x", "not hex", 1, 1, -1, 0}};
@@ -614,6 +658,7 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, test_block_by_version);
     tcase_add_test(tc, test_block_refuses_bad_digests);
     tcase_add_test(tc, test_catalog_blocks);
+    tcase_add_test(tc, test_block_long_history);
     tcase_add_test(tc, test_blocks_bounded);
 #if APR_HAS_THREADS
     tcase_set_timeout(tc, 60);

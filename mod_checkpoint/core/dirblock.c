@@ -23,6 +23,7 @@ typedef struct {
 struct ckpt_dirblock {
     entry *e;
     int n;
+    int *next;      /* per entry: the index of the first entry of the next name */
     int latest;
     apr_size_t bytes;
 };
@@ -65,6 +66,11 @@ ckpt_dirblock *ckpt_dirblock_make(apr_pool_t *p, int latest, const ckpt_dirblock
         b->bytes += strlen(e->name) + 1;
     }
     qsort(b->e, (size_t)n, sizeof(entry), by_name_then_version);
+    b->next = apr_palloc(p, sizeof(int) * (apr_size_t)(n ? n : 1));
+    b->bytes += sizeof(int) * (apr_size_t)n;
+    for (i = n - 1; i >= 0; i--) {
+        b->next[i] = i + 1 < n && !strcmp(b->e[i].name, b->e[i + 1].name) ? b->next[i + 1] : i + 1;
+    }
     return b;
 }
 
@@ -100,24 +106,42 @@ static int first_named(const ckpt_dirblock *b, const char *name)
     return lo;
 }
 
+/* Of the entries [lo, hi) of one name (ordered by version_added, their
+ * ranges never overlap), the one present at version, or NULL: the last
+ * one added at or before it, found by binary search, so that a name
+ * changed in every one of 10,000 versions costs 14 steps, not 10,000. */
+static const entry *present_of(const ckpt_dirblock *b, int lo, int hi, int version)
+{
+    const int first = lo;
+
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (b->e[mid].added <= version) {
+            lo = mid + 1;
+        }
+        else {
+            hi = mid;
+        }
+    }
+    return lo > first && present(&b->e[lo - 1], version) ? &b->e[lo - 1] : NULL;
+}
+
 ckpt_dirblock_kind ckpt_dirblock_find(const ckpt_dirblock *b, apr_pool_t *p, int version,
                                       const char *name, const char **sha256, apr_off_t *size)
 {
-    int i;
+    int i = first_named(b, name);
+    const entry *e;
 
-    for (i = first_named(b, name); i < b->n && !strcmp(b->e[i].name, name); i++) {
-        const entry *e = &b->e[i];
-        if (!present(e, version)) {
-            continue;
-        }
-        if (e->is_dir) {
-            return CKPT_DIRBLOCK_DIR;
-        }
-        *sha256 = apr_pescape_hex(p, e->sha, sizeof(e->sha), 0);
-        *size = e->size;
-        return CKPT_DIRBLOCK_FILE;
+    if (i >= b->n || strcmp(b->e[i].name, name) != 0
+        || (e = present_of(b, i, b->next[i], version)) == NULL) {
+        return CKPT_DIRBLOCK_ABSENT;
     }
-    return CKPT_DIRBLOCK_ABSENT;
+    if (e->is_dir) {
+        return CKPT_DIRBLOCK_DIR;
+    }
+    *sha256 = apr_pescape_hex(p, e->sha, sizeof(e->sha), 0);
+    *size = e->size;
+    return CKPT_DIRBLOCK_FILE;
 }
 
 int ckpt_dirblock_list(const ckpt_dirblock *b, apr_pool_t *p, int version, int index,
@@ -131,9 +155,10 @@ int ckpt_dirblock_list(const ckpt_dirblock *b, apr_pool_t *p, int version, int i
     }
     out->files = apr_array_make(p, b->n ? b->n : 1, sizeof(ckpt_listing_entry));
     out->dirs = apr_array_make(p, 8, sizeof(const char *));
-    for (i = 0; i < b->n; i++) {
-        const entry *e = &b->e[i];
-        if (!present(e, version)) {
+    /* One binary search per name. */
+    for (i = 0; i < b->n; i = b->next[i]) {
+        const entry *e = present_of(b, i, b->next[i], version);
+        if (!e) {
             continue;
         }
         if (e->is_dir) {
