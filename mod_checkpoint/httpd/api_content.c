@@ -8,6 +8,7 @@
 
 #include "api.h"
 #include "content.h"
+#include "openapi.h"
 #include "storage.h"
 
 /* A query value in lower case (hex digests come in either). */
@@ -52,8 +53,6 @@ typedef struct {
     const char *repo_id;
 } upload_req;
 
-static const char *const upload_params[] = {"relative_path", "sha256", "repository", NULL};
-
 /* Everything that can be refused before a byte of the body is read. */
 static ckpt_rc upload_checks(ckpt_api_req *a, upload_req *u, ckpt_err *err)
 {
@@ -61,7 +60,7 @@ static ckpt_rc upload_checks(ckpt_api_req *a, upload_req *u, ckpt_err *err)
     const char *repo;
 
     if (ckpt_api_content_type(a, "application/octet-stream", err) != CKPT_OK
-        || ckpt_api_query(a, upload_params, &q, err) != CKPT_OK) {
+        || ckpt_api_query(a, ckpt_openapi_query("content_file_files_create"), &q, err) != CKPT_OK) {
         return err->rc;
     }
     u->path = apr_table_get(q, "relative_path");
@@ -104,12 +103,9 @@ static int upload(ckpt_api_req *a)
                          ckpt_shape_content_result(&a->shape, &res));
 }
 
-static const char *const unit_filters[] = {"relative_path", "sha256", "repository_version",
-                                           "repository_version_added",
-                                           "repository_version_removed", NULL};
 
 static const ckpt_api_resource units = {
-    "content", CKPT_HREF_CONTENT, ckpt_shape_unit, unit_filters, unit_list, 0, NULL, NULL, 0, 0,
+    "content", CKPT_HREF_CONTENT, ckpt_shape_unit, "content_file_files_list", unit_list, 0, NULL, NULL, 0, 0,
     upload};
 
 int ckpt_api_content(ckpt_api_req *a, const char *rest)
