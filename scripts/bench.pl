@@ -597,6 +597,27 @@ for my $s (@cold_scenarios) {
     print_row($row);
     printf "%-28s %-6s (lists of %d URLs a run)\n", '', '', $n;
 }
+print_catalogs('after the cold runs') if @cold_scenarios;
+
+# What the processes' catalogs hold after a scenario, from status/ (each
+# request is answered by some process; a few dozen reach them all).
+sub print_catalogs {
+    my ($when) = @_;
+    my %by_pid;
+    for (1 .. 40) {
+        my $r = $ua->get("$base/pulp/api/v3/status/");
+        next unless $r->code == 200;
+        my $c = eval { JSON::PP::decode_json($r->content)->{content_cache} } or next;
+        my $t = $c->{this_process} or next;
+        $by_pid{$t->{pid}} = { %$t, limit => $c->{catalog_bytes} };
+    }
+    for my $pid (sort keys %by_pid) {
+        my $t = $by_pid{$pid};
+        printf "# catalog of process %d %s: %d directory blocks, %.1f of %.1f MiB, %d block loads, %d evictions; answers %d hits, %d misses\n",
+            $pid, $when, $t->{directory_blocks}, $t->{catalog_bytes_used} / 1048576, $t->{limit} / 1048576,
+            $t->{block_loads}, $t->{evictions}, $t->{answer_hits}, $t->{answer_misses};
+    }
+}
 
 # ---- 256 connections, mixed URLs ----
 my %mixed = (file => 55, redirect => 20, listing => 5, hot => 20);

@@ -392,12 +392,13 @@ START_TEST(test_capped_reads_are_bounded)
         /* In this small test table dists/stable is half of the rows, and
          * the planner reads them by another index; in a table of real
          * size the GiST index serves "dir =" and stops at the LIMIT.
-         * What must hold here: the answer is capped. */
+         * What must hold here: the answer is capped, and an index file
+         * changed in every one of 10,000 versions still fits a block. */
         PGresult *r = run(apr_psprintf(pool, "EXECUTE %s('%s', '%s', %d)", pr->stmt,
                                        param(pr, 0, "long", 0), pr->params[1],
                                        CKPT_DIRBLOCK_MAX_ROWS + 1));
         ck_assert_int_le(PQntuples(r), 2 * (CKPT_DIRBLOCK_MAX_ROWS + 1) + 1);
-        ck_assert_int_gt(PQntuples(r), CKPT_DIRBLOCK_MAX_ROWS); /* too big: seen as such */
+        ck_assert_int_ge(PQntuples(r), LONG_VERSIONS); /* its whole history, in one read */
         PQclear(r);
     }
     else {

@@ -29,10 +29,12 @@ typedef struct {
     int is_dir;
 } ckpt_dirblock_row;
 
-/* The most rows a block is made of: a directory with a longer history
- * (an index file changed in every one of 10,000 checkpoints) is not
- * kept, and is asked about one path at a time instead. */
-#define CKPT_DIRBLOCK_MAX_ROWS 2048
+/* The most rows a block is made of (about 80 bytes each in the catalog,
+ * so at most about 2.5 MB a block): a directory of three index files
+ * changed in every one of 10,000 checkpoints is kept whole; one with a
+ * longer history is not, and is asked about one path at a time
+ * instead. */
+#define CKPT_DIRBLOCK_MAX_ROWS 32768
 
 /* A block in p from rows (in any order) read when the repository's latest
  * version was latest; NULL when a digest is malformed. */

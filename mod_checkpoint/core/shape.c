@@ -207,6 +207,28 @@ static ckpt_json *status_database(const ckpt_status_report *s)
     return db;
 }
 
+/* What the answering process's catalog holds and has done (README:
+ * Sizing): evictions that keep growing mean CheckpointCatalogSize is too
+ * small for the directories clients ask for. */
+static ckpt_json *status_catalog(apr_int64_t pid, const ckpt_catalog_stats *c)
+{
+    ckpt_json *o = ckpt_json_object();
+
+    ckpt_json_set_int(o, "pid", pid);
+    ckpt_json_set_int(o, "generation", c->generation);
+    ckpt_json_set_int(o, "checkpoint_lists", (apr_int64_t)c->lists);
+    ckpt_json_set_int(o, "directory_blocks", (apr_int64_t)c->blocks);
+    ckpt_json_set_int(o, "catalog_bytes_used", (apr_int64_t)c->list_bytes);
+    ckpt_json_set_int(o, "list_loads", (apr_int64_t)c->list_loads);
+    ckpt_json_set_int(o, "block_loads", (apr_int64_t)c->block_loads);
+    ckpt_json_set_int(o, "evictions", (apr_int64_t)c->list_evictions);
+    ckpt_json_set_int(o, "answers", (apr_int64_t)c->cache_entries);
+    ckpt_json_set_int(o, "answer_bytes_used", (apr_int64_t)c->cache_bytes);
+    ckpt_json_set_int(o, "answer_hits", (apr_int64_t)c->hits);
+    ckpt_json_set_int(o, "answer_misses", (apr_int64_t)c->misses);
+    return o;
+}
+
 ckpt_json *ckpt_shape_status(const ckpt_status_report *s)
 {
     ckpt_json *o = ckpt_json_object(), *versions = ckpt_json_array(), *st = ckpt_json_object();
@@ -224,6 +246,10 @@ ckpt_json *ckpt_shape_status(const ckpt_status_report *s)
     ckpt_json_set_bool(st, "writable", s->storage_writable);
     ckpt_json_set(o, "storage", st);
     ckpt_json_set_int(cache, "bytes", s->cache_bytes);
+    ckpt_json_set_int(cache, "catalog_bytes", s->catalog_bytes);
+    if (s->catalog) {
+        ckpt_json_set(cache, "this_process", status_catalog(s->pid, s->catalog));
+    }
     ckpt_json_set(o, "content_cache", cache);
     ckpt_json_set_bool(o, "online", s->db_connected && s->storage_writable);
     return o;

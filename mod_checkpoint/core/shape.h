@@ -7,6 +7,7 @@
 
 #include "content.h"
 #include "json.h"
+#include "catalog.h"
 #include "model.h"
 #include "orphan.h"
 
@@ -53,7 +54,10 @@ typedef struct {
     const char *db_schema_version;
     int pool_min, pool_soft_max, pool_hard_max;
     int storage_writable;
-    apr_int64_t cache_bytes;
+    apr_int64_t cache_bytes;            /* CheckpointCacheSize */
+    apr_int64_t catalog_bytes;          /* CheckpointCatalogSize */
+    apr_int64_t pid;                    /* the process that answers */
+    const ckpt_catalog_stats *catalog;  /* its catalog; NULL: none */
 } ckpt_status_report;
 
 /* "online" is true exactly when the database answers and the storage

@@ -12,12 +12,17 @@
 #include "package.h"
 #include "storage.h"
 
+#ifndef WIN32
+#include <unistd.h>
+#endif
+
 int ckpt_api_status(ckpt_api_req *a)
 {
     request_rec *r = a->r;
     const ckpt_dbholder *h = a->sconf->db;
     ckpt_component versions[6];
     ckpt_status_report s;
+    ckpt_catalog_stats cat;
     ckpt_err err = {0};
     ckpt_dbres *res;
 
@@ -51,6 +56,12 @@ int ckpt_api_status(ckpt_api_req *a)
     s.pool_soft_max = h->conf.smax;
     s.pool_hard_max = h->conf.hmax;
     s.cache_bytes = (apr_int64_t)h->cache_bytes;
+    s.catalog_bytes = (apr_int64_t)h->catalog_bytes;
+    s.pid = (apr_int64_t)getpid();
+    if (h->catalog) {
+        ckpt_catalog_get_stats(h->catalog, &cat);
+        s.catalog = &cat;
+    }
     s.storage_writable = ckpt_storage_check_writable(r->pool, a->sconf->storage, &err) == CKPT_OK;
     if (!s.storage_writable) {
         /* The answer says it; a health check polling must not flood the log. */
