@@ -86,6 +86,11 @@ ckpt_json *ckpt_json_parse(apr_pool_t *p, const char *buf, apr_size_t len, const
     return ckpt_json_own(p, j);
 }
 
+ckpt_json *ckpt_json_copy(const ckpt_json *j)
+{
+    return json_deep_copy(j);
+}
+
 ckpt_json_type ckpt_json_typeof(const ckpt_json *j)
 {
     switch (json_typeof(j)) {

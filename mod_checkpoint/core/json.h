@@ -39,6 +39,9 @@ const char *ckpt_json_dump(apr_pool_t *p, const ckpt_json *j);
  * the result is owned by p.  On failure answers NULL and a reason in *err. */
 ckpt_json *ckpt_json_parse(apr_pool_t *p, const char *buf, apr_size_t len, const char **err);
 
+/* An unowned deep copy of j, to put a parsed (pool-owned) tree into another. */
+ckpt_json *ckpt_json_copy(const ckpt_json *j);
+
 ckpt_json_type ckpt_json_typeof(const ckpt_json *j);
 const char *ckpt_json_type_name(const ckpt_json *j);
 ckpt_json *ckpt_json_get(const ckpt_json *obj, const char *key);

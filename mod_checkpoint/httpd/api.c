@@ -38,11 +38,14 @@ static int route(ckpt_api_req *a)
     apr_size_t n = strlen(p);
     int i;
 
-    if (n && p[n - 1] != '/') {
+    if (n && p[n - 1] != '/' && strcmp(p, "docs/api.json")) {
         return add_slash(a);
     }
     if (!strcmp(p, "status/")) {
         return ckpt_api_status(a);
+    }
+    if (!strcmp(p, "docs/api.json")) {
+        return ckpt_api_docs(a);
     }
     if (!strcmp(p, "orphans/cleanup/")) {
         return ckpt_api_orphans(a);
@@ -61,7 +64,7 @@ static int route(ckpt_api_req *a)
  * path unreliable, so the root is found from the URL: the path before the
  * first segment that names a top-level resource. */
 static const char *const resources[] = {"status", "repositories", "content", "publications",
-                                        "distributions", "orphans", NULL};
+                                        "distributions", "orphans", "docs", NULL};
 
 static const char *find_root(request_rec *r, const char **rest)
 {

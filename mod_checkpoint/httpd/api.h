@@ -77,7 +77,8 @@ typedef struct {
     const char *name;                /* "repository", for log lines */
     ckpt_href_kind kind;             /* what object.c reads and deletes */
     ckpt_shape_fn shape;
-    const char *const *filters;      /* query parameters besides limit and offset */
+    const char *list_op;             /* operationId of the list: its query parameters
+                                        (besides limit and offset) are openapi.c's */
     ckpt_rc (*list)(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg, ckpt_list *out,
                     ckpt_err *err);
     int deletes;                     /* DELETE of an object */
@@ -104,6 +105,7 @@ int ckpt_api_route_object(ckpt_api_req *a, const ckpt_api_resource *res, const c
 
 /* The resources (rest: what follows the collection's path). */
 int ckpt_api_status(ckpt_api_req *a);
+int ckpt_api_docs(ckpt_api_req *a);
 int ckpt_api_orphans(ckpt_api_req *a);
 int ckpt_api_repositories(ckpt_api_req *a, const char *rest);
 int ckpt_api_content(ckpt_api_req *a, const char *rest);

@@ -8,6 +8,9 @@
 
 #include "api.h"
 #include "content.h"
+#include "multipart.h"
+#include "path.h"
+#include "openapi.h"
 #include "storage.h"
 
 /* A query value in lower case (hex digests come in either). */
@@ -52,21 +55,14 @@ typedef struct {
     const char *repo_id;
 } upload_req;
 
-static const char *const upload_params[] = {"relative_path", "sha256", "repository", NULL};
-
-/* Everything that can be refused before a byte of the body is read. */
-static ckpt_rc upload_checks(ckpt_api_req *a, upload_req *u, ckpt_err *err)
+/* The fields of an upload, from the query or the form: valid paths,
+ * digest and repository. */
+static ckpt_rc upload_fields(ckpt_api_req *a, apr_table_t *q, upload_req *u, ckpt_err *err)
 {
-    apr_table_t *q;
-    const char *repo;
+    const char *repo = apr_table_get(q, "repository");
 
-    if (ckpt_api_content_type(a, "application/octet-stream", err) != CKPT_OK
-        || ckpt_api_query(a, upload_params, &q, err) != CKPT_OK) {
-        return err->rc;
-    }
     u->path = apr_table_get(q, "relative_path");
     u->sha256 = lowered(q, "sha256");
-    repo = apr_table_get(q, "repository");
     u->repo_id = NULL;
     if (ckpt_content_check(u->path, u->sha256, err) != CKPT_OK) {
         return err->rc;
@@ -78,24 +74,134 @@ static ckpt_rc upload_checks(ckpt_api_req *a, upload_req *u, ckpt_err *err)
     return CKPT_OK;
 }
 
+/* A multipart/form-data upload as pulp-glue sends it: the fields as
+ * parts, and the bytes as the part named "file", streamed to the
+ * temporary file as they come.  A field may also come in the query, but
+ * not both ways. */
+#define FIELD_MAX 4096
+
+typedef struct {
+    ckpt_api_req *a;
+    ckpt_multipart *mp;
+    ckpt_upload *u;
+    apr_table_t *fields;    /* the query's, then the form's */
+    const char *name;       /* the current part's */
+    apr_size_t vlen;
+    char value[FIELD_MAX];
+    int in_file, got_file;
+} upload_form;
+
+static ckpt_rc form_start(void *baton, const char *name, const char *filename, ckpt_err *err)
+{
+    upload_form *f = baton;
+    const char *const *known = ckpt_openapi_query("content_file_files_create");
+
+    f->name = apr_pstrdup(f->a->r->pool, name);
+    f->vlen = 0;
+    f->in_file = !strcmp(name, "file");
+    for (; *known && strcmp(*known, name); known++) {
+    }
+    if (!f->in_file && !*known) {
+        return ckpt_err_invalid(err, f->name, "Unexpected field.");
+    }
+    if ((f->in_file && f->got_file++) || apr_table_get(f->fields, name)) {
+        return ckpt_err_invalid(err, f->name, "This field is given twice.");
+    }
+    return CKPT_OK;
+}
+
+static ckpt_rc form_data(void *baton, const char *buf, apr_size_t len, ckpt_err *err)
+{
+    upload_form *f = baton;
+
+    if (f->in_file) {
+        return ckpt_upload_write(f->u, buf, len, err);
+    }
+    if (len > FIELD_MAX - f->vlen) {
+        return ckpt_err_invalid(err, f->name, "Ensure this field has no more than 4096 bytes.");
+    }
+    memcpy(f->value + f->vlen, buf, len);
+    f->vlen += len;
+    return CKPT_OK;
+}
+
+static ckpt_rc form_end(void *baton, ckpt_err *err)
+{
+    upload_form *f = baton;
+    const char *v = apr_pstrmemdup(f->a->r->pool, f->value, f->vlen);
+
+    if (f->in_file) {
+        return CKPT_OK;
+    }
+    if (strlen(v) != f->vlen || ckpt_path_check_request(v) != CKPT_PATH_OK) {
+        return ckpt_err_invalid(err, f->name, "This value cannot be decoded as UTF-8 text.");
+    }
+    apr_table_setn(f->fields, f->name, v);
+    return CKPT_OK;
+}
+
+static const ckpt_multipart_cb form_cb = {form_start, form_data, form_end};
+
+static ckpt_rc form_sink(void *baton, const char *buf, apr_size_t len, ckpt_err *err)
+{
+    return ckpt_multipart_feed(((upload_form *)baton)->mp, buf, len, err);
+}
+
+/* Reads the body into u; the fields are checked before (octet-stream:
+ * nothing to read them from but the query) or after it (a form). */
+static ckpt_rc upload_body(ckpt_api_req *a, ckpt_upload **u, upload_req *req, ckpt_err *err)
+{
+    const char *ct = apr_table_get(a->r->headers_in, "Content-Type"), *boundary;
+    upload_form f;
+
+    memset(&f, 0, sizeof(f));
+    if (ckpt_api_query(a, ckpt_openapi_query("content_file_files_create"), &f.fields, err)
+        != CKPT_OK) {
+        return err->rc;
+    }
+    if (ckpt_multipart_boundary(a->r->pool, ct, &boundary, err) == CKPT_UNSUPPORTED) {
+        return ckpt_api_content_type(a, "application/octet-stream", err) != CKPT_OK
+                       || upload_fields(a, f.fields, req, err) != CKPT_OK
+                       || ckpt_upload_open(a->r->pool, a->sconf->storage, u, err) != CKPT_OK
+                   ? err->rc
+                   : ckpt_api_read_body(a, a->sconf->upload_limit, upload_sink, *u, err);
+    }
+    if (err->rc != CKPT_OK
+        || ckpt_upload_open(a->r->pool, a->sconf->storage, u, err) != CKPT_OK) {
+        return err->rc;
+    }
+    f.a = a;
+    f.u = *u;
+    f.mp = ckpt_multipart_create(a->r->pool, boundary, &form_cb, &f);
+    if (ckpt_api_read_body(a, a->sconf->upload_limit, form_sink, &f, err) != CKPT_OK
+        || ckpt_multipart_finish(f.mp, err) != CKPT_OK) {
+        return err->rc;
+    }
+    if (!f.got_file) {
+        return ckpt_err_invalid(err, "file", "This field is required.");
+    }
+    return upload_fields(a, f.fields, req, err);
+}
+
 static int upload(ckpt_api_req *a)
 {
     request_rec *r = a->r;
     ckpt_err err = {0};
     ckpt_content_result res;
-    ckpt_upload *u;
+    ckpt_upload *u = NULL;
     upload_req req = {NULL, NULL, NULL};
     const char *sha;
     apr_off_t size;
 
-    if (upload_checks(a, &req, &err) != CKPT_OK
-        || ckpt_upload_open(r->pool, a->sconf->storage, &u, &err) != CKPT_OK
-        || ckpt_api_read_body(a, a->sconf->upload_limit, upload_sink, u, &err) != CKPT_OK
+    if (upload_body(a, &u, &req, &err) != CKPT_OK
         || ckpt_upload_finish(u, &sha, &size, &err) != CKPT_OK
         || ckpt_api_db(a, &err) != CKPT_OK
         || ckpt_content_add(a->db, r->pool, u, req.path, req.sha256, req.repo_id, &res, &err)
                != CKPT_OK) {
         ckpt_err_context(&err, apr_pstrcat(r->pool, "upload of ", req.path, NULL));
+        if (u) { /* now, not when the pool goes: the client may look */
+            ckpt_upload_discard(u);
+        }
         return ckpt_api_error(a, &err);
     }
     apr_table_setn(r->headers_out, "Location",
@@ -104,12 +210,9 @@ static int upload(ckpt_api_req *a)
                          ckpt_shape_content_result(&a->shape, &res));
 }
 
-static const char *const unit_filters[] = {"relative_path", "sha256", "repository_version",
-                                           "repository_version_added",
-                                           "repository_version_removed", NULL};
 
 static const ckpt_api_resource units = {
-    "content", CKPT_HREF_CONTENT, ckpt_shape_unit, unit_filters, unit_list, 0, NULL, NULL, 0, 0,
+    "content", CKPT_HREF_CONTENT, ckpt_shape_unit, "content_file_files_list", unit_list, 0, NULL, NULL, 0, 0,
     upload};
 
 int ckpt_api_content(ckpt_api_req *a, const char *rest)

@@ -34,10 +34,9 @@ static ckpt_rc dist_write(ckpt_api_req *a, const ckpt_api_key *k, void *req, voi
     return rc;
 }
 
-static const char *const dist_filters[] = {"name", "base_path", NULL};
 
 static const ckpt_api_resource distributions = {
-    "distribution", CKPT_HREF_DISTRIBUTION, ckpt_shape_dist, dist_filters, dist_list, 1,
+    "distribution", CKPT_HREF_DISTRIBUTION, ckpt_shape_dist, "distributions_file_file_list", dist_list, 1,
     dist_parse, dist_write, 1, 1, NULL};
 
 int ckpt_api_distributions(ckpt_api_req *a, const char *rest)

@@ -51,10 +51,9 @@ static ckpt_rc pub_write(ckpt_api_req *a, const ckpt_api_key *k, void *req, void
     return rc;
 }
 
-static const char *const pub_filters[] = {"repository", "checkpoint", NULL};
 
 static const ckpt_api_resource publications = {
-    "publication", CKPT_HREF_PUBLICATION, ckpt_shape_pub, pub_filters, pub_list, 1, pub_parse,
+    "publication", CKPT_HREF_PUBLICATION, ckpt_shape_pub, "publications_file_file_list", pub_list, 1, pub_parse,
     pub_write, 1, 0, NULL};
 
 int ckpt_api_publications(ckpt_api_req *a, const char *rest)

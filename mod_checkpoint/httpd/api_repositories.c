@@ -35,10 +35,9 @@ static ckpt_rc repo_write(ckpt_api_req *a, const ckpt_api_key *k, void *req, voi
     return rc;
 }
 
-static const char *const repo_filters[] = {"name", NULL};
 
 static const ckpt_api_resource repositories = {
-    "repository", CKPT_HREF_REPOSITORY, ckpt_shape_repo, repo_filters, repo_list, 1,
+    "repository", CKPT_HREF_REPOSITORY, ckpt_shape_repo, "repositories_file_file_list", repo_list, 1,
     repo_parse, repo_write, 1, 1, NULL};
 
 /* The repository of versions/ is the one in the URL (a->path names it). */
@@ -55,10 +54,9 @@ static ckpt_rc version_list(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg
     return ckpt_version_list(a->db, a->r->pool, repo_id, n, pg, out, err);
 }
 
-static const char *const version_filters[] = {"number", NULL};
 
 static const ckpt_api_resource versions = {
-    "repository version", CKPT_HREF_VERSION, ckpt_shape_version, version_filters, version_list,
+    "repository version", CKPT_HREF_VERSION, ckpt_shape_version, "repositories_file_file_versions_list", version_list,
     1, NULL, NULL, 0, 0, NULL};
 
 static int repo_modify(ckpt_api_req *a, const char *id)

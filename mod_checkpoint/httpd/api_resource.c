@@ -6,6 +6,7 @@
 
 #include "api.h"
 #include "object.h"
+#include "openapi.h"
 
 int ckpt_api_get(ckpt_api_req *a, const ckpt_api_resource *res, const ckpt_api_key *k)
 {
@@ -28,7 +29,7 @@ int ckpt_api_list(ckpt_api_req *a, const ckpt_api_resource *res)
     ckpt_page pg;
     ckpt_list l;
 
-    if (ckpt_api_query(a, res->filters, &q, &err) != CKPT_OK
+    if (ckpt_api_query(a, ckpt_openapi_query(res->list_op), &q, &err) != CKPT_OK
         || ckpt_api_page(q, &pg, &err) != CKPT_OK || ckpt_api_db(a, &err) != CKPT_OK
         || res->list(a, q, &pg, &l, &err) != CKPT_OK) {
         ckpt_err_context(&err, apr_pstrcat(a->r->pool, res->name, " list", NULL));

@@ -8,6 +8,7 @@
 #include <http_protocol.h>
 
 #include "api.h"
+#include "openapi.h"
 #include "package.h"
 #include "storage.h"
 
@@ -19,7 +20,7 @@ int ckpt_api_status(ckpt_api_req *a)
 {
     request_rec *r = a->r;
     const ckpt_dbholder *h = a->sconf->db;
-    ckpt_component versions[4];
+    ckpt_component versions[6];
     ckpt_status_report s;
     ckpt_catalog_stats cat;
     ckpt_err err = {0};
@@ -36,9 +37,14 @@ int ckpt_api_status(ckpt_api_req *a)
     versions[2].version = ckpt_db_client_version(r->pool);
     versions[3].component = "jansson";
     versions[3].version = ckpt_json_library_version();
+    /* The Pulp behaviour implemented, as docs/api.json names it. */
+    versions[4].component = "core";
+    versions[4].version = CKPT_PULP_CORE_VERSION;
+    versions[5].component = "file";
+    versions[5].version = CKPT_PULP_FILE_VERSION;
     memset(&s, 0, sizeof(s));
     s.versions = versions;
-    s.nversions = 4;
+    s.nversions = 6;
     /* Not from the API's share: a health check must answer under load. */
     s.db_connected = ckpt_request_db_pool(r, r->pool, &a->db) == CKPT_OK
                      && ckpt_db_query(a->db, r->pool, &res, &err, "status_schema", 0) == CKPT_OK;
