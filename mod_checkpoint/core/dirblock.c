@@ -153,7 +153,8 @@ int ckpt_dirblock_list(const ckpt_dirblock *b, apr_pool_t *p, int version, int i
                                     &out->index_size) == CKPT_DIRBLOCK_FILE) {
         return 1;
     }
-    out->files = apr_array_make(p, b->n ? b->n : 1, sizeof(ckpt_listing_entry));
+    /* Sized for names, not ranges: a block may hold 32,768 ranges. */
+    out->files = apr_array_make(p, 16, sizeof(ckpt_listing_entry));
     out->dirs = apr_array_make(p, 8, sizeof(const char *));
     /* One binary search per name. */
     for (i = 0; i < b->n; i = b->next[i]) {
