@@ -12,7 +12,11 @@ CHECKPOINT_STATE=$(cd "$CHECKPOINT_STATE" && pwd)
 CKPT_PACKAGES=(apache2 apache2-dev libapr1-dev libaprutil1-dev libpq-dev libjansson-dev libssl-dev
   postgresql postgresql-contrib libapache2-mod-perl2 libwww-perl libjson-pp-perl
   autoconf automake libtool pkg-config make gcc check curl wget wrk clang libclang-rt-14-dev
-  apache2-utils procps)
+  apache2-utils procps nodejs)
+# Commands whose package is named only when the command is missing: npm
+# comes with some builds of nodejs (NodeSource's) and is Debian's own
+# package otherwise, which such a nodejs conflicts with.
+CKPT_COMMAND_PACKAGES=(npm:npm)
 
 log() { printf '==> %s\n' "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -23,6 +27,9 @@ ckpt_install_deps() {
   local missing=() p
   for p in "${CKPT_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  for p in "${CKPT_COMMAND_PACKAGES[@]}"; do
+    command -v "${p%%:*}" >/dev/null 2>&1 || missing+=("${p#*:}")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
   log "installing: ${missing[*]}"
