@@ -10,6 +10,7 @@
 #include <apr_thread_proc.h>
 #include <check.h>
 
+#include "testmain.h"
 #include "catalog.h"
 
 static apr_pool_t *pool;
@@ -670,14 +671,5 @@ static Suite *catalog_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(catalog_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ckpt_test_main(catalog_suite, NULL);
 }

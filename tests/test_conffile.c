@@ -10,6 +10,7 @@
 #include <apr_strings.h>
 #include <check.h>
 
+#include "testmain.h"
 #include "conffile.h"
 #include "testdir.h"
 
@@ -113,14 +114,5 @@ static Suite *conffile_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(conffile_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ckpt_test_main(conffile_suite, NULL);
 }

@@ -12,6 +12,7 @@
 #include <apr_strings.h>
 #include <check.h>
 
+#include "testmain.h"
 #include "db.h"
 
 static apr_pool_t *pool;
@@ -241,19 +242,5 @@ static Suite *db_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    if (!getenv("CKPT_TEST_CONNINFO")) {
-        /* make check outside scripts/test: no database to talk to. */
-        fprintf(stderr, "test_db: no CKPT_TEST_CONNINFO, skipped\n");
-        return 77;
-    }
-    apr_initialize();
-    sr = srunner_create(db_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ckpt_test_main(db_suite, "test_db");
 }

@@ -20,6 +20,7 @@
 #include <jansson.h>
 #include <libpq-fe.h>
 
+#include "testmain.h"
 #include "db.h"
 #include "dirblock.h"
 
@@ -549,19 +550,5 @@ static Suite *history_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    if (!getenv("CKPT_TEST_CONNINFO")) {
-        /* automake's SKIP; scripts/test always gives a database. */
-        fprintf(stderr, "test_history: no CKPT_TEST_CONNINFO, skipped\n");
-        return 77;
-    }
-    apr_initialize();
-    sr = srunner_create(history_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return ckpt_test_main(history_suite, "test_history");
 }

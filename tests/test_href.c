@@ -6,6 +6,7 @@
 #include <apr_strings.h>
 #include <check.h>
 
+#include "testmain.h"
 #include "href.h"
 #include "list.h"
 
@@ -125,14 +126,5 @@ static Suite *href_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(href_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ckpt_test_main(href_suite, NULL);
 }

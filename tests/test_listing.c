@@ -10,6 +10,7 @@
 #include <apr_strings.h>
 #include <check.h>
 
+#include "testmain.h"
 #include "listing.h"
 
 static const char *data_dir = "tests/golden";
@@ -214,8 +215,6 @@ static Suite *listing_suite(void)
 
 int main(int argc, char **argv)
 {
-    SRunner *sr;
-    int failed;
     const char *env = getenv("CKPT_TEST_DATA");
 
     if (argc > 1) {
@@ -223,11 +222,5 @@ int main(int argc, char **argv)
     } else if (env != NULL && *env != '\0') {
         data_dir = env;
     }
-    apr_initialize();
-    sr = srunner_create(listing_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ckpt_test_main(listing_suite, NULL);
 }

@@ -7,6 +7,7 @@
 #include <apr_general.h>
 #include <apr_strings.h>
 
+#include "testmain.h"
 #include "multipart.h"
 
 static apr_pool_t *pool;
@@ -151,22 +152,20 @@ START_TEST(test_boundary)
 }
 END_TEST
 
-int main(void)
+static Suite *multipart_suite(void)
 {
     Suite *s = suite_create("multipart");
     TCase *tc = tcase_create("parse");
-    SRunner *sr;
-    int failed;
 
-    apr_initialize();
     apr_pool_create(&pool, NULL);
     tcase_add_loop_test(tc, test_table, 0, sizeof(cases) / sizeof(cases[0]));
     tcase_add_test(tc, test_header_limit);
     tcase_add_loop_test(tc, test_boundary, 0, sizeof(types) / sizeof(types[0]));
     suite_add_tcase(s, tc);
-    sr = srunner_create(s);
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+    return s;
+}
+
+int main(void)
+{
+    return ckpt_test_main(multipart_suite, NULL);
 }

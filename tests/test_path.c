@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 #include <check.h>
 
+#include "testmain.h"
 #include "path.h"
 
 static apr_pool_t *pool;
@@ -346,14 +347,5 @@ static Suite *path_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(path_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ckpt_test_main(path_suite, NULL);
 }

@@ -9,6 +9,7 @@
 #include <apr_strings.h>
 #include <check.h>
 
+#include "testmain.h"
 #include "listing.h"
 #include "resolve.h"
 #include "timestamp.h"
@@ -634,14 +635,5 @@ static Suite *resolve_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(resolve_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ckpt_test_main(resolve_suite, NULL);
 }

@@ -5,6 +5,7 @@
 #include <apr_general.h>
 #include <check.h>
 
+#include "testmain.h"
 #include "timestamp.h"
 
 typedef struct {
@@ -241,14 +242,5 @@ static Suite *timestamp_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(timestamp_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ckpt_test_main(timestamp_suite, NULL);
 }

@@ -10,6 +10,7 @@
 #include <apr_strings.h>
 #include <check.h>
 
+#include "testmain.h"
 #include "history.h"
 #include "timestamp.h"
 #include "timetravel.h"
@@ -360,14 +361,5 @@ static Suite *timetravel_suite(void)
 
 int main(void)
 {
-    SRunner *sr;
-    int failed;
-
-    apr_initialize();
-    sr = srunner_create(timetravel_suite());
-    srunner_run_all(sr, CK_NORMAL);
-    failed = srunner_ntests_failed(sr);
-    srunner_free(sr);
-    apr_terminate();
-    return failed == 0 ? EXIT_SUCCESS : EXIT_FAILURE;
+    return ckpt_test_main(timetravel_suite, NULL);
 }
