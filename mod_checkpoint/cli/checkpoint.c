@@ -15,6 +15,12 @@
 #include "package.h"
 
 static const ckpt_cli_command commands[] = {
+    {"import", NULL, "REPOSITORY DIR [--mirror|--additive] [--checkpoint] [--create] [--link] "
+                     "[--verify] [--json]", ckpt_cli_import},
+    {"sync", NULL, "REPOSITORY URL [--mirror|--additive] [--checkpoint] [--create] [--json]",
+     ckpt_cli_sync},
+    {"publish", NULL, "REPOSITORY [--checkpoint]", ckpt_cli_publish_cmd},
+    {"list", NULL, "[REPOSITORY]", ckpt_cli_list},
     {"orphans", "cleanup", "[--protection-time MINUTES]", ckpt_cli_orphans_cleanup},
     {NULL, NULL, NULL, NULL}};
 
@@ -81,7 +87,8 @@ static int usage(const ckpt_cli *cli, FILE *out, int code)
     fprintf(out, "usage: %s [--database CONNINFO] [--storage DIR] [--config FILE] COMMAND\n"
                  "commands:\n", cli->program);
     for (c = commands; c->group; c++) {
-        fprintf(out, "  %s %s %s\n", c->group, c->name, c->usage);
+        fprintf(out, "  %s%s%s %s\n", c->group, c->name ? " " : "", c->name ? c->name : "",
+                c->usage);
     }
     fprintf(out, "--config reads CheckpointDatabase and CheckpointStorage from an Apache "
                  "configuration file (following Include).\n");
@@ -93,7 +100,10 @@ static int dispatch(ckpt_cli *cli, int argc, const char *const *argv)
     const ckpt_cli_command *c;
 
     for (c = commands; c->group; c++) {
-        if (argc >= 2 && !strcmp(argv[0], c->group) && !strcmp(argv[1], c->name)) {
+        if (argc >= 1 && !c->name && !strcmp(argv[0], c->group)) {
+            return c->run(cli, argc, argv); /* its own name stands as argv[0] */
+        }
+        if (argc >= 2 && c->name && !strcmp(argv[0], c->group) && !strcmp(argv[1], c->name)) {
             /* The subcommand parses from argv[1], its name standing as argv[0]. */
             return c->run(cli, argc - 1, argv + 1);
         }
