@@ -4,9 +4,13 @@
  *
  * Linked from the same httpd-free core as the module, it runs the same
  * transactions against the database and the storage directly. */
+#include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <apr_general.h>
 
@@ -42,6 +46,23 @@ int ckpt_cli_error(const ckpt_cli *cli, const ckpt_err *err)
                          ckpt_err_text(cli->pool, err));
 }
 
+/* Run as root (from cron), the command works as the owner of the storage
+ * (the server's user), so that the server can later change and remove
+ * what it creates there. */
+static int become_storage_owner(const ckpt_cli *cli)
+{
+    struct stat st;
+
+    if (geteuid() != 0 || stat(cli->storage, &st) != 0 || st.st_uid == 0) {
+        return CKPT_EXIT_OK;
+    }
+    if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
+        return ckpt_cli_fail(cli, CKPT_EXIT_FAILED, "cannot become the owner of %s: %s",
+                             cli->storage, strerror(errno));
+    }
+    return CKPT_EXIT_OK;
+}
+
 int ckpt_cli_need_storage(const ckpt_cli *cli)
 {
     if (!cli->database) {
@@ -54,7 +75,7 @@ int ckpt_cli_need_storage(const ckpt_cli *cli)
                              "no storage: give --storage DIR, or --config FILE with a "
                              "CheckpointStorage line");
     }
-    return CKPT_EXIT_OK;
+    return become_storage_owner(cli);
 }
 
 int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db)

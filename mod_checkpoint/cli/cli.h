@@ -41,7 +41,8 @@ int ckpt_cli_fail(const ckpt_cli *cli, int code, const char *fmt, ...)
 int ckpt_cli_error(const ckpt_cli *cli, const ckpt_err *err);
 /* A database connection for the command's life (its pool). */
 int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db);
-/* Both --database and --storage (or --config) were given, or a message. */
+/* Both --database and --storage (or --config) were given, or a message.
+ * Run as root, the command then becomes the storage's owner. */
 int ckpt_cli_need_storage(const ckpt_cli *cli);
 
 /* cmd_<name>.c */

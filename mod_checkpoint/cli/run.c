@@ -216,10 +216,11 @@ static void print_summary(ckpt_cli *cli, const ckpt_cli_run *run, const char *ve
         printf("%s\n", ckpt_json_dump(cli->pool, o));
         return;
     }
-    printf("%s %s: %lld files (%s), %lld hashed, %lld changed, %lld removed, %lld stored (%s), "
+    printf("%s %s: %lld files (%s), %lld %s, %lld changed, %lld removed, %lld stored (%s), "
            "%s%s%s, %.1f s\n",
            verb, run->repository, (long long)res->files, size_text(b1, (apr_uint64_t)res->bytes),
-           (long long)res->hashed, (long long)res->changed, (long long)res->removed,
+           (long long)res->hashed, strcmp(verb, "sync") ? "hashed" : "downloaded",
+           (long long)res->changed, (long long)res->removed,
            (long long)res->stored, size_text(b2, (apr_uint64_t)res->stored_bytes),
            res->version ? apr_psprintf(cli->pool, "version %d", res->version->number)
                         : "unchanged (no new version)",

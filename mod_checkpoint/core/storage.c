@@ -499,6 +499,10 @@ static ckpt_rc stage_link(apr_pool_t *p, const char *root, const char *src, apr_
     apr_file_close(f);
     apr_file_remove(path, p);
     rv = apr_file_link(src, path);
+    if (APR_STATUS_IS_EXDEV(rv) || rv == APR_FROM_OS_ERROR(EPERM)
+        || rv == APR_FROM_OS_ERROR(EMLINK)) {
+        return CKPT_UNSUPPORTED; /* another file system, or not ours to link: copy */
+    }
     if (rv != APR_SUCCESS) {
         return ckpt_err_os(err, p, rv, apr_psprintf(p, "linking %s to %s", src, path));
     }
@@ -530,10 +534,9 @@ ckpt_rc ckpt_storage_stage_file(apr_pool_t *p, const char *root, const char *src
     if (rv != APR_SUCCESS) {
         return ckpt_err_os(err, p, rv, apr_psprintf(p, "opening %s", src));
     }
-    if (link) {
-        rc = stage_link(p, root, src, in, tmppath, sha256, size, err);
-    }
-    else if ((rc = ckpt_upload_open_ex(p, root, CKPT_UPLOAD_NOSYNC, &u, err)) == CKPT_OK
+    rc = link ? stage_link(p, root, src, in, tmppath, sha256, size, err) : CKPT_UNSUPPORTED;
+    if (rc == CKPT_UNSUPPORTED
+        && (rc = ckpt_upload_open_ex(p, root, CKPT_UPLOAD_NOSYNC, &u, err)) == CKPT_OK
              && (rc = read_through(p, in, src, u, NULL, size, err)) == CKPT_OK
              && (rc = ckpt_upload_finish(u, sha256, size, err)) == CKPT_OK) {
         rc = ckpt_upload_release(u, tmppath);

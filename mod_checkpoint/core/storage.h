@@ -50,7 +50,8 @@ void ckpt_upload_discard(ckpt_upload *u);
  * the protection time. */
 ckpt_rc ckpt_upload_release(ckpt_upload *u, const char **tmppath);
 
-/* Bulk ingest (ingest.c): a file copied (or hard-linked, when link) into
+/* Bulk ingest (ingest.c): a file copied (or hard-linked, when link and
+ * the system allows it: the same file system, a file we may link) into
  * <root>/tmp while hashed, not yet synced; its digest and size. */
 ckpt_rc ckpt_storage_stage_file(apr_pool_t *p, const char *root, const char *src, int link,
                                 const char **tmppath, const char **sha256, apr_off_t *size,

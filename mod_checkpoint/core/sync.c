@@ -15,7 +15,8 @@
 static ckpt_rc bad_line(apr_pool_t *p, ckpt_err *err, int line, const char *why)
 {
     return ckpt_err_set(err, CKPT_INVALID, NULL,
-                        apr_psprintf(p, "PULP_MANIFEST line %d: %s", line, why));
+                        line ? apr_psprintf(p, "PULP_MANIFEST line %d: %s", line, why)
+                             : apr_psprintf(p, "PULP_MANIFEST %s", why));
 }
 
 /* One line: relative_path,sha256,size (the path may hold commas). */
@@ -63,7 +64,7 @@ ckpt_rc ckpt_sync_parse_manifest(apr_pool_t *p, const char *text, apr_size_t len
 
     *files = apr_array_make(p, 1024, sizeof(ckpt_ingest_file *));
     if (len && text[len - 1] != '\n') {
-        return bad_line(p, err, 0, "truncated (the last line has no newline)");
+        return bad_line(p, err, 0, "is truncated (its last line has no newline)");
     }
     if (strlen(s) != len) {
         return bad_line(p, err, 0, "holds a NUL byte");
