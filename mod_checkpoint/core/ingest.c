@@ -11,6 +11,9 @@
 /* Digests leased (and locked against orphan cleanup) per transaction:
  * well inside PostgreSQL's lock table. */
 #define LEASE_BATCH 1000
+/* Rows changed (or hashed) from which a run refreshes the planner's
+ * statistics of the tables it compares against. */
+#define ANALYZE_AFTER 1000
 
 static ckpt_rc find_repo(ckpt_db *db, apr_pool_t *p, const char *name, int create,
                          const char **repo_id, ckpt_err *err)
@@ -307,11 +310,18 @@ ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *re
                            ckpt_ingest_result *res, ckpt_err *err)
 {
     commit_baton b;
+    ckpt_dbres *ignored;
 
     b.req = req;
     b.cols = as_columns(p, req->files, 0);
     b.res = res;
-    return ckpt_db_txn(db, p, commit_txn, &b, err);
+    if (ckpt_db_txn(db, p, commit_txn, &b, err) != CKPT_OK) {
+        return err->rc;
+    }
+    if (res->changed + res->removed + res->hashed >= ANALYZE_AFTER) {
+        ckpt_db_query(db, p, &ignored, NULL, "ingest_analyze", 0);
+    }
+    return CKPT_OK;
 }
 
 void ckpt_ingest_discard(apr_pool_t *p, const apr_array_header_t *files)

@@ -59,4 +59,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      " SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[])"
      " ON CONFLICT (repository_id, relative_path) DO UPDATE"
      " SET size = excluded.size, mtime = excluded.mtime, sha256 = excluded.sha256"},
+    /* After a large change, so that the next run's joins are planned on
+     * what the tables hold now rather than before autovacuum comes by. */
+    {"ingest_analyze", "ANALYZE import_state, repository_content"},
     {NULL, NULL}};

@@ -135,7 +135,9 @@ ckpt_rc ckpt_upload_open_ex(apr_pool_t *p, const char *root, int flags, ckpt_upl
     u->pool = p;
     u->root = root;
     u->nosync = (flags & CKPT_UPLOAD_NOSYNC) != 0;
-    if (open_tmp(p, root, "upload", APR_FOPEN_BUFFERED, &u->file, &u->tmppath, err) != CKPT_OK) {
+    /* A bulk writer writes large blocks: APR's buffer would only split them. */
+    if (open_tmp(p, root, "upload", u->nosync ? 0 : APR_FOPEN_BUFFERED, &u->file, &u->tmppath,
+                 err) != CKPT_OK) {
         return err->rc;
     }
     apr_pool_cleanup_register(p, u, upload_cleanup, apr_pool_cleanup_null);
