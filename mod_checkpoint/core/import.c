@@ -277,7 +277,7 @@ static apr_array_header_t *to_hash(apr_pool_t *p, const apr_array_header_t *file
         const ckpt_ingest_file *s =
             state ? apr_hash_get(state, f->relative_path, APR_HASH_KEY_STRING) : NULL;
         if (s && s->size == f->size && s->mtime == f->mtime) {
-            f->sha256 = s->sha256;
+            f->sha256 = apr_pstrmemdup(p, s->sha256, 64);
             continue;
         }
         APR_ARRAY_PUSH(todo, ckpt_ingest_file *) = f;
@@ -296,14 +296,19 @@ static ckpt_rc run(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_impo
     apr_array_header_t *changed;
     apr_uint64_t bytes;
 
+    apr_pool_t *scratch;
+
     memset(&h, 0, sizeof(h));
+    apr_pool_create(&scratch, p); /* the import state, as large as the tree */
     if (walk(&w, hooks, err) != CKPT_OK
-        || (!req->verify && ckpt_ingest_state(db, p, req->repository_id, &state, err) != CKPT_OK)) {
+        || (!req->verify
+            && ckpt_ingest_state(db, scratch, req->repository_id, &state, err) != CKPT_OK)) {
         return err->rc;
     }
     res->files = in->files->nelts;
     res->bytes = w.bytes;
     h.todo = to_hash(p, in->files, state, &bytes);
+    apr_pool_destroy(scratch);
     h.root = root;
     h.dir = req->dir;
     h.link = req->link;

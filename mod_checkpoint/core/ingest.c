@@ -86,6 +86,16 @@ ckpt_rc ckpt_ingest_state(ckpt_db *db, apr_pool_t *p, const char *repo_id, apr_h
     return CKPT_OK;
 }
 
+/* A failure's words, from scratch (about to go) into p. */
+static void keep_err(apr_pool_t *p, apr_pool_t *scratch, ckpt_rc rc, ckpt_err *err)
+{
+    if (rc != CKPT_OK) {
+        err->reason = apr_pstrdup(p, ckpt_err_text(scratch, err));
+        err->what = NULL;
+        err->field = NULL;
+    }
+}
+
 /* Columns of files as array parameters: paths, digests, sizes, mtimes. */
 typedef struct {
     const char *paths, *shas, *sizes, *mtimes;
@@ -140,9 +150,20 @@ static ckpt_rc changed_files(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *
 ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
                             apr_array_header_t **changed, ckpt_err *err)
 {
-    columns cols = as_columns(p, req->files, 0);
+    apr_pool_t *scratch;
+    apr_array_header_t *found;
+    columns cols;
+    ckpt_rc rc;
 
-    return changed_files(db, p, req, &cols, changed, err);
+    /* The columns and the answer are as large as the tree: only the list
+     * of what changed outlives this. */
+    apr_pool_create(&scratch, p);
+    cols = as_columns(scratch, req->files, 0);
+    rc = changed_files(db, scratch, req, &cols, &found, err);
+    *changed = rc == CKPT_OK ? apr_array_copy(p, found) : NULL;
+    keep_err(p, scratch, rc, err);
+    apr_pool_destroy(scratch);
+    return rc;
 }
 
 typedef struct {
@@ -311,17 +332,27 @@ ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *re
 {
     commit_baton b;
     ckpt_dbres *ignored;
+    apr_pool_t *scratch;
+    ckpt_rc rc;
 
+    /* Everything the transaction builds is as large as the tree; only the
+     * version outlives it (and err's words, copied). */
+    apr_pool_create(&scratch, p);
     b.req = req;
-    b.cols = as_columns(p, req->files, 0);
+    b.cols = as_columns(scratch, req->files, 0);
     b.res = res;
-    if (ckpt_db_txn(db, p, commit_txn, &b, err) != CKPT_OK) {
-        return err->rc;
+    rc = ckpt_db_txn(db, scratch, commit_txn, &b, err);
+    if (rc == CKPT_OK && res->version) {
+        res->version = apr_pmemdup(p, res->version, sizeof(*res->version));
+        res->version->pulp_created = apr_pstrdup(p, res->version->pulp_created);
+        res->version->repository_id = apr_pstrdup(p, res->version->repository_id);
     }
-    if (res->changed + res->removed + res->hashed >= ANALYZE_AFTER) {
-        ckpt_db_query(db, p, &ignored, NULL, "ingest_analyze", 0);
+    keep_err(p, scratch, rc, err);
+    if (rc == CKPT_OK && res->changed + res->removed + res->hashed >= ANALYZE_AFTER) {
+        ckpt_db_query(db, scratch, &ignored, NULL, "ingest_analyze", 0);
     }
-    return CKPT_OK;
+    apr_pool_destroy(scratch);
+    return rc;
 }
 
 void ckpt_ingest_discard(apr_pool_t *p, const apr_array_header_t *files)
