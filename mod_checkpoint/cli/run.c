@@ -13,6 +13,7 @@
 #include "json.h"
 #include "publication.h"
 #include "run.h"
+#include "shape.h"
 
 enum { OPT_MIRROR = 256, OPT_ADDITIVE, OPT_CHECKPOINT, OPT_CREATE, OPT_LINK, OPT_VERIFY, OPT_JSON };
 
@@ -200,20 +201,8 @@ static void print_summary(ckpt_cli *cli, const ckpt_cli_run *run, const char *ve
     char b1[6], b2[6];
 
     if (run->json) {
-        ckpt_json *o = ckpt_json_own(cli->pool, ckpt_json_object());
-        ckpt_json_set_str(o, "repository", run->repository);
-        ckpt_json_set_int(o, "files", res->files);
-        ckpt_json_set_int(o, "bytes", res->bytes);
-        ckpt_json_set_int(o, "hashed", res->hashed);
-        ckpt_json_set_int(o, "changed", res->changed);
-        ckpt_json_set_int(o, "removed", res->removed);
-        ckpt_json_set_int(o, "stored", res->stored);
-        ckpt_json_set_int(o, "stored_bytes", res->stored_bytes);
-        ckpt_json_set(o, "version", res->version ? ckpt_json_integer(res->version->number)
-                                                 : ckpt_json_null());
-        ckpt_json_set_str(o, "checkpoint", ts);
-        ckpt_json_set(o, "seconds", ckpt_json_integer((long long)(secs * 1000) / 1000));
-        printf("%s\n", ckpt_json_dump(cli->pool, o));
+        printf("%s\n", ckpt_json_dump(cli->pool, ckpt_json_own(cli->pool,
+                                     ckpt_shape_ingest(run->repository, res, ts, secs))));
         return;
     }
     printf("%s %s: %lld files (%s), %lld %s, %lld changed, %lld removed, %lld stored (%s), "
@@ -250,4 +239,22 @@ int ckpt_cli_run_end(ckpt_cli *cli, ckpt_cli_run *run, ckpt_db *db, const char *
     ckpt_ingest_end(db, cli->pool, run->repository_id);
     print_summary(cli, run, verb, res, pub);
     return CKPT_EXIT_OK;
+}
+
+int ckpt_cli_run_main(ckpt_cli *cli, int argc, const char *const *argv, const char *usage,
+                      int allow_local, const char *verb, ckpt_cli_run_fn fn)
+{
+    ckpt_cli_run run;
+    ckpt_ingest_result res;
+    ckpt_err err = {0};
+    ckpt_db *db;
+    ckpt_rc rc;
+    int code;
+
+    if ((code = ckpt_cli_run_parse(cli, argc, argv, usage, allow_local, &run)) != CKPT_EXIT_OK
+        || (code = ckpt_cli_run_begin(cli, &run, &db)) != CKPT_EXIT_OK) {
+        return code;
+    }
+    rc = fn(cli, db, &run, &res, &err);
+    return ckpt_cli_run_end(cli, &run, db, verb, &res, rc, &err);
 }

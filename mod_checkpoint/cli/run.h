@@ -22,6 +22,13 @@ typedef struct {
     apr_thread_t *signals;  /* turns SIGINT and SIGTERM into cancel */
 } ckpt_cli_run;
 
+/* A run's work once the repository is locked (cmd_import.c, cmd_sync.c). */
+typedef ckpt_rc (*ckpt_cli_run_fn)(ckpt_cli *cli, ckpt_db *db, const ckpt_cli_run *run,
+                                   ckpt_ingest_result *res, ckpt_err *err);
+/* The whole command: parse, begin, fn, end; answers the exit code. */
+int ckpt_cli_run_main(ckpt_cli *cli, int argc, const char *const *argv, const char *usage,
+                      int allow_local, const char *verb, ckpt_cli_run_fn fn);
+
 /* Reads "NAME SOURCE [options]"; link and verify only when allow_local. */
 int ckpt_cli_run_parse(ckpt_cli *cli, int argc, const char *const *argv, const char *usage,
                        int allow_local, ckpt_cli_run *run);

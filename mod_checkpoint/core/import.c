@@ -286,10 +286,11 @@ static apr_array_header_t *to_hash(apr_pool_t *p, const apr_array_header_t *file
     return todo;
 }
 
-static ckpt_rc run(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_import_req *req,
-                   const ckpt_ingest_hooks *hooks, ckpt_ingest_req *in,
-                   ckpt_ingest_result *res, ckpt_err *err)
+static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_result *res,
+                   ckpt_err *err)
 {
+    apr_pool_t *p = c->p;
+    const ckpt_import_req *req = c->req;
     walker w = {p, req->dir, NULL, in->files, apr_array_make(p, 64, sizeof(char *)), 0};
     hashing h;
     apr_hash_t *state = NULL;
@@ -300,46 +301,39 @@ static ckpt_rc run(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_impo
 
     memset(&h, 0, sizeof(h));
     apr_pool_create(&scratch, p); /* the import state, as large as the tree */
-    if (walk(&w, hooks, err) != CKPT_OK
+    if (walk(&w, c->hooks, err) != CKPT_OK
         || (!req->verify
-            && ckpt_ingest_state(db, scratch, req->repository_id, &state, err) != CKPT_OK)) {
+            && ckpt_ingest_state(c->db, scratch, req->repository_id, &state, err) != CKPT_OK)) {
         return err->rc;
     }
     res->files = in->files->nelts;
     res->bytes = w.bytes;
     h.todo = to_hash(p, in->files, state, &bytes);
     apr_pool_destroy(scratch);
-    h.root = root;
+    h.root = c->root;
     h.dir = req->dir;
     h.link = req->link;
-    h.hooks = hooks;
+    h.hooks = c->hooks;
     h.errpool = p;
     res->hashed = h.todo->nelts;
     if (hash_all(p, &h, req->threads > 0 && req->threads <= 16 ? req->threads : 2, bytes, err)
             != CKPT_OK
-        || ckpt_ingest_changed(db, p, in, &changed, err) != CKPT_OK
-        || ckpt_ingest_cancelled(hooks, err) != CKPT_OK) {
+        || ckpt_ingest_changed(c->db, p, in, &changed, err) != CKPT_OK
+        || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    ckpt_ingest_report(hooks, "storing", 0, (apr_uint64_t)changed->nelts, 0, 0);
-    if (ckpt_ingest_store(db, p, root, changed, res, err) != CKPT_OK
-        || ckpt_ingest_cancelled(hooks, err) != CKPT_OK) {
+    ckpt_ingest_report(c->hooks, "storing", 0, (apr_uint64_t)changed->nelts, 0, 0);
+    if (ckpt_ingest_store(c->db, p, c->root, changed, res, err) != CKPT_OK
+        || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    return ckpt_ingest_commit(db, p, in, res, err);
+    return ckpt_ingest_commit(c->db, p, in, res, err);
 }
 
 ckpt_rc ckpt_import(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_import_req *req,
                     const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res, ckpt_err *err)
 {
-    ckpt_ingest_req in;
-    ckpt_rc rc;
+    ckpt_ingest_ctx c = {db, p, root, req, hooks};
 
-    memset(res, 0, sizeof(*res));
-    in.repository_id = req->repository_id;
-    in.additive = req->additive;
-    in.files = apr_array_make(p, 1024, sizeof(ckpt_ingest_file *));
-    rc = run(db, p, root, req, hooks, &in, res, err);
-    ckpt_ingest_discard(p, in.files);
-    return rc == CKPT_OK ? CKPT_OK : ckpt_err_context(err, "import");
+    return ckpt_ingest_run(&c, req->repository_id, req->additive, "import", run, res, err);
 }

@@ -1,4 +1,6 @@
 /* Bulk ingest (see ingest.h). */
+#include <string.h>
+
 #include <apr_strings.h>
 
 #include "artifact.h"
@@ -366,4 +368,20 @@ void ckpt_ingest_discard(apr_pool_t *p, const apr_array_header_t *files)
             f->staged = NULL;
         }
     }
+}
+
+ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int additive,
+                        const char *what, ckpt_ingest_fn fn, ckpt_ingest_result *res,
+                        ckpt_err *err)
+{
+    ckpt_ingest_req in;
+    ckpt_rc rc;
+
+    memset(res, 0, sizeof(*res));
+    in.repository_id = repo_id;
+    in.additive = additive;
+    in.files = apr_array_make(c->p, 1024, sizeof(ckpt_ingest_file *));
+    rc = fn(c, &in, res, err);
+    ckpt_ingest_discard(c->p, in.files);
+    return rc == CKPT_OK ? CKPT_OK : ckpt_err_context(err, what);
 }

@@ -83,6 +83,22 @@ ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
 ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
                            ckpt_ingest_result *res, ckpt_err *err);
 
+/* What a run (import.c, sync.c) works with; req is its own request. */
+typedef struct {
+    ckpt_db *db;
+    apr_pool_t *p;
+    const char *root;
+    const void *req;
+    const ckpt_ingest_hooks *hooks;
+} ckpt_ingest_ctx;
+typedef ckpt_rc (*ckpt_ingest_fn)(const ckpt_ingest_ctx *c, ckpt_ingest_req *in,
+                                  ckpt_ingest_result *res, ckpt_err *err);
+/* Around a run's own work (fn): res cleared, the file list made, staged
+ * files removed however fn ends, a failure named by what. */
+ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int additive,
+                        const char *what, ckpt_ingest_fn fn, ckpt_ingest_result *res,
+                        ckpt_err *err);
+
 /* Removes the staged files of files left over by a failure or a cancel. */
 void ckpt_ingest_discard(apr_pool_t *p, const apr_array_header_t *files);
 

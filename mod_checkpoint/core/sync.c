@@ -371,12 +371,13 @@ static apr_array_header_t *missing(apr_pool_t *p, const char *root,
     return todo;
 }
 
-static ckpt_rc run(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_sync_req *req,
-                   const ckpt_ingest_hooks *hooks, ckpt_ingest_req *in, ckpt_ingest_result *res,
+static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_result *res,
                    ckpt_err *err)
 {
-    downloader d = {p, root, NULL, NULL, NULL, 0, 0, req->attempts > 0 ? req->attempts : 3,
-                    0, 0, hooks};
+    apr_pool_t *p = c->p;
+    const ckpt_sync_req *req = c->req;
+    downloader d = {p, c->root, NULL, NULL, NULL, 0, 0, req->attempts > 0 ? req->attempts : 3,
+                    0, 0, c->hooks};
     const char *manifest;
     membuf m = {p, NULL, 0, 0};
     apr_array_header_t *changed;
@@ -385,38 +386,33 @@ static ckpt_rc run(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_sync
     remote_urls(p, req->url, &d.base, &manifest);
     if (fetch_manifest(p, manifest, d.attempts, &m, err) != CKPT_OK
         || ckpt_sync_parse_manifest(p, m.buf ? m.buf : "", m.len, &in->files, err) != CKPT_OK
-        || ckpt_ingest_changed(db, p, in, &changed, err) != CKPT_OK) {
+        || ckpt_ingest_changed(c->db, p, in, &changed, err) != CKPT_OK) {
         return err->rc;
     }
     res->files = in->files->nelts;
     for (i = 0; i < in->files->nelts; i++) {
         res->bytes += APR_ARRAY_IDX(in->files, i, ckpt_ingest_file *)->size;
     }
-    d.todo = missing(p, root, changed, &d.bytes_total);
+    d.todo = missing(p, c->root, changed, &d.bytes_total);
     res->hashed = d.todo->nelts;
     if (download(&d, req->connections > 0 ? req->connections : 4, err) != CKPT_OK
-        || ckpt_ingest_store(db, p, root, changed, res, err) != CKPT_OK
-        || ckpt_ingest_cancelled(hooks, err) != CKPT_OK) {
+        || ckpt_ingest_store(c->db, p, c->root, changed, res, err) != CKPT_OK
+        || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    return ckpt_ingest_commit(db, p, in, res, err);
+    return ckpt_ingest_commit(c->db, p, in, res, err);
 }
 
 ckpt_rc ckpt_sync(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_sync_req *req,
                   const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res, ckpt_err *err)
 {
-    ckpt_ingest_req in;
+    ckpt_ingest_ctx c = {db, p, root, req, hooks};
     ckpt_rc rc;
 
-    memset(res, 0, sizeof(*res));
-    in.repository_id = req->repository_id;
-    in.additive = req->additive;
-    in.files = apr_array_make(p, 1, sizeof(ckpt_ingest_file *));
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
         return ckpt_err_set(err, CKPT_IOERROR, NULL, "cannot initialise libcurl");
     }
-    rc = run(db, p, root, req, hooks, &in, res, err);
-    ckpt_ingest_discard(p, in.files);
+    rc = ckpt_ingest_run(&c, req->repository_id, req->additive, "sync", run, res, err);
     curl_global_cleanup();
-    return rc == CKPT_OK ? CKPT_OK : ckpt_err_context(err, "sync");
+    return rc;
 }
