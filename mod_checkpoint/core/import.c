@@ -298,6 +298,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     apr_uint64_t bytes;
 
     apr_pool_t *scratch;
+    apr_time_t start = apr_time_now();
 
     memset(&h, 0, sizeof(h));
     apr_pool_create(&scratch, p); /* the import state, as large as the tree */
@@ -308,6 +309,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     }
     res->files = in->files->nelts;
     res->bytes = w.bytes;
+    res->t_read = apr_time_now() - start;
     h.todo = to_hash(p, in->files, state, &bytes);
     apr_pool_destroy(scratch);
     h.root = c->root;
@@ -322,6 +324,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
         || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
+    res->t_fetch = apr_time_now() - start - res->t_read;
     ckpt_ingest_report(c->hooks, "storing", 0, (apr_uint64_t)changed->nelts, 0, 0);
     if (ckpt_ingest_store(c->db, p, c->root, changed, res, err) != CKPT_OK
         || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {

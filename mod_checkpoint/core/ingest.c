@@ -245,6 +245,8 @@ ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
                           ckpt_err *err)
 {
     apr_pool_t *scratch;
+    apr_time_t start = apr_time_now();
+    ckpt_rc rc;
     int i;
 
     if (lease(db, p, changed, err) != CKPT_OK
@@ -262,7 +264,9 @@ ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
         }
     }
     apr_pool_destroy(scratch);
-    return ckpt_storage_sync(p, root, err); /* the names, before the version */
+    rc = ckpt_storage_sync(p, root, err); /* the names, before the version */
+    res->t_store = apr_time_now() - start;
+    return rc;
 }
 
 typedef struct {
@@ -339,6 +343,8 @@ ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *re
 
     /* Everything the transaction builds is as large as the tree; only the
      * version outlives it (and err's words, copied). */
+    apr_time_t start = apr_time_now();
+
     apr_pool_create(&scratch, p);
     b.req = req;
     b.cols = as_columns(scratch, req->files, 0);
@@ -354,6 +360,7 @@ ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *re
         ckpt_db_query(db, scratch, &ignored, NULL, "ingest_analyze", 0);
     }
     apr_pool_destroy(scratch);
+    res->t_commit = apr_time_now() - start;
     return rc;
 }
 

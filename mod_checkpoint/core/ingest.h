@@ -38,6 +38,9 @@ typedef struct {
     ckpt_repo_version *version;   /* the new version; NULL: nothing changed */
     apr_int64_t files, hashed, changed, removed, stored;
     apr_off_t bytes, stored_bytes;
+    /* How long each step took: reading the tree (walk or manifest),
+     * hashing or downloading, leasing and placing bytes, the commit. */
+    apr_interval_time_t t_read, t_fetch, t_store, t_commit;
 } ckpt_ingest_result;
 
 /* Progress, for a face to show; phase is "hashing", "downloading"... */

@@ -381,6 +381,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     const char *manifest;
     membuf m = {p, NULL, 0, 0};
     apr_array_header_t *changed;
+    apr_time_t start = apr_time_now();
     int i;
 
     remote_urls(p, req->url, &d.base, &manifest);
@@ -389,14 +390,18 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
         || ckpt_ingest_changed(c->db, p, in, &changed, err) != CKPT_OK) {
         return err->rc;
     }
+    res->t_read = apr_time_now() - start;
     res->files = in->files->nelts;
     for (i = 0; i < in->files->nelts; i++) {
         res->bytes += APR_ARRAY_IDX(in->files, i, ckpt_ingest_file *)->size;
     }
     d.todo = missing(p, c->root, changed, &d.bytes_total);
     res->hashed = d.todo->nelts;
-    if (download(&d, req->connections > 0 ? req->connections : 4, err) != CKPT_OK
-        || ckpt_ingest_store(c->db, p, c->root, changed, res, err) != CKPT_OK
+    if (download(&d, req->connections > 0 ? req->connections : 4, err) != CKPT_OK) {
+        return err->rc;
+    }
+    res->t_fetch = apr_time_now() - start - res->t_read;
+    if (ckpt_ingest_store(c->db, p, c->root, changed, res, err) != CKPT_OK
         || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
