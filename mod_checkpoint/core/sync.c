@@ -139,7 +139,9 @@ static size_t to_membuf(char *data, size_t size, size_t n, void *baton)
     if (m->len + add + 1 > m->cap) {
         apr_size_t cap = (m->cap ? m->cap * 2 : 65536) + add;
         char *b = apr_palloc(m->p, cap);
-        memcpy(b, m->buf, m->len);
+        if (m->len) {
+            memcpy(b, m->buf, m->len);
+        }
         m->buf = b;
         m->cap = cap;
     }
