@@ -111,6 +111,14 @@ is($rc, 0, 'import --verify (mirror again)') or diag $out;
 like($out, qr/ 5 hashed/, '--verify hashes every file') or diag $out;
 is(present($repo), 'a/one=4 a/two=4 alias=4 b/c/three=2 new/file=4', 'and x/y leaves');
 
+# --- --link: the same inode in storage --------------------------------------
+my $ldir = tree('linked', 'l/one' => "linked bytes $tag\n");
+($rc, $out) = run('import', "$tag-l", $ldir, '--create', '--link');
+is($rc, 0, 'import --link') or diag $out;
+my $lsha = sha256_hex("linked bytes $tag\n");
+my $stored = "$S/artifact/" . substr($lsha, 0, 2) . '/' . substr($lsha, 2);
+is((stat $stored)[1] // -1, (stat "$ldir/l/one")[1], 'the stored file is a hard link of the tree\'s');
+
 # --- what cannot be imported: refused, nothing changes ---------------------
 my $before = latest($repo);
 my %bad = (
