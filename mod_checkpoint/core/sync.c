@@ -289,11 +289,10 @@ static ckpt_rc finish(downloader *d, transfer *t, CURLcode cc, ckpt_err *err)
     return CKPT_OK;
 }
 
-/* Starts downloads in free slots; reads what finished. */
-static ckpt_rc step(downloader *d, transfer *slots, int n, ckpt_err *err)
+/* Gives every free slot the next file. */
+static ckpt_rc fill(downloader *d, transfer *slots, int n, ckpt_err *err)
 {
-    CURLMsg *msg;
-    int i, running, left;
+    int i;
 
     for (i = 0; i < n && d->next < d->todo->nelts; i++) {
         if (!slots[i].busy) {
@@ -303,6 +302,21 @@ static ckpt_rc step(downloader *d, transfer *slots, int n, ckpt_err *err)
                 return err->rc;
             }
         }
+    }
+    return CKPT_OK;
+}
+
+/* Moves the transfers on, reads what finished and refills the slots, so
+ * that the wait that follows has something to wait for: with nothing in
+ * flight curl_multi_poll sleeps its whole timeout (small files on a fast
+ * link often all finish in one perform). */
+static ckpt_rc step(downloader *d, transfer *slots, int n, ckpt_err *err)
+{
+    CURLMsg *msg;
+    int running, left;
+
+    if (fill(d, slots, n, err) != CKPT_OK) {
+        return err->rc;
     }
     curl_multi_perform(d->m, &running);
     while ((msg = curl_multi_info_read(d->m, &left))) {
@@ -315,7 +329,7 @@ static ckpt_rc step(downloader *d, transfer *slots, int n, ckpt_err *err)
             return err->rc;
         }
     }
-    return CKPT_OK;
+    return fill(d, slots, n, err);
 }
 
 static ckpt_rc download(downloader *d, int n, ckpt_err *err)
