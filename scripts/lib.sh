@@ -9,10 +9,10 @@ CHECKPOINT_PORT=${CHECKPOINT_PORT:-8080}
 mkdir -p "$CHECKPOINT_STATE"
 CHECKPOINT_STATE=$(cd "$CHECKPOINT_STATE" && pwd)
 
-CKPT_PACKAGES=(apache2 apache2-dev libapr1-dev libaprutil1-dev libpq-dev libjansson-dev libssl-dev
+CKPT_PACKAGES=(apache2 apache2-dev libapr1-dev libaprutil1-dev libpq-dev libjansson-dev libssl-dev libcurl4-openssl-dev
   postgresql postgresql-contrib libapache2-mod-perl2 libwww-perl libjson-pp-perl
   autoconf automake libtool pkg-config make gcc check curl wget wrk clang libclang-rt-14-dev
-  apache2-utils procps nodejs)
+  apache2-utils procps nodejs dpkg-dev)
 # Commands whose package is named only when the command is missing: npm
 # comes with some builds of nodejs (NodeSource's) and is Debian's own
 # package otherwise, which such a nodejs conflicts with.

@@ -4,9 +4,13 @@
  *
  * Linked from the same httpd-free core as the module, it runs the same
  * transactions against the database and the storage directly. */
+#include <errno.h>
+#include <grp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include <apr_general.h>
 
@@ -15,6 +19,12 @@
 #include "package.h"
 
 static const ckpt_cli_command commands[] = {
+    {"import", NULL, "REPOSITORY DIR [--mirror|--additive] [--checkpoint] [--create] [--link] "
+                     "[--verify] [--json]", ckpt_cli_import},
+    {"sync", NULL, "REPOSITORY URL [--mirror|--additive] [--checkpoint] [--create] [--json]",
+     ckpt_cli_sync},
+    {"publish", NULL, "REPOSITORY [--checkpoint]", ckpt_cli_publish_cmd},
+    {"list", NULL, "[REPOSITORY]", ckpt_cli_list},
     {"orphans", "cleanup", "[--protection-time MINUTES]", ckpt_cli_orphans_cleanup},
     {NULL, NULL, NULL, NULL}};
 
@@ -36,6 +46,23 @@ int ckpt_cli_error(const ckpt_cli *cli, const ckpt_err *err)
                          ckpt_err_text(cli->pool, err));
 }
 
+/* Run as root (from cron), the command works as the owner of the storage
+ * (the server's user), so that the server can later change and remove
+ * what it creates there. */
+static int become_storage_owner(const ckpt_cli *cli)
+{
+    struct stat st;
+
+    if (geteuid() != 0 || stat(cli->storage, &st) != 0 || st.st_uid == 0) {
+        return CKPT_EXIT_OK;
+    }
+    if (setgroups(0, NULL) != 0 || setgid(st.st_gid) != 0 || setuid(st.st_uid) != 0) {
+        return ckpt_cli_fail(cli, CKPT_EXIT_FAILED, "cannot become the owner of %s: %s",
+                             cli->storage, strerror(errno));
+    }
+    return CKPT_EXIT_OK;
+}
+
 int ckpt_cli_need_storage(const ckpt_cli *cli)
 {
     if (!cli->database) {
@@ -48,7 +75,7 @@ int ckpt_cli_need_storage(const ckpt_cli *cli)
                              "no storage: give --storage DIR, or --config FILE with a "
                              "CheckpointStorage line");
     }
-    return CKPT_EXIT_OK;
+    return become_storage_owner(cli);
 }
 
 int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db)
@@ -81,7 +108,8 @@ static int usage(const ckpt_cli *cli, FILE *out, int code)
     fprintf(out, "usage: %s [--database CONNINFO] [--storage DIR] [--config FILE] COMMAND\n"
                  "commands:\n", cli->program);
     for (c = commands; c->group; c++) {
-        fprintf(out, "  %s %s %s\n", c->group, c->name, c->usage);
+        fprintf(out, "  %s%s%s %s\n", c->group, c->name ? " " : "", c->name ? c->name : "",
+                c->usage);
     }
     fprintf(out, "--config reads CheckpointDatabase and CheckpointStorage from an Apache "
                  "configuration file (following Include).\n");
@@ -93,7 +121,10 @@ static int dispatch(ckpt_cli *cli, int argc, const char *const *argv)
     const ckpt_cli_command *c;
 
     for (c = commands; c->group; c++) {
-        if (argc >= 2 && !strcmp(argv[0], c->group) && !strcmp(argv[1], c->name)) {
+        if (argc >= 1 && !c->name && !strcmp(argv[0], c->group)) {
+            return c->run(cli, argc, argv); /* its own name stands as argv[0] */
+        }
+        if (argc >= 2 && c->name && !strcmp(argv[0], c->group) && !strcmp(argv[1], c->name)) {
             /* The subcommand parses from argv[1], its name standing as argv[0]. */
             return c->run(cli, argc - 1, argv + 1);
         }

@@ -25,8 +25,8 @@ typedef struct {
     const char *program;   /* argv[0], for messages */
 } ckpt_cli;
 
-/* A subcommand: its words ("orphans", "cleanup"), its arguments after
- * them, and what it prints.  Answers an exit code. */
+/* A subcommand: its words ("orphans", "cleanup"; or one word, name NULL),
+ * its arguments after them, and what it prints.  Answers an exit code. */
 typedef struct {
     const char *group;
     const char *name;
@@ -41,10 +41,15 @@ int ckpt_cli_fail(const ckpt_cli *cli, int code, const char *fmt, ...)
 int ckpt_cli_error(const ckpt_cli *cli, const ckpt_err *err);
 /* A database connection for the command's life (its pool). */
 int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db);
-/* Both --database and --storage (or --config) were given, or a message. */
+/* Both --database and --storage (or --config) were given, or a message.
+ * Run as root, the command then becomes the storage's owner. */
 int ckpt_cli_need_storage(const ckpt_cli *cli);
 
-/* cmd_orphans.c */
+/* cmd_<name>.c */
 int ckpt_cli_orphans_cleanup(ckpt_cli *cli, int argc, const char *const *argv);
+int ckpt_cli_import(ckpt_cli *cli, int argc, const char *const *argv);
+int ckpt_cli_sync(ckpt_cli *cli, int argc, const char *const *argv);
+int ckpt_cli_publish_cmd(ckpt_cli *cli, int argc, const char *const *argv);
+int ckpt_cli_list(ckpt_cli *cli, int argc, const char *const *argv);
 
 #endif

@@ -26,6 +26,7 @@ extern const ckpt_stmt *const ckpt_statement_tables[];
 extern const ckpt_stmt ckpt_stmts_status[];
 extern const ckpt_stmt ckpt_stmts_api[];
 extern const ckpt_stmt ckpt_stmts_content[];
+extern const ckpt_stmt ckpt_stmts_ingest[];
 
 /* Results are copied into a pool, so the PGresult is freed at once.
  * vals[row * ncols + col] is NULL for SQL NULL; names[col] is the

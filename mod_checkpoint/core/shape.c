@@ -175,6 +175,31 @@ ckpt_json *ckpt_shape_orphans(apr_int64_t minutes, const ckpt_orphan_summary *s)
     return o;
 }
 
+ckpt_json *ckpt_shape_ingest(const char *repository, const ckpt_ingest_result *r,
+                             const char *checkpoint, double seconds)
+{
+    ckpt_json *o = ckpt_json_object(), *steps = ckpt_json_object();
+
+    ckpt_json_set_str(o, "repository", repository);
+    ckpt_json_set_int(o, "files", r->files);
+    ckpt_json_set_int(o, "bytes", r->bytes);
+    ckpt_json_set_int(o, "hashed", r->hashed);
+    ckpt_json_set_int(o, "changed", r->changed);
+    ckpt_json_set_int(o, "removed", r->removed);
+    ckpt_json_set_int(o, "stored", r->stored);
+    ckpt_json_set_int(o, "stored_bytes", r->stored_bytes);
+    ckpt_json_set(o, "version", r->version ? ckpt_json_integer(r->version->number)
+                                           : ckpt_json_null());
+    ckpt_json_set_str(o, "checkpoint", checkpoint);
+    ckpt_json_set_int(o, "seconds", (long long)seconds);
+    ckpt_json_set(o, "milliseconds", steps);
+    ckpt_json_set_int(steps, "read", (long long)apr_time_as_msec(r->t_read));
+    ckpt_json_set_int(steps, "fetch", (long long)apr_time_as_msec(r->t_fetch));
+    ckpt_json_set_int(steps, "store", (long long)apr_time_as_msec(r->t_store));
+    ckpt_json_set_int(steps, "commit", (long long)apr_time_as_msec(r->t_commit));
+    return o;
+}
+
 ckpt_json *ckpt_shape_error(const ckpt_err *err, const char *fallback)
 {
     ckpt_json *o = ckpt_json_object();

@@ -6,6 +6,7 @@
 #define CKPT_SHAPE_H
 
 #include "content.h"
+#include "ingest.h"
 #include "json.h"
 #include "catalog.h"
 #include "model.h"
@@ -35,6 +36,10 @@ ckpt_json *ckpt_shape_page(apr_int64_t count, const char *next, const char *prev
 
 /* orphans/cleanup/'s answer. */
 ckpt_json *ckpt_shape_orphans(apr_int64_t minutes, const ckpt_orphan_summary *s);
+/* The summary of an import or a sync of repository (checkpoint: its
+ * timestamp, or NULL). */
+ckpt_json *ckpt_shape_ingest(const char *repository, const ckpt_ingest_result *r,
+                             const char *checkpoint, double seconds);
 
 /* An error as Pulp answers one: {"field": ["reason"]} when a field is at
  * fault, else {"detail": "reason"}. */

@@ -1,4 +1,8 @@
 /* Content-addressed storage (see storage.h). */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE /* syncfs */
+#endif
+#include <unistd.h>
 #include <errno.h>
 #include <string.h>
 #include <sys/file.h>
@@ -19,6 +23,7 @@ struct ckpt_upload {
     apr_off_t size;
     const char *sha256;
     int done;
+    int nosync; /* CKPT_UPLOAD_NOSYNC: the caller syncs the file system */
 };
 
 int ckpt_storage_valid_sha256(const char *s)
@@ -119,11 +124,20 @@ static apr_status_t upload_cleanup(void *data)
 
 ckpt_rc ckpt_upload_open(apr_pool_t *p, const char *root, ckpt_upload **out, ckpt_err *err)
 {
+    return ckpt_upload_open_ex(p, root, 0, out, err);
+}
+
+ckpt_rc ckpt_upload_open_ex(apr_pool_t *p, const char *root, int flags, ckpt_upload **out,
+                            ckpt_err *err)
+{
     ckpt_upload *u = apr_pcalloc(p, sizeof(*u));
 
     u->pool = p;
     u->root = root;
-    if (open_tmp(p, root, "upload", APR_FOPEN_BUFFERED, &u->file, &u->tmppath, err) != CKPT_OK) {
+    u->nosync = (flags & CKPT_UPLOAD_NOSYNC) != 0;
+    /* A bulk writer writes large blocks: APR's buffer would only split them. */
+    if (open_tmp(p, root, "upload", u->nosync ? 0 : APR_FOPEN_BUFFERED, &u->file, &u->tmppath,
+                 err) != CKPT_OK) {
         return err->rc;
     }
     apr_pool_cleanup_register(p, u, upload_cleanup, apr_pool_cleanup_null);
@@ -160,23 +174,33 @@ ckpt_rc ckpt_upload_write(ckpt_upload *u, const char *buf, apr_size_t len, ckpt_
     return CKPT_OK;
 }
 
+/* The hex sha256 of what md was given. */
+static ckpt_rc md_hex(apr_pool_t *p, EVP_MD_CTX *md, const char **hex, ckpt_err *err)
+{
+    unsigned char bin[EVP_MAX_MD_SIZE];
+    unsigned int len = 0;
+
+    if (EVP_DigestFinal_ex(md, bin, &len) != 1 || len != 32) {
+        return ckpt_err_os(err, p, APR_EGENERAL, "sha256 digest");
+    }
+    *hex = apr_pescape_hex(p, bin, len, 0);
+    return CKPT_OK;
+}
+
 ckpt_rc ckpt_upload_finish(ckpt_upload *u, const char **sha256, apr_off_t *size, ckpt_err *err)
 {
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned int mdlen = 0;
     apr_status_t rv;
 
     rv = apr_file_flush(u->file);
-    if (rv == APR_SUCCESS) {
+    if (rv == APR_SUCCESS && !u->nosync) {
         rv = apr_file_sync(u->file);
     }
     if (rv != APR_SUCCESS) {
         return ckpt_err_os(err, u->pool, rv, apr_psprintf(u->pool, "syncing %s", u->tmppath));
     }
-    if (EVP_DigestFinal_ex(u->md, md, &mdlen) != 1 || mdlen != 32) {
-        return ckpt_err_os(err, u->pool, APR_EGENERAL, "sha256 digest");
+    if (md_hex(u->pool, u->md, &u->sha256, err) != CKPT_OK) {
+        return err->rc;
     }
-    u->sha256 = apr_pescape_hex(u->pool, md, mdlen, 0);
     *sha256 = u->sha256;
     *size = u->size;
     return CKPT_OK;
@@ -201,35 +225,84 @@ static void sync_dir(apr_pool_t *p, const char *dir)
     }
 }
 
-ckpt_rc ckpt_upload_commit(ckpt_upload *u, ckpt_err *err)
+/* Renames tmppath to the artifact sha256 of size (keeping an artifact of
+ * the same digest and size that is there: the same bytes, and tmppath is
+ * removed); *kept says which.  Syncs the directory when sync. */
+static ckpt_rc place(apr_pool_t *p, const char *root, const char *tmppath, const char *sha256,
+                     apr_off_t size, int sync, int *kept, ckpt_err *err)
 {
-    const char *final = ckpt_storage_artifact_path(u->pool, u->root, u->sha256);
-    const char *dir = apr_pstrcat(u->pool, u->root, "/artifact/",
-                                  apr_pstrmemdup(u->pool, u->sha256, 2), NULL);
+    const char *final = ckpt_storage_artifact_path(p, root, sha256);
+    const char *dir = apr_pstrcat(p, root, "/artifact/", apr_pstrmemdup(p, sha256, 2), NULL);
     apr_finfo_t fi;
     apr_status_t rv;
 
-    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, u->pool);
+    *kept = 0;
+    rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, p);
     if (rv != APR_SUCCESS) {
-        return ckpt_err_os(err, u->pool, rv, apr_psprintf(u->pool, "creating %s", dir));
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "creating %s", dir));
     }
-    if (apr_stat(&fi, final, APR_FINFO_SIZE, u->pool) == APR_SUCCESS && fi.size == u->size) {
-        /* Same digest, same bytes: keep the one that is there. */
-        apr_pool_cleanup_run(u->pool, u, upload_cleanup);
+    if (apr_stat(&fi, final, APR_FINFO_SIZE, p) == APR_SUCCESS && fi.size == size) {
+        *kept = 1;
         return CKPT_OK;
     }
     /* Readable by the server's children whoever wrote it. */
-    apr_file_perms_set(u->tmppath, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
-                                       | APR_FPROT_WREAD);
-    rv = apr_file_rename(u->tmppath, final, u->pool);
+    apr_file_perms_set(tmppath, APR_FPROT_UREAD | APR_FPROT_UWRITE | APR_FPROT_GREAD
+                                    | APR_FPROT_WREAD);
+    rv = apr_file_rename(tmppath, final, p);
     if (rv != APR_SUCCESS) {
-        return ckpt_err_os(err, u->pool, rv,
-                           apr_psprintf(u->pool, "renaming %s to %s", u->tmppath, final));
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "renaming %s to %s", tmppath, final));
     }
-    u->done = 1;
-    sync_dir(u->pool, dir);
+    if (sync) {
+        sync_dir(p, dir);
+    }
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_upload_commit(ckpt_upload *u, ckpt_err *err)
+{
+    int kept;
+
+    if (place(u->pool, u->root, u->tmppath, u->sha256, u->size, 1, &kept, err) != CKPT_OK) {
+        return err->rc;
+    }
+    u->done = !kept; /* kept: the cleanup removes the temporary file */
     apr_pool_cleanup_run(u->pool, u, upload_cleanup);
     return CKPT_OK;
+}
+
+ckpt_rc ckpt_upload_release(ckpt_upload *u, const char **tmppath)
+{
+    *tmppath = u->tmppath;
+    u->done = 1; /* closed, not removed */
+    apr_pool_cleanup_run(u->pool, u, upload_cleanup);
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_storage_place(apr_pool_t *p, const char *root, const char *tmppath,
+                           const char *sha256, apr_off_t size, ckpt_err *err)
+{
+    int kept;
+    ckpt_rc rc = place(p, root, tmppath, sha256, size, 0, &kept, err);
+
+    if (rc == CKPT_OK && kept) {
+        apr_file_remove(tmppath, p);
+    }
+    return rc;
+}
+
+ckpt_rc ckpt_storage_sync(apr_pool_t *p, const char *root, ckpt_err *err)
+{
+    apr_file_t *d;
+    apr_os_file_t fd;
+    apr_status_t rv = apr_file_open(&d, root, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
+
+    if (rv == APR_SUCCESS) {
+        apr_os_file_get(&fd, d);
+        rv = syncfs(fd) == 0 ? APR_SUCCESS : APR_FROM_OS_ERROR(errno);
+        apr_file_close(d);
+    }
+    return rv == APR_SUCCESS ? CKPT_OK
+                             : ckpt_err_os(err, p, rv, apr_psprintf(p, "syncing %s", root));
 }
 
 void ckpt_upload_discard(ckpt_upload *u)
@@ -382,4 +455,94 @@ ckpt_rc ckpt_storage_remove_artifact(apr_pool_t *p, const char *root, const char
     }
     *size = fi.size;
     return CKPT_OK;
+}
+
+#define STAGE_BUF (256 * 1024)
+
+/* Feeds the file f to writer (an upload) or to md alone. */
+static ckpt_rc read_through(apr_pool_t *p, apr_file_t *f, const char *src, ckpt_upload *u,
+                            EVP_MD_CTX *md, apr_off_t *size, ckpt_err *err)
+{
+    char *buf = apr_palloc(p, STAGE_BUF);
+    apr_status_t rv;
+
+    *size = 0;
+    for (;;) {
+        apr_size_t n = STAGE_BUF;
+        rv = apr_file_read(f, buf, &n);
+        if (rv == APR_EOF || (rv == APR_SUCCESS && n == 0)) {
+            return CKPT_OK;
+        }
+        if (rv != APR_SUCCESS) {
+            return ckpt_err_os(err, p, rv, apr_psprintf(p, "reading %s", src));
+        }
+        *size += (apr_off_t)n;
+        if (u ? ckpt_upload_write(u, buf, n, err) != CKPT_OK
+              : EVP_DigestUpdate(md, buf, n) != 1) {
+            return u ? err->rc : ckpt_err_os(err, p, APR_EGENERAL, "sha256 digest");
+        }
+    }
+}
+
+/* A hard link to src in <root>/tmp, hashed by reading it. */
+static ckpt_rc stage_link(apr_pool_t *p, const char *root, const char *src, apr_file_t *in,
+                          const char **tmppath, const char **sha256, apr_off_t *size,
+                          ckpt_err *err)
+{
+    apr_file_t *f;
+    char *path;
+    EVP_MD_CTX *md;
+    ckpt_rc rc;
+    apr_status_t rv;
+
+    if (open_tmp(p, root, "link", 0, &f, &path, err) != CKPT_OK) {
+        return err->rc;
+    }
+    apr_file_close(f);
+    apr_file_remove(path, p);
+    rv = apr_file_link(src, path);
+    if (APR_STATUS_IS_EXDEV(rv) || rv == APR_FROM_OS_ERROR(EPERM)
+        || rv == APR_FROM_OS_ERROR(EMLINK)) {
+        return CKPT_UNSUPPORTED; /* another file system, or not ours to link: copy */
+    }
+    if (rv != APR_SUCCESS) {
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "linking %s to %s", src, path));
+    }
+    md = EVP_MD_CTX_new();
+    rc = md && EVP_DigestInit_ex(md, EVP_sha256(), NULL) == 1
+             ? read_through(p, in, src, NULL, md, size, err)
+             : ckpt_err_os(err, p, APR_ENOMEM, "starting a sha256 digest");
+    if (rc == CKPT_OK) {
+        rc = md_hex(p, md, sha256, err);
+    }
+    EVP_MD_CTX_free(md);
+    if (rc != CKPT_OK) {
+        apr_file_remove(path, p);
+        return rc;
+    }
+    *tmppath = path;
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_storage_stage_file(apr_pool_t *p, const char *root, const char *src, int link,
+                                const char **tmppath, const char **sha256, apr_off_t *size,
+                                ckpt_err *err)
+{
+    apr_file_t *in;
+    ckpt_upload *u;
+    ckpt_rc rc;
+    apr_status_t rv = apr_file_open(&in, src, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
+
+    if (rv != APR_SUCCESS) {
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "opening %s", src));
+    }
+    rc = link ? stage_link(p, root, src, in, tmppath, sha256, size, err) : CKPT_UNSUPPORTED;
+    if (rc == CKPT_UNSUPPORTED
+        && (rc = ckpt_upload_open_ex(p, root, CKPT_UPLOAD_NOSYNC, &u, err)) == CKPT_OK
+             && (rc = read_through(p, in, src, u, NULL, size, err)) == CKPT_OK
+             && (rc = ckpt_upload_finish(u, sha256, size, err)) == CKPT_OK) {
+        rc = ckpt_upload_release(u, tmppath);
+    }
+    apr_file_close(in);
+    return rc;
 }

@@ -25,6 +25,12 @@ ckpt_rc ckpt_storage_check_writable(apr_pool_t *p, const char *root, ckpt_err *e
 
 /* A temporary file, removed by a cleanup on p unless committed. */
 ckpt_rc ckpt_upload_open(apr_pool_t *p, const char *root, ckpt_upload **out, ckpt_err *err);
+/* The same; with CKPT_UPLOAD_NOSYNC finishing does not fsync the file: a
+ * bulk writer syncs the whole file system once (ckpt_storage_sync) before
+ * it places anything. */
+#define CKPT_UPLOAD_NOSYNC 1
+ckpt_rc ckpt_upload_open_ex(apr_pool_t *p, const char *root, int flags, ckpt_upload **out,
+                            ckpt_err *err);
 ckpt_rc ckpt_upload_write(ckpt_upload *u, const char *buf, apr_size_t len, ckpt_err *err);
 /* Flushes and fsyncs; gives the sha256 (hex) and the size.  The file stays
  * open and locked until ckpt_upload_commit or ckpt_upload_discard. */
@@ -38,6 +44,24 @@ apr_off_t ckpt_upload_size(const ckpt_upload *u);
 ckpt_rc ckpt_upload_commit(ckpt_upload *u, ckpt_err *err);
 /* Removes the temporary file now. */
 void ckpt_upload_discard(ckpt_upload *u);
+/* Closes a finished upload and hands its temporary file (*tmppath) to the
+ * caller, who places or removes it (bulk ingest: too many files to hold
+ * open).  Unlocked, it is orphan cleanup's to sweep once it is older than
+ * the protection time. */
+ckpt_rc ckpt_upload_release(ckpt_upload *u, const char **tmppath);
+
+/* Bulk ingest (ingest.c): a file copied (or hard-linked, when link and
+ * the system allows it: the same file system, a file we may link) into
+ * <root>/tmp while hashed, not yet synced; its digest and size. */
+ckpt_rc ckpt_storage_stage_file(apr_pool_t *p, const char *root, const char *src, int link,
+                                const char **tmppath, const char **sha256, apr_off_t *size,
+                                ckpt_err *err);
+/* Renames a staged file into place as ckpt_upload_commit does, without
+ * syncing: the caller runs ckpt_storage_sync once afterwards. */
+ckpt_rc ckpt_storage_place(apr_pool_t *p, const char *root, const char *tmppath,
+                           const char *sha256, apr_off_t size, ckpt_err *err);
+/* syncfs(2) of the file system that holds root. */
+ckpt_rc ckpt_storage_sync(apr_pool_t *p, const char *root, ckpt_err *err);
 
 /* A buffer as a finished upload, ready for ckpt_upload_commit (PULP_MANIFEST). */
 ckpt_rc ckpt_storage_stage(apr_pool_t *p, const char *root, const char *buf, apr_size_t len,

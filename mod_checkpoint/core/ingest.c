@@ -1,0 +1,394 @@
+/* Bulk ingest (see ingest.h). */
+#include <string.h>
+
+#include <apr_strings.h>
+
+#include "artifact.h"
+#include "ingest.h"
+#include "list.h"
+#include "repository.h"
+#include "storage.h"
+#include "version.h"
+
+/* Digests leased (and locked against orphan cleanup) per transaction:
+ * well inside PostgreSQL's lock table. */
+#define LEASE_BATCH 1000
+/* Rows changed (or hashed) from which a run refreshes the planner's
+ * statistics of the tables it compares against. */
+#define ANALYZE_AFTER 1000
+
+static ckpt_rc find_repo(ckpt_db *db, apr_pool_t *p, const char *name, int create,
+                         const char **repo_id, ckpt_err *err)
+{
+    ckpt_repo_fields in = {0};
+    ckpt_dbres *res;
+    ckpt_repo *repo;
+
+    if (ckpt_db_query(db, p, &res, err, "ingest_repo_by_name", 1, name) != CKPT_OK) {
+        return err->rc;
+    }
+    if (res->nrows) {
+        *repo_id = ckpt_dbres_get(res, 0, "id");
+        return CKPT_OK;
+    }
+    if (!create) {
+        return ckpt_err_set(err, CKPT_NOTFOUND, NULL,
+                            apr_psprintf(p, "no repository named '%s' (--create makes it)", name));
+    }
+    in.name = name;
+    if (ckpt_repo_create(db, p, &in, &repo, err) != CKPT_OK) {
+        return err->rc;
+    }
+    *repo_id = repo->id;
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_begin(ckpt_db *db, apr_pool_t *p, const char *name, int create,
+                          const char **repo_id, ckpt_err *err)
+{
+    ckpt_dbres *res;
+
+    if (find_repo(db, p, name, create, repo_id, err) != CKPT_OK
+        || ckpt_db_query(db, p, &res, err, "ingest_try_lock", 1, *repo_id) != CKPT_OK) {
+        return err->rc;
+    }
+    if (!ckpt_dbres_bool(res, 0, "locked")) {
+        return ckpt_err_set(err, CKPT_CONFLICT, NULL,
+                            apr_psprintf(p, "another import or sync of repository '%s' is "
+                                            "running; try again when it is done", name));
+    }
+    return CKPT_OK;
+}
+
+void ckpt_ingest_end(ckpt_db *db, apr_pool_t *p, const char *repo_id)
+{
+    ckpt_dbres *res;
+
+    ckpt_db_query(db, p, &res, NULL, "ingest_unlock", 1, repo_id);
+}
+
+ckpt_rc ckpt_ingest_state(ckpt_db *db, apr_pool_t *p, const char *repo_id, apr_hash_t **out,
+                          ckpt_err *err)
+{
+    ckpt_dbres *res;
+    int i;
+
+    if (ckpt_db_query(db, p, &res, err, "ingest_state", 1, repo_id) != CKPT_OK) {
+        return err->rc;
+    }
+    *out = apr_hash_make(p);
+    for (i = 0; i < res->nrows; i++) {
+        ckpt_ingest_file *f = apr_pcalloc(p, sizeof(*f));
+        f->relative_path = ckpt_dbres_get(res, i, "relative_path");
+        f->sha256 = ckpt_dbres_get(res, i, "sha256");
+        f->size = (apr_off_t)ckpt_dbres_int(res, i, "size", 0);
+        f->mtime = ckpt_dbres_int(res, i, "mtime", -1);
+        apr_hash_set(*out, f->relative_path, APR_HASH_KEY_STRING, f);
+    }
+    return CKPT_OK;
+}
+
+/* A failure's words, from scratch (about to go) into p. */
+static void keep_err(apr_pool_t *p, apr_pool_t *scratch, ckpt_rc rc, ckpt_err *err)
+{
+    if (rc != CKPT_OK) {
+        err->reason = apr_pstrdup(p, ckpt_err_text(scratch, err));
+        err->what = NULL;
+        err->field = NULL;
+    }
+}
+
+/* Columns of files as array parameters: paths, digests, sizes, mtimes. */
+typedef struct {
+    const char *paths, *shas, *sizes, *mtimes;
+} columns;
+
+static columns as_columns(apr_pool_t *p, const apr_array_header_t *files, int only_fresh)
+{
+    apr_array_header_t *c[4];
+    columns out;
+    int i, k;
+
+    for (k = 0; k < 4; k++) {
+        c[k] = apr_array_make(p, files->nelts + 1, sizeof(const char *));
+    }
+    for (i = 0; i < files->nelts; i++) {
+        const ckpt_ingest_file *f = APR_ARRAY_IDX(files, i, const ckpt_ingest_file *);
+        if (only_fresh && !f->fresh) {
+            continue;
+        }
+        APR_ARRAY_PUSH(c[0], const char *) = f->relative_path;
+        APR_ARRAY_PUSH(c[1], const char *) = f->sha256;
+        APR_ARRAY_PUSH(c[2], const char *) = apr_off_t_toa(p, f->size);
+        APR_ARRAY_PUSH(c[3], const char *) = ckpt_i64toa(p, f->mtime);
+    }
+    out.paths = ckpt_db_array(p, c[0]);
+    out.shas = ckpt_db_array(p, c[1]);
+    out.sizes = ckpt_db_array(p, c[2]);
+    out.mtimes = ckpt_db_array(p, c[3]);
+    return out;
+}
+
+/* The files at the positions ingest_changed answers. */
+static ckpt_rc changed_files(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
+                             const columns *cols, apr_array_header_t **out, ckpt_err *err)
+{
+    ckpt_dbres *res;
+    int i;
+
+    if (ckpt_db_query(db, p, &res, err, "ingest_changed", 3, req->repository_id, cols->paths,
+                      cols->shas) != CKPT_OK) {
+        return err->rc;
+    }
+    *out = apr_array_make(p, res->nrows + 1, sizeof(ckpt_ingest_file *));
+    for (i = 0; i < res->nrows; i++) {
+        apr_int64_t k = ckpt_dbres_int(res, i, "i", 0);
+        APR_ARRAY_PUSH(*out, ckpt_ingest_file *) =
+            APR_ARRAY_IDX(req->files, (int)k - 1, ckpt_ingest_file *);
+    }
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
+                            apr_array_header_t **changed, ckpt_err *err)
+{
+    apr_pool_t *scratch;
+    apr_array_header_t *found;
+    columns cols;
+    ckpt_rc rc;
+
+    /* The columns and the answer are as large as the tree: only the list
+     * of what changed outlives this. */
+    apr_pool_create(&scratch, p);
+    cols = as_columns(scratch, req->files, 0);
+    rc = changed_files(db, scratch, req, &cols, &found, err);
+    *changed = rc == CKPT_OK ? apr_array_copy(p, found) : NULL;
+    keep_err(p, scratch, rc, err);
+    apr_pool_destroy(scratch);
+    return rc;
+}
+
+typedef struct {
+    apr_array_header_t *shas, *sizes;
+} lease_baton;
+
+static ckpt_rc lease_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
+{
+    lease_baton *b = baton;
+    ckpt_dbres *res;
+
+    if (ckpt_artifact_lock_all(db, p, b->shas, err) != CKPT_OK) {
+        return err->rc;
+    }
+    return ckpt_db_query(db, p, &res, err, "ingest_lease", 2, ckpt_db_array(p, b->shas),
+                         ckpt_db_array(p, b->sizes));
+}
+
+/* Leases each distinct digest of changed, LEASE_BATCH per transaction. */
+static ckpt_rc lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *changed,
+                     ckpt_err *err)
+{
+    apr_hash_t *seen = apr_hash_make(p);
+    apr_pool_t *batch;
+    lease_baton b;
+    int i;
+
+    apr_pool_create(&batch, p);
+    for (i = 0; i <= changed->nelts; i++) {
+        const ckpt_ingest_file *f =
+            i < changed->nelts ? APR_ARRAY_IDX(changed, i, const ckpt_ingest_file *) : NULL;
+        if (i == 0 || (b.shas->nelts == LEASE_BATCH) || !f) {
+            if (i > 0 && b.shas->nelts && ckpt_db_txn(db, batch, lease_txn, &b, err) != CKPT_OK) {
+                return err->rc;
+            }
+            apr_pool_clear(batch);
+            b.shas = apr_array_make(batch, LEASE_BATCH, sizeof(const char *));
+            b.sizes = apr_array_make(batch, LEASE_BATCH, sizeof(const char *));
+        }
+        if (f && !apr_hash_get(seen, f->sha256, APR_HASH_KEY_STRING)) {
+            apr_hash_set(seen, f->sha256, APR_HASH_KEY_STRING, f);
+            APR_ARRAY_PUSH(b.shas, const char *) = f->sha256;
+            APR_ARRAY_PUSH(b.sizes, const char *) = apr_off_t_toa(batch, f->size);
+        }
+    }
+    return CKPT_OK;
+}
+
+/* A changed file's bytes into place: renamed from its stage, or already
+ * in storage. */
+static ckpt_rc place_one(apr_pool_t *p, const char *root, ckpt_ingest_file *f,
+                         ckpt_ingest_result *res, ckpt_err *err)
+{
+    apr_finfo_t fi;
+
+    if (f->staged) {
+        if (ckpt_storage_place(p, root, f->staged, f->sha256, f->size, err) != CKPT_OK) {
+            return err->rc;
+        }
+        f->staged = NULL;
+        res->stored++;
+        res->stored_bytes += f->size;
+        return CKPT_OK;
+    }
+    if (apr_stat(&fi, ckpt_storage_artifact_path(p, root, f->sha256), APR_FINFO_SIZE, p)
+            != APR_SUCCESS
+        || fi.size != f->size) {
+        return ckpt_err_set(err, CKPT_IOERROR, NULL,
+                            apr_psprintf(p, "storage lost the bytes of %s (%s) meanwhile; "
+                                            "run again", f->relative_path, f->sha256));
+    }
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
+                          const apr_array_header_t *changed, ckpt_ingest_result *res,
+                          ckpt_err *err)
+{
+    apr_pool_t *scratch;
+    apr_time_t start = apr_time_now();
+    ckpt_rc rc;
+    int i;
+
+    if (lease(db, p, changed, err) != CKPT_OK
+        || ckpt_storage_sync(p, root, err) != CKPT_OK) { /* the bytes, before any name */
+        return err->rc;
+    }
+    apr_pool_create(&scratch, p);
+    /* Staged files first: a digest staged once serves every path of it. */
+    for (i = 0; i < 2 * changed->nelts; i++) {
+        ckpt_ingest_file *f = APR_ARRAY_IDX(changed, i % changed->nelts, ckpt_ingest_file *);
+        apr_pool_clear(scratch);
+        if ((i < changed->nelts) == (f->staged != NULL)
+            && place_one(scratch, root, f, res, err) != CKPT_OK) {
+            return err->rc;
+        }
+    }
+    apr_pool_destroy(scratch);
+    rc = ckpt_storage_sync(p, root, err); /* the names, before the version */
+    res->t_store = apr_time_now() - start;
+    return rc;
+}
+
+typedef struct {
+    const ckpt_ingest_req *req;
+    columns cols;
+    ckpt_ingest_result *res;
+} commit_baton;
+
+/* ids: the column "col" of every row of res. */
+static apr_array_header_t *column(apr_pool_t *p, const ckpt_dbres *res, const char *col)
+{
+    apr_array_header_t *ids = apr_array_make(p, res->nrows + 1, sizeof(const char *));
+    int i;
+
+    for (i = 0; i < res->nrows; i++) {
+        APR_ARRAY_PUSH(ids, const char *) = ckpt_dbres_get(res, i, col);
+    }
+    return ids;
+}
+
+/* The units of changed and the version that adds them and drops gone. */
+static ckpt_rc make_version(ckpt_db *db, apr_pool_t *p, commit_baton *b,
+                            const apr_array_header_t *changed, const ckpt_dbres *gone,
+                            ckpt_err *err)
+{
+    columns c = as_columns(p, changed, 0);
+    ckpt_modify_req m = {b->req->repository_id, -1, NULL, NULL};
+    ckpt_dbres *units;
+
+    if (ckpt_db_query(db, p, &units, err, "ingest_content", 2, c.paths, c.shas) != CKPT_OK) {
+        return err->rc;
+    }
+    m.add = column(p, units, "id");
+    m.remove = gone ? column(p, gone, "content_id") : NULL;
+    return ckpt_modify_in_txn(db, p, &m, &b->res->version, err);
+}
+
+static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
+{
+    commit_baton *b = baton;
+    const char *repo = b->req->repository_id;
+    apr_array_header_t *changed;
+    ckpt_dbres *gone = NULL, *res;
+    columns fresh = as_columns(p, b->req->files, 1);
+
+    b->res->version = NULL;
+    if (changed_files(db, p, b->req, &b->cols, &changed, err) != CKPT_OK
+        || (!b->req->additive && ckpt_db_query(db, p, &gone, err, "ingest_gone", 2, repo,
+                                               b->cols.paths) != CKPT_OK)) {
+        return err->rc;
+    }
+    b->res->changed = changed->nelts;
+    b->res->removed = gone ? gone->nrows : 0;
+    if ((changed->nelts || b->res->removed)
+        && make_version(db, p, b, changed, gone, err) != CKPT_OK) {
+        return err->rc;
+    }
+    if ((!b->req->additive && ckpt_db_query(db, p, &res, err, "ingest_state_forget", 2, repo,
+                                            b->cols.paths) != CKPT_OK)
+        || ckpt_db_query(db, p, &res, err, "ingest_state_put", 5, repo, fresh.paths,
+                         fresh.sizes, fresh.mtimes, fresh.shas) != CKPT_OK) {
+        return err->rc;
+    }
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
+                           ckpt_ingest_result *res, ckpt_err *err)
+{
+    commit_baton b;
+    ckpt_dbres *ignored;
+    apr_pool_t *scratch;
+    ckpt_rc rc;
+
+    /* Everything the transaction builds is as large as the tree; only the
+     * version outlives it (and err's words, copied). */
+    apr_time_t start = apr_time_now();
+
+    apr_pool_create(&scratch, p);
+    b.req = req;
+    b.cols = as_columns(scratch, req->files, 0);
+    b.res = res;
+    rc = ckpt_db_txn(db, scratch, commit_txn, &b, err);
+    if (rc == CKPT_OK && res->version) {
+        res->version = apr_pmemdup(p, res->version, sizeof(*res->version));
+        res->version->pulp_created = apr_pstrdup(p, res->version->pulp_created);
+        res->version->repository_id = apr_pstrdup(p, res->version->repository_id);
+    }
+    keep_err(p, scratch, rc, err);
+    if (rc == CKPT_OK && res->changed + res->removed + res->hashed >= ANALYZE_AFTER) {
+        ckpt_db_query(db, scratch, &ignored, NULL, "ingest_analyze", 0);
+    }
+    apr_pool_destroy(scratch);
+    res->t_commit = apr_time_now() - start;
+    return rc;
+}
+
+void ckpt_ingest_discard(apr_pool_t *p, const apr_array_header_t *files)
+{
+    int i;
+
+    for (i = 0; i < files->nelts; i++) {
+        ckpt_ingest_file *f = APR_ARRAY_IDX(files, i, ckpt_ingest_file *);
+        if (f->staged) {
+            apr_file_remove(f->staged, p);
+            f->staged = NULL;
+        }
+    }
+}
+
+ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int additive,
+                        const char *what, ckpt_ingest_fn fn, ckpt_ingest_result *res,
+                        ckpt_err *err)
+{
+    ckpt_ingest_req in;
+    ckpt_rc rc;
+
+    memset(res, 0, sizeof(*res));
+    in.repository_id = repo_id;
+    in.additive = additive;
+    in.files = apr_array_make(c->p, 1024, sizeof(ckpt_ingest_file *));
+    rc = fn(c, &in, res, err);
+    ckpt_ingest_discard(c->p, in.files);
+    return rc == CKPT_OK ? CKPT_OK : ckpt_err_context(err, what);
+}

@@ -1,0 +1,108 @@
+/* Bulk ingest: a whole tree of files (from a directory, import.c, or a
+ * remote's PULP_MANIFEST, sync.c) made into ONE repository version with a
+ * handful of set-based statements.  Faces call import or sync; this file
+ * is what both share: the repository lock, the comparison with the latest
+ * version, artifact leases, placing bytes, and the commit, which runs the
+ * same modify transaction as the API (version.h).
+ *
+ * Order of work, so that neither a kill nor a concurrent orphan cleanup
+ * can leave a version naming missing bytes: bytes are staged in
+ * <storage>/tmp and hashed; the rows that change are leased (artifact rows
+ * whose interest lies an hour ahead, so cleanup spares them and the files
+ * they name); staged bytes are renamed into place and the file system is
+ * synced; then one transaction makes the content units and the version. */
+#ifndef CKPT_INGEST_H
+#define CKPT_INGEST_H
+
+#include <apr_hash.h>
+
+#include "db.h"
+#include "model.h"
+
+typedef struct {
+    const char *relative_path;
+    const char *sha256;   /* NULL until hashed */
+    apr_off_t size;
+    apr_int64_t mtime;    /* microseconds (import), -1 (sync) */
+    const char *staged;   /* a temporary file with its bytes, or NULL */
+    int fresh;            /* hashed in this run: import records its state */
+} ckpt_ingest_file;
+
+typedef struct {
+    const char *repository_id;
+    int additive;                 /* 0: the version holds exactly files */
+    apr_array_header_t *files;    /* ckpt_ingest_file *, distinct paths */
+} ckpt_ingest_req;
+
+typedef struct {
+    ckpt_repo_version *version;   /* the new version; NULL: nothing changed */
+    apr_int64_t files, hashed, changed, removed, stored;
+    apr_off_t bytes, stored_bytes;
+    /* How long each step took: reading the tree (walk or manifest),
+     * hashing or downloading, leasing and placing bytes, the commit. */
+    apr_interval_time_t t_read, t_fetch, t_store, t_commit;
+} ckpt_ingest_result;
+
+/* Progress, for a face to show; phase is "hashing", "downloading"... */
+typedef struct {
+    const char *phase;
+    apr_uint64_t files_done, files_total, bytes_done, bytes_total;
+} ckpt_ingest_progress;
+
+/* What a face gives a run: cancel (set from a signal thread) stops it at
+ * the next file, leaving the repository and the storage as they were;
+ * progress (may be NULL) is called from the calling thread now and then. */
+typedef struct {
+    volatile apr_uint32_t *cancel;
+    void (*progress)(void *baton, const ckpt_ingest_progress *pr);
+    void *baton;
+} ckpt_ingest_hooks;
+
+/* The repository named name (made, with version 0, when create), locked
+ * for this connection's session: CKPT_CONFLICT when another import or
+ * sync holds it, CKPT_NOTFOUND when there is none. */
+ckpt_rc ckpt_ingest_begin(ckpt_db *db, apr_pool_t *p, const char *name, int create,
+                          const char **repo_id, ckpt_err *err);
+void ckpt_ingest_end(ckpt_db *db, apr_pool_t *p, const char *repo_id);
+
+/* What the last import saw: relative_path -> ckpt_ingest_file *. */
+ckpt_rc ckpt_ingest_state(ckpt_db *db, apr_pool_t *p, const char *repo_id, apr_hash_t **out,
+                          ckpt_err *err);
+
+/* The files of req that the latest version does not hold as they are. */
+ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
+                            apr_array_header_t **changed, ckpt_err *err);
+
+/* Leases the digests of changed and puts their bytes in place: a staged
+ * file is renamed into storage (or dropped when storage has the digest);
+ * an unstaged one must be in storage already. */
+ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
+                          const apr_array_header_t *changed, ckpt_ingest_result *res,
+                          ckpt_err *err);
+
+/* One transaction: the units of what changed, the version (the API's
+ * modify), the import state.  res->version stays NULL when the latest
+ * version already is what req asks. */
+ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
+                           ckpt_ingest_result *res, ckpt_err *err);
+
+/* What a run (import.c, sync.c) works with; req is its own request. */
+typedef struct {
+    ckpt_db *db;
+    apr_pool_t *p;
+    const char *root;
+    const void *req;
+    const ckpt_ingest_hooks *hooks;
+} ckpt_ingest_ctx;
+typedef ckpt_rc (*ckpt_ingest_fn)(const ckpt_ingest_ctx *c, ckpt_ingest_req *in,
+                                  ckpt_ingest_result *res, ckpt_err *err);
+/* Around a run's own work (fn): res cleared, the file list made, staged
+ * files removed however fn ends, a failure named by what. */
+ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int additive,
+                        const char *what, ckpt_ingest_fn fn, ckpt_ingest_result *res,
+                        ckpt_err *err);
+
+/* Removes the staged files of files left over by a failure or a cancel. */
+void ckpt_ingest_discard(apr_pool_t *p, const apr_array_header_t *files);
+
+#endif

@@ -1,0 +1,211 @@
+use strict;
+use warnings FATAL => 'all';
+use Apache::Test qw(-withtestmore);
+use Apache::TestRequest ();
+use Test::More;
+use File::Path qw(make_path remove_tree);
+use POSIX ();
+use JSON::PP ();
+use lib 't/lib';
+use CkptTest;
+
+# `checkpoint import` and `checkpoint sync` (issue 10): a tree becomes one
+# version; an unchanged tree none; what cannot be stored is refused and
+# leaves the repository as it was; a kill leaves nothing half-done.
+my $cli = $ENV{CKPT_CLI} // '';
+ok(-x $cli, 'the checkpoint command is built') or BAIL_OUT("no checkpoint command at '$cli'");
+my $S = $ENV{CKPT_STORAGE};
+my $tag = unique('ingest');
+my $docroot = Apache::Test::vars('documentroot');
+my $work = "$docroot/$tag";   # trees and remotes, served by the test server
+my @global = ('--database', $ENV{CKPT_CONNINFO}, '--storage', $S);
+
+sub run {
+    my (@args) = @_;
+    my $pid = open(my $fh, '-|') // die "fork: $!";
+    if (!$pid) {
+        open(STDERR, '>&', \*STDOUT);
+        exec($cli, @global, @args) or POSIX::_exit(127);
+    }
+    my $out = do { local $/; <$fh> } // '';
+    close $fh;
+    return ($? >> 8, $out);
+}
+sub put {
+    my ($path, $bytes) = @_;
+    (my $dir = $path) =~ s{/[^/]*$}{};
+    make_path($dir);
+    open(my $fh, '>:raw', $path) or die "$path: $!";
+    print $fh $bytes;
+    close $fh;
+}
+sub tree {
+    my ($name, %files) = @_;
+    my $d = "$work/$name";
+    remove_tree($d);
+    make_path($d);
+    put("$d/$_", $files{$_}) for keys %files;
+    return $d;
+}
+sub latest {
+    my ($repo) = @_;
+    return psql("SELECT latest_number FROM repository WHERE name = '$repo'");
+}
+sub present {
+    my ($repo) = @_;
+    return join(' ', map { s/\|/=/r } split /\n/, psql(
+        "SELECT rc.relative_path || '|' || rc.size FROM repository_content rc JOIN repository r"
+        . " ON r.id = rc.repository_id WHERE r.name = '$repo' AND rc.version_removed IS NULL"
+        . " ORDER BY 1"));
+}
+sub mine_in_tmp { scalar grep { m{/(?:upload|link)\.} } tmp_files() }
+
+# --- import: mirror, unchanged, changes, additive -------------------------
+my $repo = "$tag-a";
+my %t = ('a/one' => "one\n", 'a/two' => "two two\n", 'b/c/three' => "3\n", 'top' => '');
+my $dir = tree('tree', %t);
+symlink('a/one', "$dir/alias") or die;
+my ($rc, $out) = run('import', $repo, $dir);
+isnt($rc, 0, 'import into a repository that is not there fails');
+like($out, qr/no repository named/, 'and says --create') or diag $out;
+
+($rc, $out) = run('import', $repo, $dir, '--create', '--checkpoint', '--json');
+is($rc, 0, 'import --create --checkpoint') or diag $out;
+my $j = eval { JSON::PP::decode_json($out) } // {};
+is($j->{version}, 1, 'one new version');
+is($j->{files}, 5, 'every regular file, and a symlink that stays inside');
+like($j->{checkpoint} // '', qr/^\d{8}T\d{6}Z$/, 'and a checkpoint');
+is(present($repo), 'a/one=4 a/two=8 alias=4 b/c/three=2 top=0', 'the version holds exactly the tree');
+
+my $dist = json_of(api('POST', API . 'distributions/file/file/',
+    { name => $tag, base_path => $tag, repository => psql("SELECT '" . API
+      . "repositories/file/file/' || id || '/' FROM repository WHERE name = '$repo'"),
+      checkpoint => JSON::PP::true() }));
+my $res = Apache::TestRequest::GET("/pulp/content/$tag/$j->{checkpoint}/a/two");
+is($res->code, 200, 'the checkpoint serves the imported file');
+is($res->content, "two two\n", 'with its bytes');
+
+($rc, $out) = run('import', $repo, $dir, '--checkpoint');
+is($rc, 0, 'import of the unchanged tree') or diag $out;
+like($out, qr/unchanged \(no new version\)/, 'says nothing changed') or diag $out;
+like($out, qr/ 0 hashed/, 'and hashed nothing (the import state vouched)') or diag $out;
+is(latest($repo), 1, 'no new version');
+
+put("$dir/a/two", "TWO\n");
+unlink("$dir/top");
+put("$dir/new/file", "new\n");
+($rc, $out) = run('import', $repo, $dir, '--json');
+is($rc, 0, 'import of a changed tree') or diag $out;
+$j = eval { JSON::PP::decode_json($out) } // {};
+is_deeply([@$j{qw(version changed removed hashed)}], [2, 2, 1, 2],
+          'one version: exactly the changed and the gone files') or diag $out;
+is(present($repo), 'a/one=4 a/two=4 alias=4 b/c/three=2 new/file=4', 'mirror: the tree, no more');
+
+my $extra = tree('extra', 'x/y' => "why\n");
+($rc, $out) = run('import', $repo, $extra, '--additive');
+is($rc, 0, 'import --additive') or diag $out;
+is(present($repo), 'a/one=4 a/two=4 alias=4 b/c/three=2 new/file=4 x/y=4',
+   'additive: the tree over the latest version');
+($rc, $out) = run('import', $repo, $dir, '--verify');
+is($rc, 0, 'import --verify (mirror again)') or diag $out;
+like($out, qr/ 5 hashed/, '--verify hashes every file') or diag $out;
+is(present($repo), 'a/one=4 a/two=4 alias=4 b/c/three=2 new/file=4', 'and x/y leaves');
+
+# --- --link: the same inode in storage --------------------------------------
+my $ldir = tree('linked', 'l/one' => "linked bytes $tag\n");
+($rc, $out) = run('import', "$tag-l", $ldir, '--create', '--link');
+is($rc, 0, 'import --link') or diag $out;
+my $lsha = sha256_hex("linked bytes $tag\n");
+my $stored = "$S/artifact/" . substr($lsha, 0, 2) . '/' . substr($lsha, 2);
+is((stat $stored)[1] // -1, (stat "$ldir/l/one")[1], 'the stored file is a hard link of the tree\'s');
+
+# --- what cannot be imported: refused, nothing changes ---------------------
+my $before = latest($repo);
+my %bad = (
+    'a symlink that leaves the directory' => sub { symlink('/etc/passwd', "$_[0]/out") },
+    'a fifo' => sub { POSIX::mkfifo("$_[0]/fifo", 0600) },
+    'a name that is not UTF-8' => sub { put("$_[0]/bad\xff\xfe", 'x') },
+    'a name with a backslash' => sub { put("$_[0]/back\\slash", 'x') },
+);
+for my $what (sort keys %bad) {
+    my $d = tree('bad', 'ok' => "fine\n");
+    $bad{$what}->($d);
+    ($rc, $out) = run('import', $repo, $d);
+    isnt($rc, 0, "$what: refused");
+    like($out, qr{\Q$d\E/}, "$what: the message names the file") or diag $out;
+}
+is(latest($repo), $before, 'no version from any refused tree');
+
+# --- one run per repository at a time --------------------------------------
+my $id = psql("SELECT id FROM repository WHERE name = '$repo'");
+my $holder = open(my $hold, '-|', 'psql', $ENV{CKPT_CONNINFO}, '-XAtq', '-c',
+                  "SELECT pg_advisory_lock(10, hashtext('$id'))", '-c', 'SELECT pg_sleep(4)');
+sleep 1;
+($rc, $out) = run('import', $repo, $dir);
+isnt($rc, 0, 'a second run on the same repository is refused');
+like($out, qr/another import or sync/, 'clearly') or diag $out;
+kill 'TERM', $holder;
+close $hold;
+
+# --- interruption: no version, no temporary file ---------------------------
+my %big = map { sprintf('big/%03d', $_) => ("$_" . ('x' x (2 << 20))) } 1 .. 40;
+my $bigdir = tree('big', %big);
+my $pid = fork() // die;
+if (!$pid) {
+    open(STDOUT, '>', '/dev/null');
+    open(STDERR, '>', '/dev/null');
+    exec($cli, @global, 'import', "$tag-kill", $bigdir, '--create') or POSIX::_exit(127);
+}
+my $seen = 0;
+for (1 .. 400) {
+    last if ($seen = mine_in_tmp()) > 0 || waitpid($pid, POSIX::WNOHANG()) != 0;
+    select(undef, undef, undef, 0.02);
+}
+kill 'TERM', $pid;
+waitpid($pid, 0);
+ok($seen, 'the import was caught in the middle (its files staged)');
+isnt($? >> 8, 0, 'a killed import fails');
+is(latest("$tag-kill") || 0, 0, 'and made no version');
+is(mine_in_tmp(), 0, 'and left no temporary file in storage');
+
+# --- sync from a publication of this server --------------------------------
+my $plain = unique('plain');
+api('POST', API . 'distributions/file/file/', { name => $plain, base_path => $plain,
+    repository => psql("SELECT '" . API . "repositories/file/file/' || id || '/' FROM repository"
+                       . " WHERE name = '$repo'") });
+api('POST', API . 'publications/file/file/', { repository => psql("SELECT '" . API
+    . "repositories/file/file/' || id || '/' FROM repository WHERE name = '$repo'") });
+my $remote = 'http://' . hostport() . "/pulp/content/$plain/";
+($rc, $out) = run('sync', "$tag-s", $remote, '--create', '--checkpoint');
+is($rc, 0, 'sync from a publication of this server') or diag $out;
+is(present("$tag-s"), present($repo), 'holds what the publication does');
+($rc, $out) = run('sync', "$tag-s", $remote);
+like($out, qr/unchanged/, 'a re-sync of the unchanged remote makes no version') or diag $out;
+like($out, qr/ 0 downloaded/, 'and downloads nothing') or diag $out;
+
+# --- hostile manifests: each aborts, the repository stays -------------------
+my $fresh = "fresh bytes $tag\n";
+my $good = "a,@{[sha256_hex(\"a\n\")]},2\n";
+my %hostile = (
+    'a wrong digest' => "${good}f," . sha256_hex('other') . ",@{[length $fresh]}\n",
+    'a wrong size' => "${good}f," . sha256_hex($fresh) . ",3\n",
+    'a .. path' => "${good}../f," . sha256_hex($fresh) . ",@{[length $fresh]}\n",
+    'a truncated manifest' => "${good}f," . substr(sha256_hex($fresh), 0, 20),
+    'a 404 in the middle' => "${good}missing," . sha256_hex("never $tag") . ",6\n"
+                             . "f," . sha256_hex($fresh) . ",@{[length $fresh]}\n",
+);
+my $srepo = "$tag-s";
+my $sbefore = latest($srepo);
+for my $what (sort keys %hostile) {
+    my $d = tree('remote', 'a' => "a\n", 'f' => $fresh, 'PULP_MANIFEST' => $hostile{$what});
+    ($rc, $out) = run('sync', $srepo, 'http://' . hostport() . "/$tag/remote/");
+    isnt($rc, 0, "$what: the sync fails") or diag $out;
+    note $out;
+}
+is(latest($srepo), $sbefore, 'and the repository is as it was');
+ok(!grep({ m{/\Q@{[substr(sha256_hex($fresh), 2)]}\E$} } storage_files()),
+   'nothing of the hostile remote was stored');
+is(mine_in_tmp(), 0, 'no temporary file left');
+
+remove_tree($work);
+done_testing();
