@@ -154,9 +154,10 @@ const ckpt_stmt ckpt_stmts_content[] = {
      "  FROM repository WHERE id = $1)"
      " UNION ALL"
      " (SELECT 'f', relative_path, sha256, size, version_added, version_removed"
+     /* an index-only scan of repository_content_dir_block_idx (sql/050),
+      * which only a statement naming its predicate can use */
      "  FROM repository_content WHERE repository_id = $1 AND dir = $2"
-     /* every range overlaps the unbounded one: lets the GiST index serve */
-     "   AND int4range(version_added, version_removed) && int4range(NULL, NULL) LIMIT $3::int)"
+     "   AND version_added >= 0 LIMIT $3::int)"
      " UNION ALL"
      " (SELECT 'd', dir, NULL, NULL, version_added, version_removed"
      "  FROM repository_dir WHERE repository_id = $1 AND parent = $2 LIMIT $3::int)"},
