@@ -98,34 +98,60 @@ static void keep_err(apr_pool_t *p, apr_pool_t *scratch, ckpt_rc rc, ckpt_err *e
     }
 }
 
-/* Columns of files as array parameters: paths, digests, sizes, mtimes. */
+/* Columns of files as array parameters: paths, digests, sizes, mtimes
+ * (NULL where not asked for). */
 typedef struct {
     const char *paths, *shas, *sizes, *mtimes;
 } columns;
 
-static columns as_columns(apr_pool_t *p, const apr_array_header_t *files, int only_fresh)
-{
-    apr_array_header_t *c[4];
-    columns out;
-    int i, k;
+enum {
+    COL_PATHS_SHAS = 0,     /* paths and digests */
+    COL_ALL = 1,            /* sizes and mtimes too */
+    COL_ONLY_FRESH = 2      /* of the files hashed in this run only */
+};
+enum { COLUMN_PATH, COLUMN_SHA, COLUMN_SIZE, COLUMN_MTIME };
 
-    for (k = 0; k < 4; k++) {
-        c[k] = apr_array_make(p, files->nelts + 1, sizeof(const char *));
-    }
+/* One column as an array literal in p.  The element pointers and the
+ * digits live in scratch, cleared after each column: a 100,000-file tree
+ * then holds only the literals it sends. */
+static const char *column_of(apr_pool_t *p, apr_pool_t *scratch,
+                             const apr_array_header_t *files, int what, int which)
+{
+    apr_array_header_t *c = apr_array_make(scratch, files->nelts + 1, sizeof(const char *));
+    const char *out;
+    int i;
+
     for (i = 0; i < files->nelts; i++) {
         const ckpt_ingest_file *f = APR_ARRAY_IDX(files, i, const ckpt_ingest_file *);
-        if (only_fresh && !f->fresh) {
+        const char **e;
+
+        if ((what & COL_ONLY_FRESH) && !f->fresh) {
             continue;
         }
-        APR_ARRAY_PUSH(c[0], const char *) = f->relative_path;
-        APR_ARRAY_PUSH(c[1], const char *) = f->sha256;
-        APR_ARRAY_PUSH(c[2], const char *) = apr_off_t_toa(p, f->size);
-        APR_ARRAY_PUSH(c[3], const char *) = ckpt_i64toa(p, f->mtime);
+        e = &APR_ARRAY_PUSH(c, const char *);
+        *e = which == COLUMN_PATH   ? f->relative_path
+             : which == COLUMN_SHA  ? f->sha256
+             : which == COLUMN_SIZE ? apr_off_t_toa(scratch, f->size)
+                                    : ckpt_i64toa(scratch, f->mtime);
     }
-    out.paths = ckpt_db_array(p, c[0]);
-    out.shas = ckpt_db_array(p, c[1]);
-    out.sizes = ckpt_db_array(p, c[2]);
-    out.mtimes = ckpt_db_array(p, c[3]);
+    out = ckpt_db_array(p, c);
+    apr_pool_clear(scratch);
+    return out;
+}
+
+static columns as_columns(apr_pool_t *p, const apr_array_header_t *files, int what)
+{
+    columns out = {NULL, NULL, NULL, NULL};
+    apr_pool_t *scratch;
+
+    apr_pool_create(&scratch, p);
+    out.paths = column_of(p, scratch, files, what, COLUMN_PATH);
+    out.shas = column_of(p, scratch, files, what, COLUMN_SHA);
+    if (what & COL_ALL) {
+        out.sizes = column_of(p, scratch, files, what, COLUMN_SIZE);
+        out.mtimes = column_of(p, scratch, files, what, COLUMN_MTIME);
+    }
+    apr_pool_destroy(scratch);
     return out;
 }
 
@@ -160,7 +186,7 @@ ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *r
     /* The columns and the answer are as large as the tree: only the list
      * of what changed outlives this. */
     apr_pool_create(&scratch, p);
-    cols = as_columns(scratch, req->files, 0);
+    cols = as_columns(scratch, req->files, COL_PATHS_SHAS);
     rc = changed_files(db, scratch, req, &cols, &found, err);
     *changed = rc == CKPT_OK ? apr_array_copy(p, found) : NULL;
     keep_err(p, scratch, rc, err);
@@ -292,7 +318,7 @@ static ckpt_rc make_version(ckpt_db *db, apr_pool_t *p, commit_baton *b,
                             const apr_array_header_t *changed, const ckpt_dbres *gone,
                             ckpt_err *err)
 {
-    columns c = as_columns(p, changed, 0);
+    columns c = as_columns(p, changed, COL_PATHS_SHAS);
     ckpt_modify_req m = {b->req->repository_id, -1, NULL, NULL};
     ckpt_dbres *units;
 
@@ -310,7 +336,7 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
     const char *repo = b->req->repository_id;
     apr_array_header_t *changed;
     ckpt_dbres *gone = NULL, *res;
-    columns fresh = as_columns(p, b->req->files, 1);
+    columns fresh = as_columns(p, b->req->files, COL_ALL | COL_ONLY_FRESH);
 
     b->res->version = NULL;
     if (changed_files(db, p, b->req, &b->cols, &changed, err) != CKPT_OK
@@ -347,7 +373,7 @@ ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *re
 
     apr_pool_create(&scratch, p);
     b.req = req;
-    b.cols = as_columns(scratch, req->files, 0);
+    b.cols = as_columns(scratch, req->files, COL_PATHS_SHAS);
     b.res = res;
     rc = ckpt_db_txn(db, scratch, commit_txn, &b, err);
     if (rc == CKPT_OK && res->version) {
