@@ -375,17 +375,19 @@ static ckpt_rc schemas(apr_pool_t *p, ckpt_json **out, ckpt_err *err)
     return CKPT_OK;
 }
 
-static ckpt_json *info(void)
+static ckpt_json *info(const ckpt_component *versions, int n)
 {
     ckpt_json *i = ckpt_json_object(), *v = ckpt_json_object();
+    int k;
 
     ckpt_json_set_str(i, "title", "mod_checkpoint API (Pulp 3 compatible)");
     ckpt_json_set_str(i, "version", ckpt_package_version());
     ckpt_json_set_str(i, "description",
                       "The operations of Pulp's core and file plugin that mod_checkpoint "
                       "implements, with Pulp's operation ids.");
-    ckpt_json_set_str(v, "core", CKPT_PULP_CORE_VERSION);
-    ckpt_json_set_str(v, "file", CKPT_PULP_FILE_VERSION);
+    for (k = 0; k < n; k++) {
+        ckpt_json_set_str(v, versions[k].component, versions[k].version);
+    }
     ckpt_json_set(i, "x-pulp-app-versions", v);
     return i;
 }
@@ -402,7 +404,8 @@ static ckpt_json *components_of(ckpt_json *schemas_obj)
     return c;
 }
 
-ckpt_rc ckpt_openapi_document(apr_pool_t *p, const char *api_root, ckpt_json **out,
+ckpt_rc ckpt_openapi_document(apr_pool_t *p, const char *api_root,
+                              const ckpt_component *versions, int n, ckpt_json **out,
                               ckpt_err *err)
 {
     ckpt_json *doc, *paths, *sch = NULL, *security, *basic;
@@ -414,7 +417,7 @@ ckpt_rc ckpt_openapi_document(apr_pool_t *p, const char *api_root, ckpt_json **o
     doc = ckpt_json_object();
     paths = ckpt_json_object();
     ckpt_json_set_str(doc, "openapi", "3.0.3");
-    ckpt_json_set(doc, "info", info());
+    ckpt_json_set(doc, "info", info(versions, n));
     for (o = ops; o->op_id; o++) {
         const char *key = o->path[0] == '{' ? o->path : apr_pstrcat(p, api_root, o->path, NULL);
         ckpt_json *item = ckpt_json_get(paths, key);

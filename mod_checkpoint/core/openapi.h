@@ -12,6 +12,7 @@
 
 #include "ckpt_status.h"
 #include "json.h"
+#include "shape.h"
 
 /* The Pulp components whose behaviour the API implements, as named in
  * info.x-pulp-app-versions and in status/'s versions: clients such as
@@ -48,8 +49,12 @@ const ckpt_openapi_op *ckpt_openapi_ops(void);
 const char *const *ckpt_openapi_query(const char *op_id);
 
 /* The whole document for an API mounted at api_root ("/pulp/api/v3/"),
- * unowned (ckpt_json_own ties it to a pool). */
-ckpt_rc ckpt_openapi_document(apr_pool_t *p, const char *api_root, ckpt_json **out,
+ * unowned (ckpt_json_own ties it to a pool).  Its info.x-pulp-app-versions
+ * holds the n components of versions, the very list status/ answers:
+ * pulp-cli's `pulp status` takes any difference between the two for a
+ * stale cached document, and fetches it again on every call. */
+ckpt_rc ckpt_openapi_document(apr_pool_t *p, const char *api_root,
+                              const ckpt_component *versions, int n, ckpt_json **out,
                               ckpt_err *err);
 
 #endif

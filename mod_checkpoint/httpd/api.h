@@ -103,6 +103,11 @@ int ckpt_api_route(ckpt_api_req *a, const ckpt_api_resource *res, const char *re
 /* An object by method, once its key is known. */
 int ckpt_api_route_object(ckpt_api_req *a, const ckpt_api_resource *res, const ckpt_api_key *k);
 
+/* The components and versions status/ lists and docs/api.json names in
+ * info.x-pulp-app-versions, one list for both (api_status.c). */
+#define CKPT_API_NVERSIONS 6
+void ckpt_api_versions(request_rec *r, ckpt_component *versions);
+
 /* The resources (rest: what follows the collection's path). */
 int ckpt_api_status(ckpt_api_req *a);
 int ckpt_api_docs(ckpt_api_req *a);

@@ -16,19 +16,8 @@
 #include <unistd.h>
 #endif
 
-int ckpt_api_status(ckpt_api_req *a)
+void ckpt_api_versions(request_rec *r, ckpt_component *versions)
 {
-    request_rec *r = a->r;
-    const ckpt_dbholder *h = a->sconf->db;
-    ckpt_component versions[6];
-    ckpt_status_report s;
-    ckpt_catalog_stats cat;
-    ckpt_err err = {0};
-    ckpt_dbres *res;
-
-    if (r->method_number != M_GET) {
-        return ckpt_api_method_not_allowed(a, "GET, HEAD");
-    }
     versions[0].component = "mod_checkpoint";
     versions[0].version = ckpt_package_version();
     versions[1].component = "httpd";
@@ -37,14 +26,30 @@ int ckpt_api_status(ckpt_api_req *a)
     versions[2].version = ckpt_db_client_version(r->pool);
     versions[3].component = "jansson";
     versions[3].version = ckpt_json_library_version();
-    /* The Pulp behaviour implemented, as docs/api.json names it. */
+    /* The Pulp behaviour implemented: what pulp-glue decides by. */
     versions[4].component = "core";
     versions[4].version = CKPT_PULP_CORE_VERSION;
     versions[5].component = "file";
     versions[5].version = CKPT_PULP_FILE_VERSION;
+}
+
+int ckpt_api_status(ckpt_api_req *a)
+{
+    request_rec *r = a->r;
+    const ckpt_dbholder *h = a->sconf->db;
+    ckpt_component versions[CKPT_API_NVERSIONS];
+    ckpt_status_report s;
+    ckpt_catalog_stats cat;
+    ckpt_err err = {0};
+    ckpt_dbres *res;
+
+    if (r->method_number != M_GET) {
+        return ckpt_api_method_not_allowed(a, "GET, HEAD");
+    }
+    ckpt_api_versions(r, versions);
     memset(&s, 0, sizeof(s));
     s.versions = versions;
-    s.nversions = 6;
+    s.nversions = CKPT_API_NVERSIONS;
     /* Not from the API's share: a health check must answer under load. */
     s.db_connected = ckpt_request_db_pool(r, r->pool, &a->db) == CKPT_OK
                      && ckpt_db_query(a->db, r->pool, &res, &err, "status_schema", 0) == CKPT_OK;

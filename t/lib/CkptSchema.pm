@@ -3,6 +3,7 @@ package CkptSchema;
 # or several), required, properties, additionalProperties: false, items,
 # pattern, minimum, and $ref to #/$defs/NAME.  validate() answers the
 # list of violations, each with its JSON pointer; empty means valid.
+# openapi_validate() does the same for a schema of an OpenAPI document.
 use strict;
 use warnings FATAL => 'all';
 use Exporter 'import';
@@ -65,6 +66,27 @@ sub validate {
     my @errs;
     _check($schema, $schema, $value, '', \@errs);
     return @errs;
+}
+
+# An OpenAPI 3.0 schema as the JSON Schema validate() reads: $refs to
+# #/components/schemas/ made #/$defs/, nullable made a type null.
+sub _from_openapi {
+    my ($s) = @_;
+    return [ map { _from_openapi($_) } @$s ] if ref $s eq 'ARRAY';
+    return $s unless ref $s eq 'HASH';
+    my %o = map { $_ => _from_openapi($s->{$_}) } keys %$s;
+    $o{'$ref'} =~ s{^#/components/schemas/}{#/\$defs/} if $o{'$ref'};
+    $o{type} = [ $o{type}, 'null' ] if delete $o{nullable};
+    return \%o;
+}
+
+# openapi_validate(DOC, SCHEMA, VALUE): validate() for SCHEMA, a schema
+# of the OpenAPI document DOC (one of its operations' bodies).
+sub openapi_validate {
+    my ($doc, $schema, $value) = @_;
+    my $root = _from_openapi($schema);
+    $root->{'$defs'} = _from_openapi($doc->{components}{schemas});
+    return validate($root, $value);
 }
 
 1;
