@@ -61,7 +61,7 @@ for my $path (sort keys %{ $doc->{paths} }) {
         is_deeply(\@pp, \@in, "$op->{operationId}: path parameters declared");
         ok(!grep({ !/^[1-5]\d\d$/ } keys %{ $op->{responses} }) && %{ $op->{responses} },
             "$op->{operationId}: responses are status codes");
-        ok(!grep({ !$_->{schema} || $_->{in} !~ /^(path|query)$/ } @{ $op->{parameters} }),
+        ok(!grep({ !$_->{schema} || $_->{in} !~ /^(path|query|header)$/ } @{ $op->{parameters} }),
             "$op->{operationId}: parameters have a place and a schema");
     }
 }
@@ -69,7 +69,8 @@ is_deeply([ grep { $ids{$_} > 1 } keys %ids ], [], 'operation ids are unique');
 ok($ids{$_}, "Pulp's $_") for qw(status_read repositories_file_file_list repositories_file_file_create
     repositories_file_file_read repositories_file_file_partial_update repositories_file_file_delete
     repositories_file_file_modify repositories_file_file_versions_list content_file_files_create
-    publications_file_file_create distributions_file_file_create);
+    publications_file_file_create distributions_file_file_create uploads_create uploads_list
+    uploads_read uploads_update uploads_delete uploads_commit);
 
 # Objects to address.
 my $repo = json_of(api('POST', API . 'repositories/file/file/', { name => $tag }));
@@ -78,16 +79,18 @@ modify($repo, add => [ $unit->{pulp_href} ]);
 my $pub = json_of(api('POST', API . 'publications/file/file/', { repository => $repo->{pulp_href} }));
 my $dist = json_of(api('POST', API . 'distributions/file/file/',
     { name => $tag, base_path => $tag, publication => $pub->{pulp_href} }));
+my $upload = json_of(api('POST', API . 'uploads/', { size => 3 }));
 my $none = '00000000-0000-0000-0000-000000000000';
 my %real = (file_file_repository_href => $repo->{pulp_href},
     file_file_repository_version_href => "$repo->{pulp_href}versions/1/",
     file_file_content_href => $unit->{pulp_href}, file_file_publication_href => $pub->{pulp_href},
-    file_file_distribution_href => $dist->{pulp_href});
+    file_file_distribution_href => $dist->{pulp_href}, upload_href => $upload->{pulp_href});
 my %missing = (file_file_repository_href => API . "repositories/file/file/$none/",
     file_file_repository_version_href => "$repo->{pulp_href}versions/99/",
     file_file_content_href => API . "content/file/files/$none/",
     file_file_publication_href => API . "publications/file/file/$none/",
-    file_file_distribution_href => API . "distributions/file/file/$none/");
+    file_file_distribution_href => API . "distributions/file/file/$none/",
+    upload_href => API . "uploads/$none/");
 sub fill { my ($path, $h) = @_; $path =~ s/\{(\w+)\}/$h->{$1}/g; return $path }
 
 # The router: listed methods are routed and answer a listed status; the
@@ -129,7 +132,9 @@ my %value = (name => $tag, number => 1, relative_path => "$tag/x", sha256 => $un
     repository_version_added => "$repo->{pulp_href}versions/1/",
     repository_version_removed => "$repo->{pulp_href}versions/1/",
     repository => $repo->{pulp_href}, checkpoint => 'false', base_path => $tag,
-    limit => 1, offset => 0);
+    limit => 1, offset => 0, fields => 'pulp_href', exclude_fields => 'pulp_href',
+    ordering => '-pulp_created', size => 3, size__gt => 0, size__lt => 4,
+    map({ ("name__$_" => $tag, "base_path__$_" => $tag) } qw(startswith contains icontains in)));
 for my $o (grep { $_->[0] =~ m{/$} && $_->[1] eq 'get' && $_->[2]{operationId} =~ /_list$/ } @ops) {
     my ($path, undef, $op) = @$o;
     my $base = fill($path, \%real);
@@ -144,7 +149,7 @@ for my $o (grep { $_->[0] =~ m{/$} && $_->[1] eq 'get' && $_->[2]{operationId} =
 }
 
 # What the document leaves out is not there.
-for my $p ('tasks/', 'uploads/', 'remotes/file/file/', "repositories/file/file/$none/sync/") {
+for my $p ('tasks/', 'remotes/file/file/', "repositories/file/file/$none/sync/") {
     is(api('GET', API . $p)->code, 404, "$p is not served, and not in the document");
 }
 

@@ -38,7 +38,8 @@ is($res->code, 201, 'a field may come in the query') or diag $res->content;
 
 my @refused = (
     [ [ relative_path => "$tag/d" ], 'file', 'no file part' ],
-    [ [ relative_path => "$tag/d", upload => 'x', file => file('x') ], 'upload', 'a field the API does not have' ],
+    [ [ relative_path => "$tag/d", artifact => 'x', file => file('x') ], 'artifact', 'a field the API does not have' ],
+    [ [ relative_path => "$tag/d", upload => 'x', file => file('x') ], 'upload', 'a file and an upload' ],
     [ [ relative_path => "$tag/d", relative_path => "$tag/e", file => file('x') ], 'relative_path', 'a field twice' ],
     [ [ relative_path => "$tag/d", file => file('x'), file => file('y') ], 'file', 'two files' ],
     [ [ file => file('x') ], 'relative_path', 'no relative_path' ],

@@ -5,6 +5,7 @@
 
 #include "artifact.h"
 #include "content.h"
+#include "filter.h"
 #include "list.h"
 #include "path.h"
 #include "version.h"
@@ -34,21 +35,17 @@ ckpt_rc ckpt_unit_get(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_unit **ou
     return ckpt_list_one(db, p, "api_content_get", 1, &id, read_unit, (void **)out, err);
 }
 
-ckpt_rc ckpt_unit_list(ckpt_db *db, apr_pool_t *p, const ckpt_unit_filter *f,
-                       const ckpt_page *pg, ckpt_list *out, ckpt_err *err)
-{
-    const char *params[8];
-
-    params[0] = f->relative_path;
-    params[1] = f->sha256;
-    params[2] = f->present_repo;
-    params[3] = f->present_repo ? apr_itoa(p, f->present_number) : NULL;
-    params[4] = f->added_repo;
-    params[5] = f->added_repo ? apr_itoa(p, f->added_number) : NULL;
-    params[6] = f->removed_repo;
-    params[7] = f->removed_repo ? apr_itoa(p, f->removed_number) : NULL;
-    return ckpt_list_run(db, p, "api_content_list", 8, params, pg, "id", read_unit, out, err);
-}
+static const ckpt_filter unit_filters[] = {
+    {"relative_path", CKPT_FT_TEXT, 0, "Filter results where relative_path matches value"},
+    {"sha256", CKPT_FT_DIGEST, 1, "Filter results where sha256 matches value"},
+    {"repository_version", CKPT_FT_VERSION, 2, "Repository Version referenced by HREF"},
+    {"repository_version_added", CKPT_FT_VERSION, 4, "Repository Version referenced by HREF"},
+    {"repository_version_removed", CKPT_FT_VERSION, 6, "Repository Version referenced by HREF"},
+    CKPT_ORDERING_FILTER(8),
+    {NULL, 0, 0, NULL}};
+static const char *const unit_orderings[] = {"relative_path", "sha256", "pulp_created", NULL};
+const ckpt_filter_set ckpt_filters_content = {"api_content_list", 9, unit_filters,
+                                              unit_orderings, "id", read_unit};
 
 ckpt_rc ckpt_content_check_digest(const char *sha256, ckpt_err *err)
 {

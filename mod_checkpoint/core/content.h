@@ -9,18 +9,9 @@
 #include "model.h"
 #include "storage.h"
 
-typedef struct {
-    const char *relative_path; /* NULL: any */
-    const char *sha256;        /* NULL: any */
-    /* in, added in, removed in a repository version (NULL repository: any) */
-    const char *present_repo, *added_repo, *removed_repo;
-    int present_number, added_number, removed_number;
-} ckpt_unit_filter;
-
 ckpt_rc ckpt_unit_get(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_unit **out,
                       ckpt_err *err);
-ckpt_rc ckpt_unit_list(ckpt_db *db, apr_pool_t *p, const ckpt_unit_filter *f,
-                       const ckpt_page *pg, ckpt_list *out, ckpt_err *err);
+/* Lists: ckpt_filters_content (filter.h). */
 
 /* What can be checked before a byte is read: a relative_path that can be
  * stored and an expected digest of 64 lower-case hex digits (NULL: none).

@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "distribution.h"
+#include "filter.h"
 #include "list.h"
 #include "path.h"
 
@@ -223,15 +224,12 @@ ckpt_rc ckpt_dist_get(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_dist **ou
     return ckpt_list_one(db, p, "api_dist_get", 1, &id, read_dist_row, (void **)out, err);
 }
 
-ckpt_rc ckpt_dist_list(ckpt_db *db, apr_pool_t *p, const char *name, const char *base_path,
-                       const ckpt_page *pg, ckpt_list *out, ckpt_err *err)
-{
-    const char *params[2];
-
-    params[0] = name;
-    params[1] = base_path;
-    return ckpt_list_run(db, p, "api_dist_list", 2, params, pg, "id", read_dist_row, out, err);
-}
+static const ckpt_filter dist_filters[] = {CKPT_TEXT_FILTERS("name", 0),
+                                           CKPT_TEXT_FILTERS("base_path", 5),
+                                           CKPT_ORDERING_FILTER(10), {NULL, 0, 0, NULL}};
+static const char *const dist_orderings[] = {"name", "base_path", "pulp_created", NULL};
+const ckpt_filter_set ckpt_filters_distributions = {"api_dist_list", 11, dist_filters,
+                                                    dist_orderings, "id", read_dist_row};
 
 ckpt_rc ckpt_dist_delete(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_err *err)
 {

@@ -35,9 +35,7 @@ ckpt_rc ckpt_dist_update(ckpt_db *db, apr_pool_t *p, const char *id, const ckpt_
                          ckpt_dist **out, ckpt_err *err);
 ckpt_rc ckpt_dist_get(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_dist **out,
                       ckpt_err *err);
-/* name, base_path: only those (NULL: any). */
-ckpt_rc ckpt_dist_list(ckpt_db *db, apr_pool_t *p, const char *name, const char *base_path,
-                       const ckpt_page *pg, ckpt_list *out, ckpt_err *err);
+/* Lists: ckpt_filters_distributions (filter.h). */
 ckpt_rc ckpt_dist_delete(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_err *err);
 
 #endif

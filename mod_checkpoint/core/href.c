@@ -64,6 +64,8 @@ static const char *collection(ckpt_href_kind k)
         return CKPT_CONTENT_PATH;
     case CKPT_HREF_PUBLICATION:
         return CKPT_PUBS_PATH;
+    case CKPT_HREF_UPLOAD:
+        return CKPT_UPLOADS_PATH;
     case CKPT_HREF_DISTRIBUTION:
     default:
         return CKPT_DISTS_PATH;

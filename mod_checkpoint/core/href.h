@@ -12,13 +12,15 @@
 #define CKPT_CONTENT_PATH "content/file/files/"
 #define CKPT_PUBS_PATH "publications/file/file/"
 #define CKPT_DISTS_PATH "distributions/file/file/"
+#define CKPT_UPLOADS_PATH "uploads/"
 
 typedef enum {
     CKPT_HREF_REPOSITORY,
     CKPT_HREF_VERSION,
     CKPT_HREF_CONTENT,
     CKPT_HREF_PUBLICATION,
-    CKPT_HREF_DISTRIBUTION
+    CKPT_HREF_DISTRIBUTION,
+    CKPT_HREF_UPLOAD
 } ckpt_href_kind;
 
 /* Largest repository version number (a PostgreSQL integer). */

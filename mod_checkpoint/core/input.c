@@ -1,6 +1,7 @@
 /* Request bodies (see input.h). */
 #include <string.h>
 
+#include <apr_lib.h>
 #include <apr_strings.h>
 
 #include "href.h"
@@ -285,4 +286,75 @@ ckpt_rc ckpt_input_orphans(apr_pool_t *p, const ckpt_json *body, apr_int64_t *mi
                                 "Ensure this value is between 0 and 52704000.");
     }
     return CKPT_OK;
+}
+
+static const field content_fields[] = {{"relative_path", F_STRING, 0},
+                                       {"sha256", F_STRING, 1},
+                                       {"repository", F_STRING, 1},
+                                       {"upload", F_STRING, 1},
+                                       {NULL, F_STRING, 0}};
+
+static int keep_string(void *baton, const char *key, ckpt_json *v)
+{
+    if (ckpt_json_typeof(v) == CKPT_JSON_STRING) {
+        apr_table_set(baton, key, ckpt_json_string_value(v));
+    }
+    return 0;
+}
+
+ckpt_rc ckpt_input_content(apr_pool_t *p, const ckpt_json *body, apr_table_t *fields,
+                           ckpt_err *err)
+{
+    if (check_fields(p, body, content_fields, err) != CKPT_OK) {
+        return err->rc;
+    }
+    ckpt_json_each(body, keep_string, fields);
+    return CKPT_OK;
+}
+
+static const field upload_fields[] = {{"size", F_INTEGER, 0}, {NULL, F_STRING, 0}};
+
+ckpt_rc ckpt_input_upload(apr_pool_t *p, const ckpt_json *body, apr_off_t limit,
+                          apr_off_t *size, ckpt_err *err)
+{
+    ckpt_json *v = ckpt_json_get(body, "size");
+
+    if (check_fields(p, body, upload_fields, err) != CKPT_OK) {
+        return err->rc;
+    }
+    if (!v) {
+        return ckpt_err_invalid(err, "size", "This field is required.");
+    }
+    *size = (apr_off_t)ckpt_json_integer_value(v);
+    if (*size < 0) {
+        return ckpt_err_invalid(err, "size", "Ensure this value is greater than or equal to 0.");
+    }
+    if (limit && *size > limit) {
+        return ckpt_err_invalid(err, "size",
+                                apr_psprintf(p, "Ensure this value is less than or equal to %"
+                                                APR_OFF_T_FMT " (CheckpointUploadLimit).",
+                                             limit));
+    }
+    return CKPT_OK;
+}
+
+static const field commit_fields[] = {{"sha256", F_STRING, 0}, {NULL, F_STRING, 0}};
+
+ckpt_rc ckpt_input_commit(apr_pool_t *p, const ckpt_json *body, const char **sha256,
+                          ckpt_err *err)
+{
+    char *s, *c;
+
+    if (check_fields(p, body, commit_fields, err) != CKPT_OK) {
+        return err->rc;
+    }
+    if (!str(body, "sha256")) {
+        return ckpt_err_invalid(err, "sha256", "This field is required.");
+    }
+    s = apr_pstrdup(p, str(body, "sha256"));
+    for (c = s; *c; c++) {
+        *c = (char)apr_tolower(*c);
+    }
+    *sha256 = s;
+    return ckpt_content_check_digest(s, err);
 }

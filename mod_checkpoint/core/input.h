@@ -5,6 +5,9 @@
 #ifndef CKPT_INPUT_H
 #define CKPT_INPUT_H
 
+#include <apr_tables.h>
+
+#include "content.h"
 #include "distribution.h"
 #include "json.h"
 #include "publication.h"
@@ -24,5 +27,16 @@ ckpt_rc ckpt_input_dist(apr_pool_t *p, const char *root, const ckpt_json *body,
  * meaning CKPT_ORPHAN_PROTECTION_DEFAULT. */
 ckpt_rc ckpt_input_orphans(apr_pool_t *p, const ckpt_json *body, apr_int64_t *minutes,
                            ckpt_err *err);
+
+/* content/file/files/ as JSON (an upload= create): its string fields
+ * into fields. */
+ckpt_rc ckpt_input_content(apr_pool_t *p, const ckpt_json *body, apr_table_t *fields,
+                           ckpt_err *err);
+/* uploads/: {"size": bytes}, at most limit (0: no limit). */
+ckpt_rc ckpt_input_upload(apr_pool_t *p, const ckpt_json *body, apr_off_t limit,
+                          apr_off_t *size, ckpt_err *err);
+/* uploads/<id>/commit/: {"sha256": hex}, lower-cased and checked. */
+ckpt_rc ckpt_input_commit(apr_pool_t *p, const ckpt_json *body, const char **sha256,
+                          ckpt_err *err);
 
 #endif

@@ -1,4 +1,5 @@
 /* Objects by kind (see object.h). */
+#include "chunked.h"
 #include "content.h"
 #include "distribution.h"
 #include "object.h"
@@ -18,6 +19,8 @@ ckpt_rc ckpt_object_get(ckpt_db *db, apr_pool_t *p, ckpt_href_kind kind, const c
         return ckpt_unit_get(db, p, id, (ckpt_unit **)out, err);
     case CKPT_HREF_PUBLICATION:
         return ckpt_pub_get(db, p, id, (ckpt_pub **)out, err);
+    case CKPT_HREF_UPLOAD:
+        return ckpt_chunked_get(db, p, id, (ckpt_chunked **)out, err);
     case CKPT_HREF_DISTRIBUTION:
     default:
         return ckpt_dist_get(db, p, id, (ckpt_dist **)out, err);
@@ -36,6 +39,7 @@ ckpt_rc ckpt_object_delete(ckpt_db *db, apr_pool_t *p, ckpt_href_kind kind, cons
         return ckpt_pub_delete(db, p, id, err);
     case CKPT_HREF_DISTRIBUTION:
         return ckpt_dist_delete(db, p, id, err);
+    case CKPT_HREF_UPLOAD: /* with its files: ckpt_chunked_delete */
     case CKPT_HREF_CONTENT:
     default:
         return ckpt_err_set(err, CKPT_INVALID, NULL, "Content units are not deleted one by one.");

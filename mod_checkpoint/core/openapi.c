@@ -9,19 +9,13 @@
 #include "openapi.h"
 #include "package.h"
 
-/* Query parameters. */
+/* Query parameters of what is no list. */
 static const char *const q_none[] = {NULL};
-static const char *const q_repos[] = {"name", NULL};
-static const char *const q_versions[] = {"number", NULL};
-static const char *const q_content[] = {"relative_path", "sha256", "repository_version",
-                                        "repository_version_added",
-                                        "repository_version_removed", NULL};
-static const char *const q_upload[] = {"relative_path", "sha256", "repository", NULL};
-static const char *const q_pubs[] = {"repository", "checkpoint", NULL};
-static const char *const q_dists[] = {"name", "base_path", NULL};
+static const char *const q_upload[] = {"relative_path", "sha256", "repository", "upload", NULL};
 
 #define REPO "{file_file_repository_href}"
 #define VERSION "{file_file_repository_version_href}"
+#define UPLOAD "{upload_href}"
 #define ALL_ERR "400 401 413 415 503"
 
 static const ckpt_openapi_op ops[] = {
@@ -29,8 +23,9 @@ static const ckpt_openapi_op ops[] = {
     {"status/", "get", "status_read", "Status", NULL, NULL, 0, "StatusResponse", 0, "200 503", 1},
     {"orphans/cleanup/", "post", "orphans_cleanup_cleanup", "Orphans: Cleanup", NULL,
      "OrphansCleanup", CKPT_OA_JSON, "OrphansCleanupResponse", 0, "200 " ALL_ERR, 0},
-    {CKPT_REPOS_PATH, "get", "repositories_file_file_list", "Repositories: File", q_repos, NULL,
-     0, "file.FileRepositoryResponse", 1, "200 400 401 503", 0},
+    {CKPT_REPOS_PATH, "get", "repositories_file_file_list", "Repositories: File", NULL, NULL,
+     0, "file.FileRepositoryResponse", 1, "200 400 401 503", 0, &ckpt_filters_repositories,
+     NULL},
     {CKPT_REPOS_PATH, "post", "repositories_file_file_create", "Repositories: File", NULL,
      "file.FileRepository", CKPT_OA_JSON, "file.FileRepositoryResponse", 0, "201 " ALL_ERR, 0},
     {REPO, "get", "repositories_file_file_read", "Repositories: File", NULL, NULL, 0,
@@ -44,21 +39,22 @@ static const ckpt_openapi_op ops[] = {
      "RepositoryAddRemoveContent", CKPT_OA_JSON, "RepositoryVersionResponse", 0,
      "201 404 409 " ALL_ERR, 0},
     {REPO "versions/", "get", "repositories_file_file_versions_list",
-     "Repositories: File Versions", q_versions, NULL, 0, "RepositoryVersionResponse", 1,
-     "200 400 401 404 503", 0},
+     "Repositories: File Versions", NULL, NULL, 0, "RepositoryVersionResponse", 1,
+     "200 400 401 404 503", 0, &ckpt_filters_versions, NULL},
     {VERSION, "get", "repositories_file_file_versions_read", "Repositories: File Versions", NULL,
      NULL, 0, "RepositoryVersionResponse", 0, "200 401 404 503", 0},
     {VERSION, "delete", "repositories_file_file_versions_delete", "Repositories: File Versions",
      NULL, NULL, 0, NULL, 0, "204 401 404 409 503", 0},
-    {CKPT_CONTENT_PATH, "get", "content_file_files_list", "Content: Files", q_content, NULL, 0,
-     "file.FileContentResponse", 1, "200 400 401 503", 0},
+    {CKPT_CONTENT_PATH, "get", "content_file_files_list", "Content: Files", NULL, NULL, 0,
+     "file.FileContentResponse", 1, "200 400 401 503", 0, &ckpt_filters_content, NULL},
     {CKPT_CONTENT_PATH, "post", "content_file_files_create", "Content: Files", q_upload,
-     "file.FileContent", CKPT_OA_MULTIPART | CKPT_OA_OCTET, "file.FileContentResponse", 0,
-     "200 201 404 " ALL_ERR, 0},
+     "file.FileContent", CKPT_OA_JSON | CKPT_OA_MULTIPART | CKPT_OA_OCTET,
+     "file.FileContentResponse", 0, "200 201 404 " ALL_ERR, 0, NULL, NULL},
     {"{file_file_content_href}", "get", "content_file_files_read", "Content: Files", NULL, NULL,
      0, "file.FileContentResponse", 0, "200 401 404 503", 0},
-    {CKPT_PUBS_PATH, "get", "publications_file_file_list", "Publications: File", q_pubs, NULL,
-     0, "file.FilePublicationResponse", 1, "200 400 401 503", 0},
+    {CKPT_PUBS_PATH, "get", "publications_file_file_list", "Publications: File", NULL, NULL,
+     0, "file.FilePublicationResponse", 1, "200 400 401 503", 0, &ckpt_filters_publications,
+     NULL},
     {CKPT_PUBS_PATH, "post", "publications_file_file_create", "Publications: File", NULL,
      "file.FilePublication", CKPT_OA_JSON, "file.FilePublicationResponse", 0,
      "201 " ALL_ERR, 0},
@@ -66,8 +62,9 @@ static const ckpt_openapi_op ops[] = {
      NULL, NULL, 0, "file.FilePublicationResponse", 0, "200 401 404 503", 0},
     {"{file_file_publication_href}", "delete", "publications_file_file_delete",
      "Publications: File", NULL, NULL, 0, NULL, 0, "204 401 404 409 503", 0},
-    {CKPT_DISTS_PATH, "get", "distributions_file_file_list", "Distributions: File", q_dists,
-     NULL, 0, "file.FileDistributionResponse", 1, "200 400 401 503", 0},
+    {CKPT_DISTS_PATH, "get", "distributions_file_file_list", "Distributions: File", NULL,
+     NULL, 0, "file.FileDistributionResponse", 1, "200 400 401 503", 0,
+     &ckpt_filters_distributions, NULL},
     {CKPT_DISTS_PATH, "post", "distributions_file_file_create", "Distributions: File", NULL,
      "file.FileDistribution", CKPT_OA_JSON, "file.FileDistributionResponse", 0,
      "201 409 " ALL_ERR, 0},
@@ -79,7 +76,19 @@ static const ckpt_openapi_op ops[] = {
      "file.FileDistributionResponse", 0, "200 404 409 " ALL_ERR, 0},
     {"{file_file_distribution_href}", "delete", "distributions_file_file_delete",
      "Distributions: File", NULL, NULL, 0, NULL, 0, "204 401 404 503", 0},
-    {NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0}};
+    {CKPT_UPLOADS_PATH, "get", "uploads_list", "Uploads", NULL, NULL, 0, "UploadResponse", 1,
+     "200 400 401 503", 0, &ckpt_filters_uploads, NULL},
+    {CKPT_UPLOADS_PATH, "post", "uploads_create", "Uploads", NULL, "Upload", CKPT_OA_JSON,
+     "UploadResponse", 0, "201 " ALL_ERR, 0, NULL, NULL},
+    {UPLOAD, "get", "uploads_read", "Uploads", NULL, NULL, 0, "UploadDetailResponse", 0,
+     "200 401 404 503", 0, NULL, NULL},
+    {UPLOAD, "put", "uploads_update", "Uploads", NULL, "UploadChunk", CKPT_OA_MULTIPART,
+     "UploadResponse", 0, "200 404 " ALL_ERR, 0, NULL, "Content-Range"},
+    {UPLOAD, "delete", "uploads_delete", "Uploads", NULL, NULL, 0, NULL, 0, "204 401 404 503", 0,
+     NULL, NULL},
+    {UPLOAD "commit/", "post", "uploads_commit", "Uploads", NULL, "UploadCommit", CKPT_OA_JSON,
+     "AsyncOperationResponse", 0, "202 404 " ALL_ERR, 0, NULL, NULL},
+    {NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL}};
 
 const ckpt_openapi_op *ckpt_openapi_ops(void)
 {
@@ -98,49 +107,96 @@ const char *const *ckpt_openapi_query(const char *op_id)
     return NULL;
 }
 
-/* What a query parameter is. */
-static const struct {
-    const char *name, *type, *description;
-} params[] = {
-    {"limit", "integer", "Number of results to return per page (at most 1000)."},
-    {"offset", "integer", "The initial index from which to return the results."},
-    {"name", "string", "Filter results where name matches value"},
-    {"number", "integer", "Filter results where number matches value"},
-    {"relative_path", "string", "Filter results where relative_path matches value"},
-    {"sha256", "string", "Filter results where sha256 matches value"},
-    {"repository_version", "string", "Repository Version referenced by HREF"},
-    {"repository_version_added", "string", "Repository Version referenced by HREF"},
-    {"repository_version_removed", "string", "Repository Version referenced by HREF"},
-    {"repository", "string", "Repository referenced by HREF"},
-    {"checkpoint", "boolean", "Filter results where checkpoint matches value"},
-    {"base_path", "string", "Filter results where base_path matches value"},
-    {NULL, NULL, NULL}};
+/* What the parameters every list takes are. */
+static const ckpt_filter common[] = {
+    {"limit", CKPT_FT_INT, 0, "Number of results to return per page (at most 1000)."},
+    {"offset", CKPT_FT_INT, 0, "The initial index from which to return the results."},
+    {"fields", CKPT_FT_TEXTS, 0, "A list of fields to include in the response."},
+    {"exclude_fields", CKPT_FT_TEXTS, 0, "A list of fields to exclude from the response."},
+    {NULL, 0, 0, NULL}};
 
-static ckpt_json *query_param(const char *name, int upload)
+/* A list of strings, sent comma-separated as Pulp's are (explode false). */
+static void string_list(ckpt_json *param, ckpt_json *schema, ckpt_json *items)
+{
+    ckpt_json_set_str(items, "type", "string");
+    ckpt_json_set_str(schema, "type", "array");
+    ckpt_json_set(schema, "items", items);
+    ckpt_json_set_bool(param, "explode", 0);
+    ckpt_json_set_str(param, "style", "form");
+}
+
+/* ordering's values: each field, and each with '-' before it. */
+static ckpt_json *orderings(apr_pool_t *p, const ckpt_filter_set *set)
+{
+    ckpt_json *items = ckpt_json_object(), *e = ckpt_json_array();
+    const char *const *o;
+
+    for (o = set->orderings; o && *o; o++) {
+        ckpt_json_append(e, ckpt_json_string(*o));
+        ckpt_json_append(e, ckpt_json_string(apr_pstrcat(p, "-", *o, NULL)));
+    }
+    ckpt_json_set(items, "enum", e);
+    return items;
+}
+
+static ckpt_json *query_param(apr_pool_t *p, const ckpt_filter *f, const ckpt_filter_set *set)
 {
     ckpt_json *o = ckpt_json_object(), *s = ckpt_json_object();
-    int i;
+    static const char *const types[] = {"string", NULL, "string", "integer", "boolean",
+                                        "string", "string", NULL};
 
-    ckpt_json_set_str(o, "name", name);
+    ckpt_json_set_str(o, "name", f->name);
     ckpt_json_set_str(o, "in", "query");
-    for (i = 0; params[i].name; i++) {
-        if (!strcmp(params[i].name, name)) {
-            ckpt_json_set_str(s, "type", params[i].type);
-            ckpt_json_set_str(o, "description",
-                              upload ? "For an application/octet-stream body: the field of "
-                                       "the same name."
-                                     : params[i].description);
-        }
+    ckpt_json_set_str(o, "description", f->description);
+    if (f->type == CKPT_FT_TEXTS) {
+        string_list(o, s, ckpt_json_object());
+    }
+    else if (f->type == CKPT_FT_ORDERING) {
+        string_list(o, s, orderings(p, set));
+    }
+    else {
+        ckpt_json_set_str(s, "type", types[f->type]);
+    }
+    if (f->type == CKPT_FT_REPO || f->type == CKPT_FT_VERSION) {
+        ckpt_json_set_str(s, "format", "uri");
     }
     ckpt_json_set(o, "schema", s);
     return o;
 }
 
+/* A field of an upload that may come in the query. */
+static ckpt_json *field_param(const char *name)
+{
+    ckpt_json *o = ckpt_json_object(), *s = ckpt_json_object();
+
+    ckpt_json_set_str(o, "name", name);
+    ckpt_json_set_str(o, "in", "query");
+    ckpt_json_set_str(o, "description",
+                      "For an application/octet-stream body: the field of the same name.");
+    ckpt_json_set_str(s, "type", "string");
+    ckpt_json_set(o, "schema", s);
+    return o;
+}
+
+static ckpt_json *header_param(const char *name)
+{
+    ckpt_json *o = ckpt_json_object(), *s = ckpt_json_object();
+
+    ckpt_json_set_str(o, "name", name);
+    ckpt_json_set_str(o, "in", "header");
+    ckpt_json_set_bool(o, "required", 1);
+    ckpt_json_set_str(o, "description", "Where the chunk lies in the file: bytes a-b/size.");
+    ckpt_json_set_str(s, "type", "string");
+    ckpt_json_set(o, "schema", s);
+    return o;
+}
+
 /* The parameters of an operation: its href in the path, its query. */
-static ckpt_json *parameters(const ckpt_openapi_op *o)
+static ckpt_json *parameters(apr_pool_t *p, const ckpt_openapi_op *o)
 {
     ckpt_json *arr = ckpt_json_array();
     const char *const *q;
+    const ckpt_filter *f;
 
     if (o->path[0] == '{') {
         ckpt_json *pp = ckpt_json_object(), *s = ckpt_json_object();
@@ -154,12 +210,17 @@ static ckpt_json *parameters(const ckpt_openapi_op *o)
         ckpt_json_set(pp, "schema", s);
         ckpt_json_append(arr, pp);
     }
-    if (o->list) {
-        ckpt_json_append(arr, query_param("limit", 0));
-        ckpt_json_append(arr, query_param("offset", 0));
+    for (f = o->list ? common : NULL; f && f->name; f++) {
+        ckpt_json_append(arr, query_param(p, f, NULL));
+    }
+    for (f = o->filters ? o->filters->filters : NULL; f && f->name; f++) {
+        ckpt_json_append(arr, query_param(p, f, o->filters));
     }
     for (q = o->query; q && *q; q++) {
-        ckpt_json_append(arr, query_param(*q, !o->list));
+        ckpt_json_append(arr, field_param(*q));
+    }
+    if (o->header) {
+        ckpt_json_append(arr, header_param(o->header));
     }
     return arr;
 }
@@ -200,7 +261,7 @@ static ckpt_json *request_body(apr_pool_t *p, const ckpt_openapi_op *o)
 }
 
 static const char *const reasons[][2] = {
-    {"200", "OK"}, {"201", "Created"}, {"204", "No content"}, {"400", "Invalid request"},
+    {"200", "OK"}, {"201", "Created"}, {"202", "Accepted"}, {"204", "No content"}, {"400", "Invalid request"},
     {"401", "Credentials missing or wrong"}, {"404", "Not found"}, {"409", "Conflict"},
     {"413", "Request body too large"}, {"415", "Unsupported media type"},
     {"503", "Database unreachable or storage not writable; see Retry-After"}, {NULL, NULL}};
@@ -248,7 +309,7 @@ static ckpt_json *operation(apr_pool_t *p, const ckpt_openapi_op *o)
     ckpt_json_set_str(op, "operationId", o->op_id);
     ckpt_json_append(tags, ckpt_json_string(o->tag));
     ckpt_json_set(op, "tags", tags);
-    ckpt_json_set(op, "parameters", parameters(o));
+    ckpt_json_set(op, "parameters", parameters(p, o));
     if (o->request) {
         ckpt_json_set(op, "requestBody", request_body(p, o));
     }
@@ -296,6 +357,9 @@ static const char *paginated(apr_pool_t *p, const char *component)
 #define DIST_IN(req) OBJ(req, "\"name\": {\"type\": \"string\", \"minLength\": 1}, " \
     "\"base_path\": {\"type\": \"string\", \"minLength\": 1}, \"publication\": " S_NHREF \
     ", \"repository\": " S_NHREF ", \"repository_version\": " S_NHREF ", \"checkpoint\": " S_BOOL)
+#define UPLOAD_OUT "\"pulp_href\": " S_HREF ", \"pulp_created\": " S_TIME \
+    ", \"pulp_last_updated\": " S_TIME ", \"size\": " S_INT ", \"completed\": " \
+    "{\"type\": \"string\", \"format\": \"date-time\", \"readOnly\": true, \"nullable\": true}"
 #define SUMMARY "{\"type\": \"object\", \"additionalProperties\": {\"type\": \"object\", " \
     "\"additionalProperties\": {\"type\": \"object\"}}}"
 
@@ -315,9 +379,12 @@ static const char components[] =
         ", \"repository\": " S_HREF ", \"base_version\": " S_NHREF
         ", \"content_summary\": {\"type\": \"object\", \"properties\": {\"added\": " SUMMARY
         ", \"removed\": " SUMMARY ", \"present\": " SUMMARY "}}") ", "
-    "\"file.FileContent\": " OBJ("\"relative_path\", \"file\"",
+    "\"file.FileContent\": " OBJ("\"relative_path\"",
         "\"relative_path\": {\"type\": \"string\", \"minLength\": 1}, "
-        "\"file\": {\"type\": \"string\", \"format\": \"binary\", \"writeOnly\": true}, "
+        "\"file\": {\"type\": \"string\", \"format\": \"binary\", \"writeOnly\": true, "
+        "\"description\": \"The bytes; or give upload\"}, "
+        "\"upload\": {\"type\": \"string\", \"format\": \"uri\", \"writeOnly\": true, "
+        "\"description\": \"An uncommitted upload whose chunks make the file\"}, "
         "\"sha256\": {\"type\": \"string\", \"writeOnly\": true}, "
         "\"repository\": {\"type\": \"string\", \"format\": \"uri\", \"writeOnly\": true}") ", "
     "\"file.FileContentResponse\": " OBJ("\"relative_path\"",
@@ -344,7 +411,20 @@ static const char components[] =
         "\"orphan_protection_time\": " S_INT ", \"memberships_removed\": " S_INT
         ", \"content_removed\": " S_INT ", \"artifacts_removed\": " S_INT
         ", \"artifact_files_removed\": " S_INT ", \"temporary_files_removed\": " S_INT
+        ", \"uploads_removed\": " S_INT
         ", \"bytes_freed\": " S_INT) ", "
+    "\"Upload\": " OBJ("\"size\"", "\"size\": {\"type\": \"integer\", \"format\": \"int64\", "
+        "\"minimum\": 0}") ", "
+    "\"UploadResponse\": " OBJ("\"size\"", UPLOAD_OUT) ", "
+    "\"UploadDetailResponse\": " OBJ("\"size\"", UPLOAD_OUT ", \"chunks\": {\"type\": \"array\", "
+        "\"items\": " OBJ("", "\"offset\": " S_INT ", \"size\": " S_INT) "}") ", "
+    "\"UploadChunk\": " OBJ("\"file\"",
+        "\"file\": {\"type\": \"string\", \"format\": \"binary\", \"writeOnly\": true}, "
+        "\"sha256\": {\"type\": \"string\", \"nullable\": true, \"writeOnly\": true}") ", "
+    "\"UploadCommit\": " OBJ("\"sha256\"", "\"sha256\": {\"type\": \"string\", \"minLength\": 1}") ", "
+    "\"AsyncOperationResponse\": " OBJ("\"task\"", "\"task\": {\"type\": \"string\", "
+        "\"format\": \"uri\", \"nullable\": true, \"description\": \"The task that did the "
+        "work; null: it was done before the answer\"}") ", "
     "\"StatusResponse\": " OBJ("\"versions\", \"online\"",
         "\"versions\": {\"type\": \"array\", \"items\": " OBJ("\"component\", \"version\"",
             "\"component\": " S_STR ", \"version\": " S_STR) "}, "

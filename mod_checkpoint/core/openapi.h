@@ -11,6 +11,7 @@
 #include <apr_pools.h>
 
 #include "ckpt_status.h"
+#include "filter.h"
 #include "json.h"
 #include "shape.h"
 
@@ -39,13 +40,16 @@ typedef struct {
     int list;                 /* the answer is a page of response */
     const char *statuses;     /* every status it answers, "200 400 404" */
     int open;                 /* readable without credentials */
+    const ckpt_filter_set *filters; /* a list's query parameters (filter.h) */
+    const char *header;       /* a header parameter it requires, or NULL */
 } ckpt_openapi_op;
 
 /* The table, ended by an entry whose op_id is NULL. */
 const ckpt_openapi_op *ckpt_openapi_ops(void);
 
-/* The query parameters of an operation (besides limit and offset, which
- * every list takes), NULL-ended; NULL for an unknown operation. */
+/* The query parameters of an operation that is no list (the fields an
+ * upload may give in the query), NULL-ended; NULL for an unknown
+ * operation.  A list's are its filters'. */
 const char *const *ckpt_openapi_query(const char *op_id);
 
 /* The whole document for an API mounted at api_root ("/pulp/api/v3/"),

@@ -7,6 +7,7 @@
 #include <apr_strings.h>
 
 #include "artifact.h"
+#include "href.h"
 #include "list.h"
 #include "orphan.h"
 #include "storage.h"
@@ -152,6 +153,57 @@ static ckpt_rc clean_files(ckpt_db *db, apr_pool_t *p, sweep *s, apr_time_t cuto
     return flush_files(db, s, err);
 }
 
+/* The chunks of uploads removed. */
+static ckpt_rc remove_uploads(apr_pool_t *p, sweep *s, const ckpt_dbres *res, ckpt_err *err)
+{
+    apr_int64_t files = 0;
+    int i;
+
+    for (i = 0; i < res->nrows; i++) {
+        if (ckpt_storage_remove_chunks(p, s->root, ckpt_dbres_get(res, i, "id"), &files,
+                                       &s->sum->bytes, err) != CKPT_OK) {
+            return err->rc;
+        }
+    }
+    return CKPT_OK;
+}
+
+static ckpt_rc saw_upload_dir(void *baton, const char *name)
+{
+    apr_array_header_t *ids = baton;
+
+    if (ckpt_uuid_valid(name)) {
+        APR_ARRAY_PUSH(ids, const char *) = apr_pstrdup(ids->pool, name);
+    }
+    return CKPT_OK;
+}
+
+/* Uploads untouched for the protection time, rows then chunks; then the
+ * directories of upload/ that no row names (a failure between the two). */
+static ckpt_rc clean_uploads(ckpt_db *db, apr_pool_t *p, sweep *s, apr_time_t cutoff,
+                             ckpt_err *err)
+{
+    apr_array_header_t *dirs = apr_array_make(p, 8, sizeof(const char *));
+    ckpt_dbres *res;
+
+    if (ckpt_db_query(db, p, &res, err, "orphan_uploads_delete", 1, s->minutes) != CKPT_OK
+        || remove_uploads(p, s, res, err) != CKPT_OK) {
+        return err->rc;
+    }
+    s->sum->uploads = res->nrows;
+    if (ckpt_storage_walk_uploads(p, s->root, cutoff, saw_upload_dir, dirs, err) != CKPT_OK) {
+        return err->rc;
+    }
+    if (dirs->nelts == 0) {
+        return CKPT_OK;
+    }
+    if (ckpt_db_query(db, p, &res, err, "orphan_uploads_unknown", 1, ckpt_db_array(p, dirs))
+        != CKPT_OK) {
+        return err->rc;
+    }
+    return remove_uploads(p, s, res, err);
+}
+
 ckpt_rc ckpt_orphans_cleanup(ckpt_db *db, apr_pool_t *p, const char *root, apr_int64_t minutes,
                              ckpt_orphan_summary *out, ckpt_err *err)
 {
@@ -169,7 +221,8 @@ ckpt_rc ckpt_orphans_cleanup(ckpt_db *db, apr_pool_t *p, const char *root, apr_i
     }
     if (ckpt_db_txn(db, p, content_txn, &s, err) != CKPT_OK
         || clean_artifacts(db, p, &s, err) != CKPT_OK
-        || clean_files(db, p, &s, cutoff, err) != CKPT_OK) {
+        || clean_files(db, p, &s, cutoff, err) != CKPT_OK
+        || clean_uploads(db, p, &s, cutoff, err) != CKPT_OK) {
         return ckpt_err_context(err, "orphan cleanup");
     }
     if (ckpt_storage_sweep_tmp(p, root, cutoff, &out->tmp_files, &out->bytes, err) != CKPT_OK) {

@@ -4,7 +4,9 @@
  * that no content and
  * no publication names (rows and files), files in storage that no row
  * names (a failure after the rename into storage leaves them), and
- * temporary files that a killed upload left behind.  Only what has been of
+ * temporary files that a killed upload left behind, and chunked uploads
+ * (chunked.h) that no chunk came to for the protection time, as Pulp's
+ * upload cleanup removes them after its UPLOAD_PROTECTION_TIME.  Only what has been of
  * no interest for the protection time goes, and never what an upload in
  * flight is writing or about to make visible (storage.h, artifact.h). */
 #ifndef CKPT_ORPHAN_H
@@ -23,6 +25,7 @@ typedef struct {
     apr_int64_t artifacts;      /* artifact rows removed, with their files */
     apr_int64_t artifact_files; /* files in storage that no row named */
     apr_int64_t tmp_files;      /* abandoned temporary files */
+    apr_int64_t uploads;        /* chunked uploads no chunk came to, with their chunks */
     apr_off_t bytes;            /* bytes freed in storage */
 } ckpt_orphan_summary;
 

@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "artifact.h"
+#include "filter.h"
 #include "list.h"
 #include "path.h"
 #include "publication.h"
@@ -144,14 +145,23 @@ ckpt_rc ckpt_pub_get(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_pub **out,
     return ckpt_list_one(db, p, "api_pub_get", 1, &id, read_pub_row, (void **)out, err);
 }
 
+static const ckpt_filter pub_filters[] = {
+    {"repository", CKPT_FT_REPO, 0, "Repository referenced by HREF"},
+    {"checkpoint", CKPT_FT_BOOL, 1, "Filter results where checkpoint matches value"},
+    {"repository_version", CKPT_FT_VERSION, 2, "Repository Version referenced by HREF"},
+    CKPT_ORDERING_FILTER(4),
+    {NULL, 0, 0, NULL}};
+static const char *const pub_orderings[] = {"pulp_created", NULL};
+const ckpt_filter_set ckpt_filters_publications = {"api_pub_list", 5, pub_filters,
+                                                   pub_orderings, "id", read_pub_row};
+
 ckpt_rc ckpt_pub_list(ckpt_db *db, apr_pool_t *p, const char *repo_id, int checkpoint,
                       const ckpt_page *pg, ckpt_list *out, ckpt_err *err)
 {
-    const char *params[2];
+    const char *params[5] = {repo_id, NULL, NULL, NULL, NULL};
 
-    params[0] = repo_id;
     params[1] = checkpoint < 0 ? NULL : checkpoint ? "t" : "f";
-    return ckpt_list_run(db, p, "api_pub_list", 2, params, pg, "id", read_pub_row, out, err);
+    return ckpt_filter_list(db, p, &ckpt_filters_publications, params, pg, out, err);
 }
 
 ckpt_rc ckpt_pub_delete(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_err *err)

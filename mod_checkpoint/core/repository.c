@@ -3,6 +3,7 @@
 
 #include <apr_strings.h>
 
+#include "filter.h"
 #include "list.h"
 #include "path.h"
 #include "repository.h"
@@ -84,10 +85,18 @@ ckpt_rc ckpt_repo_get(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_repo **ou
     return ckpt_list_one(db, p, "api_repo_get", 1, &id, read_repo, (void **)out, err);
 }
 
+static const ckpt_filter repo_filters[] = {CKPT_TEXT_FILTERS("name", 0), CKPT_ORDERING_FILTER(5),
+                                           {NULL, 0, 0, NULL}};
+static const char *const repo_orderings[] = {"name", "pulp_created", NULL};
+const ckpt_filter_set ckpt_filters_repositories = {"api_repo_list", 6, repo_filters,
+                                                   repo_orderings, "id", read_repo};
+
 ckpt_rc ckpt_repo_list(ckpt_db *db, apr_pool_t *p, const char *name, const ckpt_page *pg,
                        ckpt_list *out, ckpt_err *err)
 {
-    return ckpt_list_run(db, p, "api_repo_list", 1, &name, pg, "id", read_repo, out, err);
+    const char *params[6] = {name, NULL, NULL, NULL, NULL, NULL};
+
+    return ckpt_filter_list(db, p, &ckpt_filters_repositories, params, pg, out, err);
 }
 
 typedef struct {

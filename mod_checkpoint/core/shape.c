@@ -138,17 +138,6 @@ ckpt_json *ckpt_shape_content_result(const ckpt_shape_ctx *c, const ckpt_content
     return o;
 }
 
-ckpt_json *ckpt_shape_items(const ckpt_shape_ctx *c, const ckpt_list *l, ckpt_shape_fn fn)
-{
-    ckpt_json *arr = ckpt_json_array();
-    int i;
-
-    for (i = 0; i < l->items->nelts; i++) {
-        ckpt_json_append(arr, fn(c, APR_ARRAY_IDX(l->items, i, const void *)));
-    }
-    return arr;
-}
-
 ckpt_json *ckpt_shape_page(apr_int64_t count, const char *next, const char *previous,
                            ckpt_json *results)
 {
@@ -171,6 +160,7 @@ ckpt_json *ckpt_shape_orphans(apr_int64_t minutes, const ckpt_orphan_summary *s)
     ckpt_json_set_int(o, "artifacts_removed", s->artifacts);
     ckpt_json_set_int(o, "artifact_files_removed", s->artifact_files);
     ckpt_json_set_int(o, "temporary_files_removed", s->tmp_files);
+    ckpt_json_set_int(o, "uploads_removed", s->uploads);
     ckpt_json_set_int(o, "bytes_freed", s->bytes);
     return o;
 }
@@ -277,5 +267,77 @@ ckpt_json *ckpt_shape_status(const ckpt_status_report *s)
     }
     ckpt_json_set(o, "content_cache", cache);
     ckpt_json_set_bool(o, "online", s->db_connected && s->storage_writable);
+    return o;
+}
+
+/* 1 when key is an item of the comma-separated list csv. */
+static int listed(const char *csv, const char *key)
+{
+    apr_size_t n = strlen(key);
+    const char *s = csv;
+
+    while (s && *s) {
+        const char *end = strchr(s, ',');
+        apr_size_t len = end ? (apr_size_t)(end - s) : strlen(s);
+        if (len == n && !strncmp(s, key, n)) {
+            return 1;
+        }
+        s = end ? end + 1 : NULL;
+    }
+    return 0;
+}
+
+typedef struct {
+    ckpt_json *out;
+    const char *fields, *exclude;
+} fields_baton;
+
+static int keep_field(void *baton, const char *key, ckpt_json *v)
+{
+    fields_baton *b = baton;
+
+    if ((!b->fields || listed(b->fields, key)) && !(b->exclude && listed(b->exclude, key))) {
+        ckpt_json_set(b->out, key, ckpt_json_copy(v));
+    }
+    return 0;
+}
+
+ckpt_json *ckpt_shape_fields(apr_pool_t *p, ckpt_json *obj, const char *fields,
+                             const char *exclude)
+{
+    fields_baton b = {NULL, fields, exclude};
+
+    if (!fields && !exclude) {
+        return obj;
+    }
+    b.out = ckpt_json_object();
+    ckpt_json_each(ckpt_json_own(p, obj), keep_field, &b);
+    return b.out;
+}
+
+ckpt_json *ckpt_shape_upload(const ckpt_shape_ctx *c, const void *obj)
+{
+    const ckpt_chunked *u = obj;
+    ckpt_json *o = ckpt_json_object(), *chunks;
+    int i;
+
+    ckpt_json_set_str(o, "pulp_href", ckpt_href(c->p, c->api_root, CKPT_HREF_UPLOAD, u->id, 0));
+    ckpt_json_set_str(o, "pulp_created", u->pulp_created);
+    ckpt_json_set_str(o, "pulp_last_updated", u->pulp_last_updated);
+    ckpt_json_set_int(o, "size", (long long)u->size);
+    /* An upload is deleted when it is used up, so none is ever completed. */
+    ckpt_json_set(o, "completed", ckpt_json_null());
+    if (!u->chunks) {
+        return o;
+    }
+    chunks = ckpt_json_array();
+    for (i = 0; i < u->chunks->nelts; i++) {
+        const ckpt_chunk *ch = &APR_ARRAY_IDX(u->chunks, i, ckpt_chunk);
+        ckpt_json *j = ckpt_json_object();
+        ckpt_json_set_int(j, "offset", (long long)ch->offset);
+        ckpt_json_set_int(j, "size", (long long)ch->size);
+        ckpt_json_append(chunks, j);
+    }
+    ckpt_json_set(o, "chunks", chunks);
     return o;
 }

@@ -5,6 +5,7 @@
 #ifndef CKPT_SHAPE_H
 #define CKPT_SHAPE_H
 
+#include "chunked.h"
 #include "content.h"
 #include "ingest.h"
 #include "json.h"
@@ -26,10 +27,15 @@ ckpt_json *ckpt_shape_version(const ckpt_shape_ctx *c, const void *version);
 ckpt_json *ckpt_shape_unit(const ckpt_shape_ctx *c, const void *unit);
 ckpt_json *ckpt_shape_pub(const ckpt_shape_ctx *c, const void *pub);
 ckpt_json *ckpt_shape_dist(const ckpt_shape_ctx *c, const void *dist);
+/* A chunked upload (chunked.h); its chunks when it has them (a read). */
+ckpt_json *ckpt_shape_upload(const ckpt_shape_ctx *c, const void *upload);
 /* An upload's answer: the unit, and the version it made, if any. */
 ckpt_json *ckpt_shape_content_result(const ckpt_shape_ctx *c, const ckpt_content_result *r);
-/* The page's items, each with fn. */
-ckpt_json *ckpt_shape_items(const ckpt_shape_ctx *c, const ckpt_list *l, ckpt_shape_fn fn);
+/* obj (unowned, given up) with only the members that the comma-separated
+ * fields names (NULL: all) and none that exclude names (NULL: none), as
+ * Pulp's fields= and exclude_fields=; names of no member are no error. */
+ckpt_json *ckpt_shape_fields(apr_pool_t *p, ckpt_json *obj, const char *fields,
+                             const char *exclude);
 /* {count, next, previous, results}; next and previous may be NULL. */
 ckpt_json *ckpt_shape_page(apr_int64_t count, const char *next, const char *previous,
                            ckpt_json *results);

@@ -43,6 +43,30 @@
     " d.repository_version_id AS version_id, dv.repository_id AS version_repository_id,"          \
     " dv.number AS version_number, d.checkpoint, " TS("d.pulp_created") " AS pulp_created"
 
+#define UPLOAD_COLS                                                                               \
+    "u.id, u.size, " TS("u.pulp_created") " AS pulp_created, "                                    \
+    TS("u.pulp_last_updated") " AS pulp_last_updated"
+
+/* Filters (filter.h): each parameter NULL when not given.  The five of
+ * a text column: exact, __startswith, __contains, __icontains, __in. */
+#define TEXT_FILTERS(col, a, b, c, d, e)                                                          \
+    "(" a "::text IS NULL OR " col " = " a ") AND (" b "::text IS NULL OR starts_with(" col ", "  \
+    b ")) AND (" c "::text IS NULL OR strpos(" col ", " c ") > 0) AND (" d "::text IS NULL OR"    \
+    " strpos(lower(" col "), lower(" d ")) > 0) AND (" e "::text[] IS NULL OR " col " = ANY ("    \
+    e "::text[]))"
+/* ordering=c or ordering=-c: the column c of t first, ascending or not. */
+#define ORD(o, t, c)                                                                              \
+    "CASE WHEN " o " = '" c "' THEN " t "." c " END, CASE WHEN " o " = '-" c "' THEN " t "." c    \
+    " END DESC"
+
+#define CONTENT_ORDER(t)                                                                          \
+    ORD("$9::text", t, "relative_path") ", " ORD("$9::text", t, "sha256") ", "                    \
+    ORD("$9::text", t, "pulp_created") ", " t ".relative_path, " t ".id"
+
+#define DIST_ORDER(t)                                                                             \
+    ORD("$11::text", t, "name") ", " ORD("$11::text", t, "base_path") ", "                        \
+    ORD("$11::text", t, "pulp_created") ", " t ".pulp_created, " t ".id"
+
 /* A page of a filtered set f (a CTE) ordered by o; $LIMIT/$OFFSET given. */
 #define PAGE(cols, from, inner, outer, lim, off)                                                  \
     "SELECT (SELECT count(*) FROM f) AS count, " cols " FROM (SELECT 1) one LEFT JOIN LATERAL"    \
@@ -80,9 +104,15 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " SELECT " REPO_COLS " FROM r"},
     {"api_repo_get", "SELECT " REPO_COLS " FROM repository r WHERE r.id = $1"},
     {"api_repo_lock", "SELECT " REPO_COLS " FROM repository r WHERE r.id = $1 FOR UPDATE"},
+    /* $1-$5 name filters, $6 ordering */
     {"api_repo_list",
-     "WITH f AS (SELECT * FROM repository WHERE $1::text IS NULL OR name = $1) "
-     PAGE(REPO_COLS, "r", "f.pulp_created, f.id", "r.pulp_created, r.id", "$2", "$3")},
+     "WITH f AS (SELECT * FROM repository WHERE "
+     TEXT_FILTERS("name", "$1", "$2", "$3", "$4", "$5") ") "
+     PAGE(REPO_COLS, "r",
+          ORD("$6::text", "f", "name") ", " ORD("$6::text", "f", "pulp_created")
+          ", f.pulp_created, f.id",
+          ORD("$6::text", "r", "name") ", " ORD("$6::text", "r", "pulp_created")
+          ", r.pulp_created, r.id", "$7", "$8")},
     {"api_repo_update",
      "UPDATE repository r SET"
      " name = CASE WHEN $2::bool THEN $3 ELSE r.name END,"
@@ -190,7 +220,7 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "SELECT " CONTENT_COLS " FROM content c JOIN artifact a ON a.sha256 = c.sha256"
      " WHERE c.id = $1"},
     /* filters: $1 relative_path, $2 sha256, $3/$4 present in repository
-     * $3 version $4, $5/$6 added in, $7/$8 removed in */
+     * $3 version $4, $5/$6 added in, $7/$8 removed in; $9 ordering */
     {"api_content_list",
      "WITH f AS (SELECT c.*, a.size FROM content c JOIN artifact a ON a.sha256 = c.sha256"
      " WHERE ($1::text IS NULL OR c.relative_path = $1) AND ($2::text IS NULL OR c.sha256 = $2)"
@@ -204,8 +234,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "        AND rc.version_removed = $8::int))) "
      "SELECT (SELECT count(*) FROM f) AS count, c.id, c.relative_path, c.sha256, c.size, "
      TS("c.pulp_created") " AS pulp_created FROM (SELECT 1) one LEFT JOIN LATERAL"
-     " (SELECT * FROM f ORDER BY f.relative_path, f.id LIMIT $9::bigint OFFSET $10::bigint) c"
-     " ON true ORDER BY c.relative_path, c.id"},
+     " (SELECT * FROM f ORDER BY " CONTENT_ORDER("f")
+     " LIMIT $10::bigint OFFSET $11::bigint) c ON true ORDER BY " CONTENT_ORDER("c")},
 
     /* publications */
     {"api_pub_manifest",
@@ -227,10 +257,13 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "  $4, $5, t.ts FROM (SELECT clock_timestamp() AS ts) t, repository_version v"
      " WHERE v.repository_id = $1 AND v.number = $2::int RETURNING id"},
     {"api_pub_get", "SELECT " PUB_COLS " FROM publication p WHERE p.id = $1"},
+    /* $1 repository, $2 checkpoint, $3/$4 repository version, $5 ordering */
     {"api_pub_list",
      "WITH f AS (SELECT * FROM publication WHERE ($1::uuid IS NULL OR repository_id = $1)"
-     " AND ($2::bool IS NULL OR checkpoint = $2::bool)) "
-     PAGE(PUB_COLS, "p", "f.pulp_created, f.id", "p.pulp_created, p.id", "$3", "$4")},
+     " AND ($2::bool IS NULL OR checkpoint = $2::bool)"
+     " AND ($3::uuid IS NULL OR (repository_id = $3 AND version_number = $4::int))) "
+     PAGE(PUB_COLS, "p", ORD("$5::text", "f", "pulp_created") ", f.pulp_created, f.id",
+          ORD("$5::text", "p", "pulp_created") ", p.pulp_created, p.id", "$6", "$7")},
     {"api_pub_delete", "DELETE FROM publication WHERE id = $1"},
     {"api_pub_exists", "SELECT 1 AS found FROM publication WHERE id = $1"},
 
@@ -238,14 +271,16 @@ const ckpt_stmt ckpt_stmts_api[] = {
     {"api_dist_get",
      "SELECT " DIST_COLS " FROM distribution d"
      " LEFT JOIN repository_version dv ON dv.id = d.repository_version_id WHERE d.id = $1"},
+    /* $1-$5 name filters, $6-$10 base_path filters, $11 ordering */
     {"api_dist_list",
-     "WITH f AS (SELECT * FROM distribution WHERE ($1::text IS NULL OR name = $1)"
-     " AND ($2::text IS NULL OR base_path = $2)) "
+     "WITH f AS (SELECT * FROM distribution WHERE "
+     TEXT_FILTERS("name", "$1", "$2", "$3", "$4", "$5") " AND "
+     TEXT_FILTERS("base_path", "$6", "$7", "$8", "$9", "$10") ") "
      "SELECT (SELECT count(*) FROM f) AS count, " DIST_COLS " FROM (SELECT 1) one"
      " LEFT JOIN LATERAL"
-     " (SELECT * FROM f ORDER BY f.pulp_created, f.id LIMIT $3::bigint OFFSET $4::bigint) d"
+     " (SELECT * FROM f ORDER BY " DIST_ORDER("f") " LIMIT $12::bigint OFFSET $13::bigint) d"
      " ON true LEFT JOIN repository_version dv ON dv.id = d.repository_version_id"
-     " ORDER BY d.pulp_created, d.id"},
+     " ORDER BY " DIST_ORDER("d")},
     /* Concurrent creates and updates cannot both pass the overlap check.
      * LOCK TABLE cannot be prepared: an advisory lock that every
      * distribution write takes does the same. */
@@ -264,6 +299,31 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "UPDATE distribution SET name = $2, base_path = $3, publication_id = $4, repository_id = $5,"
      " repository_version_id = $6, checkpoint = $7::bool WHERE id = $1"},
     {"api_dist_delete", "DELETE FROM distribution WHERE id = $1"},
+
+    /* chunked uploads (chunked.c) */
+    {"api_upload_insert", "INSERT INTO upload AS u (size) VALUES ($1::bigint) RETURNING " UPLOAD_COLS},
+    {"api_upload_get", "SELECT " UPLOAD_COLS " FROM upload u WHERE u.id = $1"},
+    {"api_upload_lock", "SELECT " UPLOAD_COLS " FROM upload u WHERE u.id = $1 FOR UPDATE"},
+    {"api_upload_chunks",
+     "SELECT \"offset\", size FROM upload_chunk WHERE upload_id = $1 ORDER BY \"offset\""},
+    /* A chunk sent again at the same offset replaces the old one. */
+    {"api_upload_chunk_put",
+     "INSERT INTO upload_chunk (upload_id, \"offset\", size, sha256)"
+     " VALUES ($1, $2::bigint, $3::bigint, $4) ON CONFLICT (upload_id, \"offset\")"
+     " DO UPDATE SET size = EXCLUDED.size, sha256 = EXCLUDED.sha256"},
+    {"api_upload_touch",
+     "UPDATE upload u SET pulp_last_updated = clock_timestamp() WHERE u.id = $1"
+     " RETURNING " UPLOAD_COLS},
+    {"api_upload_delete", "DELETE FROM upload WHERE id = $1"},
+    /* $1 size, $2 size__gt, $3 size__lt, $4 ordering */
+    {"api_upload_list",
+     "WITH f AS (SELECT * FROM upload WHERE ($1::bigint IS NULL OR size = $1::bigint)"
+     " AND ($2::bigint IS NULL OR size > $2::bigint) AND ($3::bigint IS NULL OR size < $3::bigint)) "
+     PAGE(UPLOAD_COLS, "u",
+          ORD("$4::text", "f", "size") ", " ORD("$4::text", "f", "pulp_created")
+          ", f.pulp_created, f.id",
+          ORD("$4::text", "u", "size") ", " ORD("$4::text", "u", "pulp_created")
+          ", u.pulp_created, u.id", "$5", "$6")},
 
     /* orphan cleanup ($1: minutes of protection) */
     /* Membership ranges that no remaining version lies in: retention and
@@ -285,6 +345,15 @@ const ckpt_stmt ckpt_stmts_api[] = {
     {"orphan_artifacts_delete",
      "DELETE FROM artifact a WHERE a.sha256 = ANY ($2::text[]) AND " ORPHAN_AGE("a")
      " AND " ARTIFACT_UNUSED("a") " RETURNING a.sha256, a.size"},
+    /* Uploads no chunk came to for the protection time (Pulp removes
+     * them by age too, with its UPLOAD_PROTECTION_TIME). */
+    {"orphan_uploads_delete",
+     "DELETE FROM upload WHERE pulp_last_updated < now() - make_interval(mins => $1::int)"
+     " RETURNING id"},
+    /* Of the directories $1 under storage/upload, those no upload names. */
+    {"orphan_uploads_unknown",
+     "SELECT s AS id FROM unnest($1::uuid[]) s WHERE NOT EXISTS (SELECT 1 FROM upload u"
+     " WHERE u.id = s)"},
     /* Of the digests $1 of files in storage, those no row names. */
     {"orphan_files_unknown",
      "SELECT s AS sha256 FROM unnest($1::text[]) s"

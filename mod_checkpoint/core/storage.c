@@ -546,3 +546,101 @@ ckpt_rc ckpt_storage_stage_file(apr_pool_t *p, const char *root, const char *src
     apr_file_close(in);
     return rc;
 }
+
+const char *ckpt_storage_chunk_path(apr_pool_t *p, const char *root, const char *id,
+                                    apr_off_t offset)
+{
+    return apr_psprintf(p, "%s/upload/%s/%" APR_OFF_T_FMT, root, id, offset);
+}
+
+ckpt_rc ckpt_upload_commit_chunk(ckpt_upload *u, const char *id, apr_off_t offset,
+                                 ckpt_err *err)
+{
+    apr_pool_t *p = u->pool;
+    const char *top = apr_pstrcat(p, u->root, "/upload", NULL);
+    const char *dir = apr_pstrcat(p, top, "/", id, NULL);
+    const char *final = ckpt_storage_chunk_path(p, u->root, id, offset);
+    apr_status_t rv = apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, p);
+
+    if (rv == APR_SUCCESS) {
+        rv = apr_file_rename(u->tmppath, final, p);
+    }
+    if (rv != APR_SUCCESS) {
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "renaming %s to %s", u->tmppath, final));
+    }
+    sync_dir(p, dir);
+    sync_dir(p, top);
+    u->done = 1; /* renamed: nothing to remove */
+    apr_pool_cleanup_run(p, u, upload_cleanup);
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_upload_append_file(ckpt_upload *u, const char *path, apr_off_t size,
+                                ckpt_err *err)
+{
+    apr_pool_t *p = u->pool;
+    apr_file_t *f;
+    apr_off_t n = 0;
+    ckpt_rc rc;
+    apr_status_t rv = apr_file_open(&f, path, APR_FOPEN_READ, APR_FPROT_OS_DEFAULT, p);
+
+    if (rv != APR_SUCCESS) {
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "opening %s", path));
+    }
+    rc = read_through(p, f, path, u, NULL, &n, err);
+    apr_file_close(f);
+    if (rc == CKPT_OK && n != size) {
+        return ckpt_err_set(err, CKPT_IOERROR, NULL,
+                            apr_psprintf(p, "%s holds %" APR_OFF_T_FMT " bytes, not %"
+                                            APR_OFF_T_FMT, path, n, size));
+    }
+    return rc;
+}
+
+ckpt_rc ckpt_storage_remove_chunks(apr_pool_t *p, const char *root, const char *id,
+                                   apr_int64_t *files, apr_off_t *bytes, ckpt_err *err)
+{
+    const char *dir = apr_pstrcat(p, root, "/upload/", id, NULL);
+    sweep_baton b = {files, bytes};
+    apr_finfo_t fi;
+    apr_status_t rv;
+
+    if (apr_stat(&fi, dir, APR_FINFO_TYPE, p) != APR_SUCCESS) {
+        return CKPT_OK;
+    }
+    /* Chunks are never locked: the sweep of tmp/ removes each of them. */
+    if (each_entry(p, p, dir, APR_REG, APR_INT64_MAX, sweep_one, &b, err) != CKPT_OK) {
+        return err->rc;
+    }
+    rv = apr_dir_remove(dir, p);
+    if (rv != APR_SUCCESS && !APR_STATUS_IS_ENOENT(rv)) {
+        return ckpt_err_os(err, p, rv, apr_psprintf(p, "removing %s", dir));
+    }
+    return CKPT_OK;
+}
+
+typedef struct {
+    ckpt_name_fn fn;
+    void *baton;
+} names_baton;
+
+static ckpt_rc each_name(void *baton, apr_pool_t *scratch, const char *dir,
+                         const apr_finfo_t *fi, ckpt_err *err)
+{
+    names_baton *b = baton;
+
+    return b->fn(b->baton, apr_pstrdup(scratch, fi->name));
+}
+
+ckpt_rc ckpt_storage_walk_uploads(apr_pool_t *p, const char *root, apr_time_t cutoff,
+                                  ckpt_name_fn fn, void *baton, ckpt_err *err)
+{
+    const char *dir = apr_pstrcat(p, root, "/upload", NULL);
+    names_baton b = {fn, baton};
+    apr_finfo_t fi;
+
+    if (apr_stat(&fi, dir, APR_FINFO_TYPE, p) != APR_SUCCESS) {
+        return CKPT_OK;
+    }
+    return each_entry(p, p, dir, APR_DIR, cutoff, each_name, &b, err);
+}

@@ -67,6 +67,27 @@ ckpt_rc ckpt_storage_sync(apr_pool_t *p, const char *root, ckpt_err *err);
 ckpt_rc ckpt_storage_stage(apr_pool_t *p, const char *root, const char *buf, apr_size_t len,
                            ckpt_upload **out, ckpt_err *err);
 
+/* Chunked uploads (chunked.h): a chunk of upload id starting at offset
+ * lives at <root>/upload/<id>/<offset>. */
+const char *ckpt_storage_chunk_path(apr_pool_t *p, const char *root, const char *id,
+                                    apr_off_t offset);
+/* Renames the finished upload u to the chunk's path (replacing a chunk
+ * there: a retried chunk), fsyncs the directory and closes. */
+ckpt_rc ckpt_upload_commit_chunk(ckpt_upload *u, const char *id, apr_off_t offset,
+                                 ckpt_err *err);
+/* Appends the file at path, which must hold size bytes, to u. */
+ckpt_rc ckpt_upload_append_file(ckpt_upload *u, const char *path, apr_off_t size,
+                                ckpt_err *err);
+/* Removes <root>/upload/<id> and its chunks (gone already is fine); adds
+ * the files and bytes removed. */
+ckpt_rc ckpt_storage_remove_chunks(apr_pool_t *p, const char *root, const char *id,
+                                   apr_int64_t *files, apr_off_t *bytes, ckpt_err *err);
+/* Calls fn with the name of every directory of <root>/upload last written
+ * before cutoff (orphan cleanup: those no upload row names). */
+typedef ckpt_rc (*ckpt_name_fn)(void *baton, const char *name);
+ckpt_rc ckpt_storage_walk_uploads(apr_pool_t *p, const char *root, apr_time_t cutoff,
+                                  ckpt_name_fn fn, void *baton, ckpt_err *err);
+
 /* Orphan cleanup's view of the files. */
 
 /* Removes the files of <root>/tmp last written before cutoff that no

@@ -1,6 +1,7 @@
 /* Repository versions: read, list, delete (see version.h). */
 #include <apr_strings.h>
 
+#include "filter.h"
 #include "list.h"
 #include "version.h"
 
@@ -33,6 +34,12 @@ ckpt_rc ckpt_version_get(ckpt_db *db, apr_pool_t *p, const char *repo_id, int nu
     return ckpt_list_one(db, p, "api_ver_get", 2, params, read_version, (void **)out, err);
 }
 
+static const ckpt_filter version_filters[] = {
+    {"number", CKPT_FT_INT, 1, "Filter results where number matches value"},
+    {NULL, 0, 0, NULL}};
+const ckpt_filter_set ckpt_filters_versions = {"api_ver_list", 2, version_filters, NULL,
+                                               "number", read_version};
+
 ckpt_rc ckpt_version_list(ckpt_db *db, apr_pool_t *p, const char *repo_id, int number,
                           const ckpt_page *pg, ckpt_list *out, ckpt_err *err)
 {
@@ -47,7 +54,7 @@ ckpt_rc ckpt_version_list(ckpt_db *db, apr_pool_t *p, const char *repo_id, int n
     }
     params[0] = repo_id;
     params[1] = number >= 0 ? apr_itoa(p, number) : NULL;
-    return ckpt_list_run(db, p, "api_ver_list", 2, params, pg, "number", read_version, out, err);
+    return ckpt_filter_list(db, p, &ckpt_filters_versions, params, pg, out, err);
 }
 
 typedef struct {

@@ -30,6 +30,7 @@ static const struct {
                    {CKPT_CONTENT_PATH, ckpt_api_content},
                    {CKPT_PUBS_PATH, ckpt_api_publications},
                    {CKPT_DISTS_PATH, ckpt_api_distributions},
+                   {CKPT_UPLOADS_PATH, ckpt_api_uploads},
                    {NULL, NULL}};
 
 static int route(ckpt_api_req *a)
@@ -64,7 +65,7 @@ static int route(ckpt_api_req *a)
  * path unreliable, so the root is found from the URL: the path before the
  * first segment that names a top-level resource. */
 static const char *const resources[] = {"status", "repositories", "content", "publications",
-                                        "distributions", "orphans", "docs", NULL};
+                                        "distributions", "orphans", "docs", "uploads", NULL};
 
 static const char *find_root(request_rec *r, const char **rest)
 {

@@ -9,6 +9,7 @@
 
 #include <apr_tables.h>
 
+#include "filter.h"
 #include "href.h"
 #include "json.h"
 #include "mod_checkpoint.h"
@@ -39,9 +40,10 @@ int ckpt_api_method_not_allowed(ckpt_api_req *a, const char *allow);
  * its error page an internal redirect here); status is REDIRECT_STATUS. */
 int ckpt_api_httpd_error(ckpt_api_req *a, int status);
 int ckpt_api_no_content(ckpt_api_req *a);
-/* {count, next, previous, results} for a page, results shaped with fn. */
+/* {count, next, previous, results} for a page, results shaped with fn
+ * and cut to the query q's fields and exclude_fields. */
 int ckpt_api_send_list(ckpt_api_req *a, const ckpt_page *pg, const ckpt_list *l,
-                       ckpt_shape_fn fn);
+                       ckpt_shape_fn fn, apr_table_t *q);
 
 /* api_request.c: reading requests. */
 
@@ -53,10 +55,18 @@ ckpt_rc ckpt_api_content_type(ckpt_api_req *a, const char *type, ckpt_err *err);
 typedef ckpt_rc (*ckpt_body_sink)(void *baton, const char *buf, apr_size_t len, ckpt_err *err);
 ckpt_rc ckpt_api_read_body(ckpt_api_req *a, apr_off_t limit, ckpt_body_sink sink, void *baton,
                            ckpt_err *err);
+/* api_form.c: a multipart/form-data body of the given boundary, at most
+ * CheckpointUploadLimit: the parts named in known (NULL-ended) as text
+ * into fields (which may hold the query's already: a field given both
+ * ways, or twice, is CKPT_INVALID naming it, as is an unknown one), the
+ * part "file" streamed into u; *got_file says whether it came. */
+ckpt_rc ckpt_api_read_form(ckpt_api_req *a, const char *boundary, const char *const *known,
+                           apr_table_t *fields, ckpt_upload *u, int *got_file, ckpt_err *err);
 /* A JSON object body: application/json, at most CheckpointJSONLimit. */
 ckpt_rc ckpt_api_read_json(ckpt_api_req *a, ckpt_json **out, ckpt_err *err);
 /* The query string, decoded: a parameter that is not in allowed (NULL
- * ended), or that does not decode, is CKPT_INVALID naming it. */
+ * ended; NULL: any, a list's filters judge them), or that does not
+ * decode, is CKPT_INVALID naming it. */
 ckpt_rc ckpt_api_query(ckpt_api_req *a, const char *const *allowed, apr_table_t **out,
                        ckpt_err *err);
 /* limit (default 100, at most 1000) and offset of a list. */
@@ -77,9 +87,10 @@ typedef struct {
     const char *name;                /* "repository", for log lines */
     ckpt_href_kind kind;             /* what object.c reads and deletes */
     ckpt_shape_fn shape;
-    const char *list_op;             /* operationId of the list: its query parameters
-                                        (besides limit and offset) are openapi.c's */
-    ckpt_rc (*list)(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg, ckpt_list *out,
+    const ckpt_filter_set *filters;  /* what its list takes (filter.h) */
+    /* A list that is more than ckpt_filter_list with the bound filters;
+     * NULL: none. */
+    ckpt_rc (*list)(ckpt_api_req *a, const char **params, const ckpt_page *pg, ckpt_list *out,
                     ckpt_err *err);
     int deletes;                     /* DELETE of an object */
     /* POST (k NULL) and PATCH of a JSON body: parse reads it into the
@@ -116,5 +127,6 @@ int ckpt_api_repositories(ckpt_api_req *a, const char *rest);
 int ckpt_api_content(ckpt_api_req *a, const char *rest);
 int ckpt_api_publications(ckpt_api_req *a, const char *rest);
 int ckpt_api_distributions(ckpt_api_req *a, const char *rest);
+int ckpt_api_uploads(ckpt_api_req *a, const char *rest);
 
 #endif

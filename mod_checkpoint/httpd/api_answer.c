@@ -155,15 +155,22 @@ static const char *page_url(ckpt_api_req *a, apr_int64_t limit, apr_int64_t offs
 }
 
 int ckpt_api_send_list(ckpt_api_req *a, const ckpt_page *pg, const ckpt_list *l,
-                       ckpt_shape_fn fn)
+                       ckpt_shape_fn fn, apr_table_t *q)
 {
+    const char *fields = apr_table_get(q, "fields"), *exclude = apr_table_get(q, "exclude_fields");
+    ckpt_json *items = ckpt_json_array();
+    int i;
     apr_int64_t prev = pg->offset - pg->limit;
     const char *next = pg->offset + pg->limit < l->count
                            ? page_url(a, pg->limit, pg->offset + pg->limit)
                            : NULL;
     const char *previous = pg->offset > 0 ? page_url(a, pg->limit, prev < 0 ? 0 : prev) : NULL;
 
-    return ckpt_api_send(a, HTTP_OK,
-                         ckpt_shape_page(l->count, next, previous,
-                                         ckpt_shape_items(&a->shape, l, fn)));
+    for (i = 0; i < l->items->nelts; i++) {
+        ckpt_json_append(items, ckpt_shape_fields(a->r->pool,
+                                                  fn(&a->shape,
+                                                     APR_ARRAY_IDX(l->items, i, const void *)),
+                                                  fields, exclude));
+    }
+    return ckpt_api_send(a, HTTP_OK, ckpt_shape_page(l->count, next, previous, items));
 }

@@ -7,7 +7,9 @@
 #include <http_protocol.h>
 
 #include "api.h"
+#include "chunked.h"
 #include "content.h"
+#include "input.h"
 #include "multipart.h"
 #include "path.h"
 #include "openapi.h"
@@ -24,26 +26,6 @@ static const char *lowered(apr_table_t *q, const char *key)
     return v;
 }
 
-static ckpt_rc unit_list(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg, ckpt_list *out,
-                         ckpt_err *err)
-{
-    ckpt_unit_filter f;
-
-    memset(&f, 0, sizeof(f));
-    f.relative_path = apr_table_get(q, "relative_path");
-    f.sha256 = lowered(q, "sha256");
-    if (ckpt_api_version_filter(a, q, "repository_version", &f.present_repo, &f.present_number,
-                                err) != CKPT_OK
-        || ckpt_api_version_filter(a, q, "repository_version_added", &f.added_repo,
-                                   &f.added_number, err) != CKPT_OK
-        || ckpt_api_version_filter(a, q, "repository_version_removed", &f.removed_repo,
-                                   &f.removed_number, err) != CKPT_OK
-        || ckpt_content_check_digest(f.sha256, err) != CKPT_OK) {
-        return err->rc;
-    }
-    return ckpt_unit_list(a->db, a->r->pool, &f, pg, out, err);
-}
-
 static ckpt_rc upload_sink(void *baton, const char *buf, apr_size_t len, ckpt_err *err)
 {
     return ckpt_upload_write(baton, buf, len, err);
@@ -51,19 +33,32 @@ static ckpt_rc upload_sink(void *baton, const char *buf, apr_size_t len, ckpt_er
 
 typedef struct {
     const char *path;
-    const char *sha256; /* expected, or NULL */
+    const char *sha256;    /* expected, or NULL */
     const char *repo_id;
+    const char *upload_id; /* upload=: the file is an uncommitted upload's */
 } upload_req;
 
-/* The fields of an upload, from the query or the form: valid paths,
- * digest and repository. */
-static ckpt_rc upload_fields(ckpt_api_req *a, apr_table_t *q, upload_req *u, ckpt_err *err)
+/* The fields of an upload, from the query, the form or JSON: valid paths,
+ * digest, repository, and a file or an upload (has_file: the body held
+ * one). */
+static ckpt_rc upload_fields(ckpt_api_req *a, apr_table_t *q, int has_file, upload_req *u,
+                             ckpt_err *err)
 {
-    const char *repo = apr_table_get(q, "repository");
+    const char *repo = apr_table_get(q, "repository"), *up = apr_table_get(q, "upload");
 
     u->path = apr_table_get(q, "relative_path");
     u->sha256 = lowered(q, "sha256");
     u->repo_id = NULL;
+    u->upload_id = NULL;
+    if (up && has_file) {
+        return ckpt_err_invalid(err, "upload", "Give either a file or an upload, not both.");
+    }
+    if (!up && !has_file) {
+        return ckpt_err_invalid(err, "file", "This field is required.");
+    }
+    if (up && !ckpt_href_parse(a->r->pool, a->root, CKPT_HREF_UPLOAD, up, &u->upload_id, NULL)) {
+        return ckpt_err_invalid(err, "upload", "Not an upload href.");
+    }
     if (ckpt_content_check(u->path, u->sha256, err) != CKPT_OK) {
         return err->rc;
     }
@@ -74,113 +69,78 @@ static ckpt_rc upload_fields(ckpt_api_req *a, apr_table_t *q, upload_req *u, ckp
     return CKPT_OK;
 }
 
-/* A multipart/form-data upload as pulp-glue sends it: the fields as
- * parts, and the bytes as the part named "file", streamed to the
- * temporary file as they come.  A field may also come in the query, but
- * not both ways. */
-#define FIELD_MAX 4096
-
-typedef struct {
-    ckpt_api_req *a;
-    ckpt_multipart *mp;
-    ckpt_upload *u;
-    apr_table_t *fields;    /* the query's, then the form's */
-    const char *name;       /* the current part's */
-    apr_size_t vlen;
-    char value[FIELD_MAX];
-    int in_file, got_file;
-} upload_form;
-
-static ckpt_rc form_start(void *baton, const char *name, const char *filename, ckpt_err *err)
+/* A JSON body names an upload (there is no file in JSON). */
+static ckpt_rc upload_json(ckpt_api_req *a, apr_table_t *fields, upload_req *req,
+                           ckpt_err *err)
 {
-    upload_form *f = baton;
-    const char *const *known = ckpt_openapi_query("content_file_files_create");
+    const apr_array_header_t *given = apr_table_elts(fields);
+    ckpt_json *body;
 
-    f->name = apr_pstrdup(f->a->r->pool, name);
-    f->vlen = 0;
-    f->in_file = !strcmp(name, "file");
-    for (; *known && strcmp(*known, name); known++) {
+    if (given->nelts) {
+        return ckpt_err_invalid(err, APR_ARRAY_IDX(given, 0, apr_table_entry_t).key,
+                                "With a JSON body, give the fields in the body.");
     }
-    if (!f->in_file && !*known) {
-        return ckpt_err_invalid(err, f->name, "Unexpected field.");
+    if (ckpt_api_read_json(a, &body, err) != CKPT_OK
+        || ckpt_input_content(a->r->pool, body, fields, err) != CKPT_OK) {
+        return err->rc;
     }
-    if ((f->in_file && f->got_file++) || apr_table_get(f->fields, name)) {
-        return ckpt_err_invalid(err, f->name, "This field is given twice.");
-    }
-    return CKPT_OK;
+    return upload_fields(a, fields, 0, req, err);
 }
 
-static ckpt_rc form_data(void *baton, const char *buf, apr_size_t len, ckpt_err *err)
-{
-    upload_form *f = baton;
-
-    if (f->in_file) {
-        return ckpt_upload_write(f->u, buf, len, err);
-    }
-    if (len > FIELD_MAX - f->vlen) {
-        return ckpt_err_invalid(err, f->name, "Ensure this field has no more than 4096 bytes.");
-    }
-    memcpy(f->value + f->vlen, buf, len);
-    f->vlen += len;
-    return CKPT_OK;
-}
-
-static ckpt_rc form_end(void *baton, ckpt_err *err)
-{
-    upload_form *f = baton;
-    const char *v = apr_pstrmemdup(f->a->r->pool, f->value, f->vlen);
-
-    if (f->in_file) {
-        return CKPT_OK;
-    }
-    if (strlen(v) != f->vlen || ckpt_path_check_request(v) != CKPT_PATH_OK) {
-        return ckpt_err_invalid(err, f->name, "This value cannot be decoded as UTF-8 text.");
-    }
-    apr_table_setn(f->fields, f->name, v);
-    return CKPT_OK;
-}
-
-static const ckpt_multipart_cb form_cb = {form_start, form_data, form_end};
-
-static ckpt_rc form_sink(void *baton, const char *buf, apr_size_t len, ckpt_err *err)
-{
-    return ckpt_multipart_feed(((upload_form *)baton)->mp, buf, len, err);
-}
-
-/* Reads the body into u; the fields are checked before (octet-stream:
+/* Reads the body into u (a multipart form may name an upload instead:
+ * u is then discarded); the fields are checked before (octet-stream:
  * nothing to read them from but the query) or after it (a form). */
 static ckpt_rc upload_body(ckpt_api_req *a, ckpt_upload **u, upload_req *req, ckpt_err *err)
 {
     const char *ct = apr_table_get(a->r->headers_in, "Content-Type"), *boundary;
-    upload_form f;
+    const char *const *known = ckpt_openapi_query("content_file_files_create");
+    apr_table_t *fields;
+    ckpt_err not_json = {0};
+    int got_file = 0;
 
-    memset(&f, 0, sizeof(f));
-    if (ckpt_api_query(a, ckpt_openapi_query("content_file_files_create"), &f.fields, err)
-        != CKPT_OK) {
+    if (ckpt_api_query(a, known, &fields, err) != CKPT_OK) {
         return err->rc;
+    }
+    if (ckpt_api_content_type(a, "application/json", &not_json) == CKPT_OK) {
+        return upload_json(a, fields, req, err);
     }
     if (ckpt_multipart_boundary(a->r->pool, ct, &boundary, err) == CKPT_UNSUPPORTED) {
         return ckpt_api_content_type(a, "application/octet-stream", err) != CKPT_OK
-                       || upload_fields(a, f.fields, req, err) != CKPT_OK
+                       || upload_fields(a, fields, 1, req, err) != CKPT_OK
                        || ckpt_upload_open(a->r->pool, a->sconf->storage, u, err) != CKPT_OK
                    ? err->rc
                    : ckpt_api_read_body(a, a->sconf->upload_limit, upload_sink, *u, err);
     }
     if (err->rc != CKPT_OK
-        || ckpt_upload_open(a->r->pool, a->sconf->storage, u, err) != CKPT_OK) {
+        || ckpt_upload_open(a->r->pool, a->sconf->storage, u, err) != CKPT_OK
+        || ckpt_api_read_form(a, boundary, known, fields, *u, &got_file, err) != CKPT_OK) {
         return err->rc;
     }
-    f.a = a;
-    f.u = *u;
-    f.mp = ckpt_multipart_create(a->r->pool, boundary, &form_cb, &f);
-    if (ckpt_api_read_body(a, a->sconf->upload_limit, form_sink, &f, err) != CKPT_OK
-        || ckpt_multipart_finish(f.mp, err) != CKPT_OK) {
+    return upload_fields(a, fields, got_file, req, err);
+}
+
+/* The file: the body's, or the named upload's chunks put together. */
+static ckpt_rc upload_file(ckpt_api_req *a, const upload_req *req, ckpt_upload **u,
+                           ckpt_err *err)
+{
+    const char *sha;
+    apr_off_t size;
+
+    if (!req->upload_id) {
+        return ckpt_upload_finish(*u, &sha, &size, err);
+    }
+    if (*u) {
+        ckpt_upload_discard(*u);
+    }
+    *u = NULL;
+    if (ckpt_api_db(a, err) != CKPT_OK) {
         return err->rc;
     }
-    if (!f.got_file) {
-        return ckpt_err_invalid(err, "file", "This field is required.");
+    if (ckpt_chunked_assemble(a->db, a->r->pool, a->sconf->storage, req->upload_id, u, err)
+        == CKPT_NOTFOUND) {
+        return ckpt_err_invalid(err, "upload", "Invalid hyperlink - Object does not exist.");
     }
-    return upload_fields(a, f.fields, req, err);
+    return err->rc;
 }
 
 static int upload(ckpt_api_req *a)
@@ -189,15 +149,14 @@ static int upload(ckpt_api_req *a)
     ckpt_err err = {0};
     ckpt_content_result res;
     ckpt_upload *u = NULL;
-    upload_req req = {NULL, NULL, NULL};
-    const char *sha;
-    apr_off_t size;
+    upload_req req = {NULL, NULL, NULL, NULL};
 
-    if (upload_body(a, &u, &req, &err) != CKPT_OK
-        || ckpt_upload_finish(u, &sha, &size, &err) != CKPT_OK
+    if (upload_body(a, &u, &req, &err) != CKPT_OK || upload_file(a, &req, &u, &err) != CKPT_OK
         || ckpt_api_db(a, &err) != CKPT_OK
         || ckpt_content_add(a->db, r->pool, u, req.path, req.sha256, req.repo_id, &res, &err)
-               != CKPT_OK) {
+               != CKPT_OK
+        || (req.upload_id && ckpt_chunked_delete(a->db, r->pool, a->sconf->storage,
+                                                 req.upload_id, &err) != CKPT_OK)) {
         ckpt_err_context(&err, apr_pstrcat(r->pool, "upload of ", req.path, NULL));
         if (u) { /* now, not when the pool goes: the client may look */
             ckpt_upload_discard(u);
@@ -212,7 +171,7 @@ static int upload(ckpt_api_req *a)
 
 
 static const ckpt_api_resource units = {
-    "content", CKPT_HREF_CONTENT, ckpt_shape_unit, "content_file_files_list", unit_list, 0, NULL, NULL, 0, 0,
+    "content", CKPT_HREF_CONTENT, ckpt_shape_unit, &ckpt_filters_content, NULL, 0, NULL, NULL, 0, 0,
     upload};
 
 int ckpt_api_content(ckpt_api_req *a, const char *rest)

@@ -6,13 +6,6 @@
 #include "distribution.h"
 #include "input.h"
 
-static ckpt_rc dist_list(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg, ckpt_list *out,
-                         ckpt_err *err)
-{
-    return ckpt_dist_list(a->db, a->r->pool, apr_table_get(q, "name"),
-                          apr_table_get(q, "base_path"), pg, out, err);
-}
-
 static ckpt_rc dist_parse(ckpt_api_req *a, const ckpt_api_key *k, const ckpt_json *body,
                           void **req, ckpt_err *err)
 {
@@ -36,7 +29,7 @@ static ckpt_rc dist_write(ckpt_api_req *a, const ckpt_api_key *k, void *req, voi
 
 
 static const ckpt_api_resource distributions = {
-    "distribution", CKPT_HREF_DISTRIBUTION, ckpt_shape_dist, "distributions_file_file_list", dist_list, 1,
+    "distribution", CKPT_HREF_DISTRIBUTION, ckpt_shape_dist, &ckpt_filters_distributions, NULL, 1,
     dist_parse, dist_write, 1, 1, NULL};
 
 int ckpt_api_distributions(ckpt_api_req *a, const char *rest)

@@ -8,12 +8,6 @@
 #include "repository.h"
 #include "version.h"
 
-static ckpt_rc repo_list(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg, ckpt_list *out,
-                         ckpt_err *err)
-{
-    return ckpt_repo_list(a->db, a->r->pool, apr_table_get(q, "name"), pg, out, err);
-}
-
 static ckpt_rc repo_parse(ckpt_api_req *a, const ckpt_api_key *k, const ckpt_json *body,
                           void **req, ckpt_err *err)
 {
@@ -37,14 +31,14 @@ static ckpt_rc repo_write(ckpt_api_req *a, const ckpt_api_key *k, void *req, voi
 
 
 static const ckpt_api_resource repositories = {
-    "repository", CKPT_HREF_REPOSITORY, ckpt_shape_repo, "repositories_file_file_list", repo_list, 1,
+    "repository", CKPT_HREF_REPOSITORY, ckpt_shape_repo, &ckpt_filters_repositories, NULL, 1,
     repo_parse, repo_write, 1, 1, NULL};
 
 /* The repository of versions/ is the one in the URL (a->path names it). */
-static ckpt_rc version_list(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg,
+static ckpt_rc version_list(ckpt_api_req *a, const char **params, const ckpt_page *pg,
                             ckpt_list *out, ckpt_err *err)
 {
-    const char *repo_id, *number = apr_table_get(q, "number");
+    const char *repo_id, *number = params[1];
     int n = -1;
 
     ckpt_href_take_uuid(a->r->pool, a->path + strlen(CKPT_REPOS_PATH), &repo_id);
@@ -56,7 +50,7 @@ static ckpt_rc version_list(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg
 
 
 static const ckpt_api_resource versions = {
-    "repository version", CKPT_HREF_VERSION, ckpt_shape_version, "repositories_file_file_versions_list", version_list,
+    "repository version", CKPT_HREF_VERSION, ckpt_shape_version, &ckpt_filters_versions, version_list,
     1, NULL, NULL, 0, 0, NULL};
 
 static int repo_modify(ckpt_api_req *a, const char *id)

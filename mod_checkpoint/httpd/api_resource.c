@@ -26,16 +26,20 @@ int ckpt_api_list(ckpt_api_req *a, const ckpt_api_resource *res)
 {
     ckpt_err err = {0};
     apr_table_t *q;
+    const char **params;
     ckpt_page pg;
     ckpt_list l;
 
-    if (ckpt_api_query(a, ckpt_openapi_query(res->list_op), &q, &err) != CKPT_OK
-        || ckpt_api_page(q, &pg, &err) != CKPT_OK || ckpt_api_db(a, &err) != CKPT_OK
-        || res->list(a, q, &pg, &l, &err) != CKPT_OK) {
+    if (ckpt_api_query(a, NULL, &q, &err) != CKPT_OK || ckpt_api_page(q, &pg, &err) != CKPT_OK
+        || ckpt_filter_bind(a->r->pool, res->filters, a->root, q, &params, &err) != CKPT_OK
+        || ckpt_api_db(a, &err) != CKPT_OK
+        || (res->list ? res->list(a, params, &pg, &l, &err)
+                      : ckpt_filter_list(a->db, a->r->pool, res->filters, params, &pg, &l, &err))
+               != CKPT_OK) {
         ckpt_err_context(&err, apr_pstrcat(a->r->pool, res->name, " list", NULL));
         return ckpt_api_error(a, &err);
     }
-    return ckpt_api_send_list(a, &pg, &l, res->shape);
+    return ckpt_api_send_list(a, &pg, &l, res->shape, q);
 }
 
 int ckpt_api_delete(ckpt_api_req *a, const ckpt_api_resource *res, const ckpt_api_key *k)

@@ -1,0 +1,154 @@
+/* List filters (see filter.h). */
+#include <string.h>
+#include <strings.h>
+
+#include <apr_lib.h>
+#include <apr_strings.h>
+
+#include "filter.h"
+#include "href.h"
+#include "content.h"
+
+static const char *const common[] = {"limit", "offset", "fields", "exclude_fields", NULL};
+
+int ckpt_filter_common(const char *name)
+{
+    const char *const *c;
+
+    for (c = common; *c; c++) {
+        if (!strcmp(*c, name)) {
+            return 1;
+        }
+    }
+    return 0;
+}
+
+static const ckpt_filter *find(const ckpt_filter_set *s, const char *name)
+{
+    const ckpt_filter *f;
+
+    for (f = s->filters; f->name; f++) {
+        if (!strcmp(f->name, name)) {
+            return f;
+        }
+    }
+    return NULL;
+}
+
+/* "a,b,c" as a text[] literal; empty items are dropped. */
+static const char *texts(apr_pool_t *p, const char *v)
+{
+    apr_array_header_t *items = apr_array_make(p, 4, sizeof(const char *));
+    char *copy = apr_pstrdup(p, v), *item, *last = NULL;
+
+    for (item = apr_strtok(copy, ",", &last); item; item = apr_strtok(NULL, ",", &last)) {
+        APR_ARRAY_PUSH(items, const char *) = item;
+    }
+    return ckpt_db_array(p, items);
+}
+
+static ckpt_rc ordering(const ckpt_filter_set *s, const ckpt_filter *f, const char *v,
+                        ckpt_err *err)
+{
+    const char *const *o;
+    const char *field = v[0] == '-' ? v + 1 : v;
+
+    for (o = s->orderings; o && *o; o++) {
+        if (!strcmp(*o, field)) {
+            return CKPT_OK;
+        }
+    }
+    return ckpt_err_invalid(err, f->name,
+                            strchr(v, ',') ? "Ordering by more than one field is not supported."
+                                           : "Not a field this list can be ordered by.");
+}
+
+/* A boolean as Django's filters take it. */
+static const char *boolean(const char *v)
+{
+    if (!strcasecmp(v, "true") || !strcmp(v, "1")) {
+        return "true";
+    }
+    if (!strcasecmp(v, "false") || !strcmp(v, "0")) {
+        return "false";
+    }
+    return NULL;
+}
+
+/* The value v of filter f into params. */
+static ckpt_rc bind_one(apr_pool_t *p, const ckpt_filter_set *s, const ckpt_filter *f,
+                        const char *root, const char *v, const char **params, ckpt_err *err)
+{
+    apr_int64_t n;
+    int number;
+    char *low;
+
+    switch (f->type) {
+    case CKPT_FT_TEXT:
+        params[f->slot] = v;
+        return CKPT_OK;
+    case CKPT_FT_TEXTS:
+        params[f->slot] = texts(p, v);
+        return CKPT_OK;
+    case CKPT_FT_DIGEST:
+        low = apr_pstrdup(p, v);
+        for (params[f->slot] = low; *low; low++) {
+            *low = (char)apr_tolower(*low);
+        }
+        return ckpt_content_check_digest(params[f->slot], err);
+    case CKPT_FT_INT:
+        params[f->slot] = v;
+        return ckpt_number_parse(v, 0, APR_INT64_C(999999999999999999), &n)
+                   ? CKPT_OK
+                   : ckpt_err_invalid(err, f->name, "Enter a number.");
+    case CKPT_FT_BOOL:
+        params[f->slot] = boolean(v);
+        return params[f->slot] ? CKPT_OK
+                               : ckpt_err_invalid(err, f->name, "Must be a valid boolean.");
+    case CKPT_FT_REPO:
+        return ckpt_href_parse(p, root, CKPT_HREF_REPOSITORY, v, &params[f->slot], NULL)
+                   ? CKPT_OK
+                   : ckpt_err_invalid(err, f->name, "Not a repository href.");
+    case CKPT_FT_VERSION:
+        if (!ckpt_href_parse(p, root, CKPT_HREF_VERSION, v, &params[f->slot], &number)) {
+            return ckpt_err_invalid(err, f->name, "Not a repository version href.");
+        }
+        params[f->slot + 1] = apr_itoa(p, number);
+        return CKPT_OK;
+    case CKPT_FT_ORDERING:
+    default:
+        params[f->slot] = v;
+        return ordering(s, f, v, err);
+    }
+}
+
+ckpt_rc ckpt_filter_bind(apr_pool_t *p, const ckpt_filter_set *s, const char *api_root,
+                         apr_table_t *q, const char ***params, ckpt_err *err)
+{
+    const apr_array_header_t *arr = apr_table_elts(q);
+    const apr_table_entry_t *e = (const apr_table_entry_t *)arr->elts;
+    int i;
+
+    *params = apr_pcalloc(p, sizeof(const char *) * (apr_size_t)(s->nparams + 1));
+    for (i = 0; i < arr->nelts; i++) {
+        const ckpt_filter *f;
+        if (ckpt_filter_common(e[i].key)) {
+            continue;
+        }
+        f = find(s, e[i].key);
+        if (!f) {
+            return ckpt_err_invalid(err, apr_pstrdup(p, e[i].key), "Unknown query parameter.");
+        }
+        if (bind_one(p, s, f, api_root, e[i].val, *params, err) != CKPT_OK) {
+            return err->rc;
+        }
+    }
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_filter_list(ckpt_db *db, apr_pool_t *p, const ckpt_filter_set *s,
+                         const char **params, const ckpt_page *pg, ckpt_list *out,
+                         ckpt_err *err)
+{
+    return ckpt_list_run(db, p, s->stmt, s->nparams, params, pg, s->key, s->read, out, err);
+}
