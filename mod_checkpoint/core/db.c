@@ -163,9 +163,17 @@ static apr_status_t db_connect(ckpt_db *db)
     /* The user's conninfo comes last so that it wins: with expand_dbname
      * libpq takes a key=value string or a URI, several hosts and
      * target_session_attrs included. */
-    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *const vals[] = {db->dbp->connect_timeout, "mod_checkpoint",
-                                db->dbp->conf.conninfo, NULL};
+    const char *keys[] = {"connect_timeout", "application_name", "target_session_attrs",
+                          "dbname", NULL};
+    const char *vals[] = {db->dbp->connect_timeout, "mod_checkpoint",
+                          db->dbp->conf.session_attrs, db->dbp->conf.conninfo, NULL};
+
+    if (!db->dbp->conf.session_attrs) {
+        /* libpq's own default, any server. */
+        keys[2] = keys[3];
+        vals[2] = vals[3];
+        keys[3] = vals[3] = NULL;
+    }
 
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (!db->conn) {
@@ -587,6 +595,17 @@ const char *ckpt_db_sqlstate(const ckpt_db *db)
 const char *ckpt_db_constraint(const ckpt_db *db)
 {
     return db->constraint;
+}
+
+int ckpt_db_in_standby(const ckpt_db *db)
+{
+    const char *v = db->conn ? PQparameterStatus(db->conn, "in_hot_standby") : NULL;
+    return v && !strcmp(v, "on");
+}
+
+int ckpt_dbpool_down(ckpt_dbpool *dbp)
+{
+    return dbp && apr_atomic_read32(&dbp->down) != 0;
 }
 
 const char *ckpt_dbpool_last_error(apr_pool_t *p, ckpt_dbpool *dbp)
