@@ -473,9 +473,19 @@ static ckpt_rc ensure_prepared(ckpt_db *db, const char *stmt)
 
     if (!i) {
         set_error(db, NULL, "no such statement");
+        apr_cpystrn(db->sqlstate, "26000", sizeof(db->sqlstate)); /* invalid_sql_statement_name */
         return CKPT_DBERROR;
     }
     return prepare(db, *i);
+}
+
+/* The statement failed for want of a server: the connection is bad, or
+ * the error is libpq's own, with no SQLSTATE (a server that died under a
+ * statement, e.g. stopped in immediate mode, may leave the status OK
+ * until the next read). */
+static int lost(const ckpt_db *db)
+{
+    return PQstatus(db->conn) == CONNECTION_BAD || !db->sqlstate[0];
 }
 
 /* Runs a prepared statement (stmt != NULL) or a fixed command (sql). */
@@ -494,7 +504,7 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
             return CKPT_DBDOWN;
         }
         if (stmt && ensure_prepared(db, stmt) != CKPT_OK) {
-            if (PQstatus(db->conn) == CONNECTION_BAD) {
+            if (lost(db)) {
                 if (recovered(db, attempt)) {
                     continue;
                 }
@@ -505,8 +515,12 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
         }
         r = stmt ? PQexecPrepared(db->conn, stmt, n, params, NULL, NULL, 0)
                  : PQexec(db->conn, sql);
-        if (!r || PQstatus(db->conn) == CONNECTION_BAD) {
-            set_error(db, r, "connection lost");
+        st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            set_error(db, r, r ? "statement failed" : "connection lost");
+        }
+        if (!r || PQstatus(db->conn) == CONNECTION_BAD
+            || (st == PGRES_FATAL_ERROR && !db->sqlstate[0])) {
             PQclear(r);
             if (recovered(db, attempt)) {
                 continue;
@@ -514,7 +528,6 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
             pool_failed(db->dbp, db->error);
             return CKPT_DBDOWN;
         }
-        st = PQresultStatus(r);
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
             if (out) {
                 *out = copy_result(p, r);
@@ -523,7 +536,6 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
             pool_answered(db->dbp);
             return CKPT_OK;
         }
-        set_error(db, r, "statement failed");
         PQclear(r);
         return classify(db, NULL);
     }
