@@ -102,10 +102,11 @@ CKPT_CONNINFO="host=$CKPT_PGSOCK port=$CKPT_PGPORT dbname=checkpoint user=checkp
 ckpt_pg_start() {
   ckpt_pgbin
   ckpt_open_path "$CHECKPOINT_STATE"
-  mkdir -p "$CKPT_PGSOCK" "$CHECKPOINT_STATE/pg"
+  local top; top=$(dirname "$CKPT_PGDATA")
+  mkdir -p "$CKPT_PGSOCK" "$top"
   if [ ! -f "$CKPT_PGDATA/PG_VERSION" ]; then
     log "initdb $CKPT_PGDATA"
-    if [ "$(id -u)" = 0 ]; then chown "$CKPT_PG_USER" "$CHECKPOINT_STATE/pg" "$CKPT_PGSOCK"; fi
+    if [ "$(id -u)" = 0 ]; then chown "$CKPT_PG_USER" "$top" "$CKPT_PGSOCK"; fi
     as_pg "$CKPT_PGBIN/initdb" -D "$CKPT_PGDATA" -U checkpoint --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
   fi
   if [ "$(id -u)" = 0 ]; then chown "$CKPT_PG_USER" "$CKPT_PGSOCK"; fi
@@ -120,8 +121,8 @@ ckpt_pg_start() {
 
 ckpt_pg_ctl_start() {
   if as_pg "$CKPT_PGBIN/pg_ctl" -D "$CKPT_PGDATA" status >/dev/null 2>&1; then return 0; fi
-  as_pg "$CKPT_PGBIN/pg_ctl" -D "$CKPT_PGDATA" -w -t 60 -l "$CHECKPOINT_STATE/pg/server.log" \
-    -o "-c listen_addresses='' -c unix_socket_directories='$CKPT_PGSOCK' -p $CKPT_PGPORT -c fsync=${CKPT_PG_FSYNC:-on} -c max_connections=200" \
+  as_pg "$CKPT_PGBIN/pg_ctl" -D "$CKPT_PGDATA" -w -t 60 -l "$(dirname "$CKPT_PGDATA")/server.log" \
+    -o "-c listen_addresses='' -c unix_socket_directories='$CKPT_PGSOCK' -p $CKPT_PGPORT -c fsync=${CKPT_PG_FSYNC:-on} -c max_connections=${CKPT_PG_MAX_CONNECTIONS:-200} ${CKPT_PG_OPTIONS:-}" \
     start >/dev/null
 }
 
@@ -147,12 +148,15 @@ ckpt_render() {
   perl -pe 's/@([A-Z_]+)@/exists $ENV{$1} ? $ENV{$1} : "\@$1\@"/ge' "$tmpl" > "$out"
 }
 
-# Renders conf/ into $CHECKPOINT_STATE/httpd for a standalone httpd.
+# Renders conf/ into $CHECKPOINT_STATE/httpd (or $1) for a standalone
+# httpd, with its storage in $CHECKPOINT_STATE/storage (or $2).
+# CKPT_EXTRA_LINES go before the module's configuration, CKPT_LATE_LINES
+# after it.
 ckpt_httpd_setup() {
-  local root=$CHECKPOINT_STATE/httpd
-  mkdir -p "$root/htdocs" "$CHECKPOINT_STATE/storage"
+  local root=${1:-$CHECKPOINT_STATE/httpd} storage=${2:-$CHECKPOINT_STATE/storage}
+  mkdir -p "$root/htdocs" "$storage"
   export CKPT_HTTPD_ROOT=$root CKPT_MODULE CKPT_CONNINFO CHECKPOINT_PORT
-  export CKPT_STORAGE=$CHECKPOINT_STATE/storage
+  export CKPT_STORAGE=$storage
   export CKPT_HTPASSWD=$root/htpasswd
   export CKPT_MODDIR=$(apxs -q LIBEXECDIR)
   if [ "$(id -u)" = 0 ]; then
@@ -162,7 +166,7 @@ Group $CKPT_HTTPD_GROUP"
   else
     export CKPT_USER_LINES=""
   fi
-  export CKPT_EXTRA_LINES=${CKPT_EXTRA_LINES:-}
+  export CKPT_EXTRA_LINES=${CKPT_EXTRA_LINES:-} CKPT_LATE_LINES=${CKPT_LATE_LINES:-}
   htpasswd -bcB "$CKPT_HTPASSWD" admin "$CHECKPOINT_ADMIN_PASSWORD" >/dev/null 2>&1
   chmod 0644 "$CKPT_HTPASSWD"
   ckpt_render "$CKPT_TOP/conf/checkpoint.conf.in" "$root/checkpoint.conf"

@@ -88,6 +88,9 @@ int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db)
     conf.min = 0;
     conf.smax = conf.hmax = 1;
     conf.connect_timeout = 10;
+    /* CheckpointDatabase may list a primary and its standbys: the one that
+     * takes writes (unless the conninfo says otherwise). */
+    conf.session_attrs = "read-write";
     /* The connection is taken for cli->pool, which is destroyed before
      * cli->root, whose cleanup closes the pool (and wants every connection
      * back by then). */

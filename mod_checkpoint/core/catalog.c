@@ -42,6 +42,8 @@ struct ckpt_catalog {
     ckpt_catalog_conf conf;
     /* the readings */
     apr_time_t checked;       /* when the last one was asked */
+    apr_time_t asof;          /* what it knows is as of then (a standby's: earlier) */
+    int behind;               /* read from a standby that lags the primary */
     int checking;
     apr_int64_t generation;   /* -1: none yet */
     apr_uint64_t epoch;       /* bumped whenever something is forgotten */
@@ -162,9 +164,19 @@ apr_time_t ckpt_catalog_asof(ckpt_catalog *c)
     apr_time_t t;
 
     lock(c);
-    t = c->checked;
+    t = c->asof;
     unlock(c);
     return t;
+}
+
+int ckpt_catalog_behind(ckpt_catalog *c)
+{
+    int b;
+
+    lock(c);
+    b = c->behind;
+    unlock(c);
+    return b;
 }
 
 static void drop_distributions(ckpt_catalog *c)
@@ -237,12 +249,21 @@ void ckpt_catalog_checked(ckpt_catalog *c, apr_int64_t generation,
                           const ckpt_catalog_changes *changes, apr_time_t asked,
                           apr_uint64_t *ticket)
 {
+    ckpt_catalog_checked_standby(c, generation, changes, asked, asked, 0, ticket);
+}
+
+void ckpt_catalog_checked_standby(ckpt_catalog *c, apr_int64_t generation,
+                                  const ckpt_catalog_changes *changes, apr_time_t asked,
+                                  apr_time_t asof, int behind, apr_uint64_t *ticket)
+{
     lock(c);
     if (changes && generation != c->generation) {
         forget(c, changes);
     }
     c->generation = generation;
     c->checked = asked;
+    c->asof = asof < asked ? asof : asked;
+    c->behind = behind;
     c->checking = 0;
     c->readings++;
     *ticket = c->epoch;

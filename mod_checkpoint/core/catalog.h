@@ -72,11 +72,21 @@ typedef struct {
 void ckpt_catalog_checked(ckpt_catalog *c, apr_int64_t generation,
                           const ckpt_catalog_changes *changes, apr_time_t asked,
                           apr_uint64_t *ticket);
+/* The same for a reading from a hot standby, which knows what the
+ * primary had committed by asof: by the primary's own reading that the
+ * standby has caught up with, or by its replay point when it lags
+ * (behind: 1), or when the primary could not be asked. */
+void ckpt_catalog_checked_standby(ckpt_catalog *c, apr_int64_t generation,
+                                  const ckpt_catalog_changes *changes, apr_time_t asked,
+                                  apr_time_t asof, int behind, apr_uint64_t *ticket);
 /* After CHECK, when the database could not be asked. */
 void ckpt_catalog_check_failed(ckpt_catalog *c);
 
-/* When the last reading was asked: what the catalog knows is as of then. */
+/* What the catalog knows is as of then: when the last reading was asked,
+ * or, from a standby, the point it had reached (ckpt_catalog_checked_standby). */
 apr_time_t ckpt_catalog_asof(ckpt_catalog *c);
+/* 1 when the last reading came from a standby that lags the primary. */
+int ckpt_catalog_behind(ckpt_catalog *c);
 
 /* Answers, by request path. */
 int ckpt_catalog_answer_get(ckpt_catalog *c, const char *key, apr_pool_t *p, ckpt_answer *out);

@@ -163,9 +163,17 @@ static apr_status_t db_connect(ckpt_db *db)
     /* The user's conninfo comes last so that it wins: with expand_dbname
      * libpq takes a key=value string or a URI, several hosts and
      * target_session_attrs included. */
-    const char *const keys[] = {"connect_timeout", "application_name", "dbname", NULL};
-    const char *const vals[] = {db->dbp->connect_timeout, "mod_checkpoint",
-                                db->dbp->conf.conninfo, NULL};
+    const char *keys[] = {"connect_timeout", "application_name", "target_session_attrs",
+                          "dbname", NULL};
+    const char *vals[] = {db->dbp->connect_timeout, "mod_checkpoint",
+                          db->dbp->conf.session_attrs, db->dbp->conf.conninfo, NULL};
+
+    if (!db->dbp->conf.session_attrs) {
+        /* libpq's own default, any server. */
+        keys[2] = keys[3];
+        vals[2] = vals[3];
+        keys[3] = vals[3] = NULL;
+    }
 
     db->conn = PQconnectdbParams(keys, vals, 1);
     if (!db->conn) {
@@ -465,9 +473,19 @@ static ckpt_rc ensure_prepared(ckpt_db *db, const char *stmt)
 
     if (!i) {
         set_error(db, NULL, "no such statement");
+        apr_cpystrn(db->sqlstate, "26000", sizeof(db->sqlstate)); /* invalid_sql_statement_name */
         return CKPT_DBERROR;
     }
     return prepare(db, *i);
+}
+
+/* The statement failed for want of a server: the connection is bad, or
+ * the error is libpq's own, with no SQLSTATE (a server that died under a
+ * statement, e.g. stopped in immediate mode, may leave the status OK
+ * until the next read). */
+static int lost(const ckpt_db *db)
+{
+    return PQstatus(db->conn) == CONNECTION_BAD || !db->sqlstate[0];
 }
 
 /* Runs a prepared statement (stmt != NULL) or a fixed command (sql). */
@@ -486,7 +504,7 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
             return CKPT_DBDOWN;
         }
         if (stmt && ensure_prepared(db, stmt) != CKPT_OK) {
-            if (PQstatus(db->conn) == CONNECTION_BAD) {
+            if (lost(db)) {
                 if (recovered(db, attempt)) {
                     continue;
                 }
@@ -497,8 +515,12 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
         }
         r = stmt ? PQexecPrepared(db->conn, stmt, n, params, NULL, NULL, 0)
                  : PQexec(db->conn, sql);
-        if (!r || PQstatus(db->conn) == CONNECTION_BAD) {
-            set_error(db, r, "connection lost");
+        st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
+        if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+            set_error(db, r, r ? "statement failed" : "connection lost");
+        }
+        if (!r || PQstatus(db->conn) == CONNECTION_BAD
+            || (st == PGRES_FATAL_ERROR && !db->sqlstate[0])) {
             PQclear(r);
             if (recovered(db, attempt)) {
                 continue;
@@ -506,7 +528,6 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
             pool_failed(db->dbp, db->error);
             return CKPT_DBDOWN;
         }
-        st = PQresultStatus(r);
         if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
             if (out) {
                 *out = copy_result(p, r);
@@ -515,7 +536,6 @@ static ckpt_rc db_run(ckpt_db *db, apr_pool_t *p, ckpt_dbres **out, const char *
             pool_answered(db->dbp);
             return CKPT_OK;
         }
-        set_error(db, r, "statement failed");
         PQclear(r);
         return classify(db, NULL);
     }
@@ -587,6 +607,17 @@ const char *ckpt_db_sqlstate(const ckpt_db *db)
 const char *ckpt_db_constraint(const ckpt_db *db)
 {
     return db->constraint;
+}
+
+int ckpt_db_in_standby(const ckpt_db *db)
+{
+    const char *v = db->conn ? PQparameterStatus(db->conn, "in_hot_standby") : NULL;
+    return v && !strcmp(v, "on");
+}
+
+int ckpt_dbpool_down(ckpt_dbpool *dbp)
+{
+    return dbp && apr_atomic_read32(&dbp->down) != 0;
 }
 
 const char *ckpt_dbpool_last_error(apr_pool_t *p, ckpt_dbpool *dbp)

@@ -70,6 +70,7 @@ typedef struct {
     apr_interval_time_t ttl;
     apr_interval_time_t acquire_timeout;
     int connect_timeout;  /* seconds, given to libpq unless conninfo says */
+    const char *session_attrs; /* target_session_attrs unless conninfo says; NULL: libpq's */
     int reserved;         /* of hmax, kept for ckpt_db_acquire (the content side) */
     ckpt_dbpool_event_fn on_event; /* outages begin and end; may be NULL */
     void *event_baton;
@@ -132,6 +133,11 @@ const char *ckpt_db_constraint(const ckpt_db *db);
 const char *ckpt_db_server_version(apr_pool_t *p, const ckpt_db *db);
 /* libpq's version, for status/. */
 const char *ckpt_db_client_version(apr_pool_t *p);
+/* 1 when the connection is to a hot standby (the server reports
+ * in_hot_standby, PostgreSQL 14 on), which follows promotion. */
+int ckpt_db_in_standby(const ckpt_db *db);
+/* 1 while the pool's database is in an outage (db.h's events). */
+int ckpt_dbpool_down(ckpt_dbpool *dbp);
 /* Why the last connection attempt of this process failed. */
 const char *ckpt_dbpool_last_error(apr_pool_t *p, ckpt_dbpool *dbp);
 

@@ -428,7 +428,8 @@ static const char components[] =
     "\"StatusResponse\": " OBJ("\"versions\", \"online\"",
         "\"versions\": {\"type\": \"array\", \"items\": " OBJ("\"component\", \"version\"",
             "\"component\": " S_STR ", \"version\": " S_STR) "}, "
-        "\"database_connection\": {\"type\": \"object\"}, \"storage\": {\"type\": \"object\"}, "
+        "\"database_connection\": {\"type\": \"object\"}, "
+        "\"read_database_connection\": {\"type\": \"object\"}, \"storage\": {\"type\": \"object\"}, "
         "\"content_cache\": {\"type\": \"object\"}, \"online\": " S_BOOL) ", "
     "\"ErrorResponse\": {\"type\": \"object\", \"description\": \"{detail: why}, or each field "
     "at fault with its reasons: {field: [why]}\", \"properties\": {\"detail\": " S_STR "}, "

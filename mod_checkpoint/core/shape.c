@@ -222,6 +222,25 @@ static ckpt_json *status_database(const ckpt_status_report *s)
     return db;
 }
 
+/* The content side's database, which may be a hot standby: a health
+ * check tells from here and database_connection which side is away. */
+static ckpt_json *status_read_database(const ckpt_status_report *s)
+{
+    ckpt_json *db = ckpt_json_object();
+
+    ckpt_json_set_bool(db, "connected", s->read_connected);
+    if (s->read_connected) {
+        ckpt_json_set_bool(db, "standby", s->read_standby);
+    }
+    if (s->read_connected && s->read_standby) {
+        ckpt_json_set_bool(db, "replay_paused", s->read_paused);
+        if (s->read_replayed_ms >= 0) {
+            ckpt_json_set_int(db, "ms_since_last_replayed_commit", s->read_replayed_ms);
+        }
+    }
+    return db;
+}
+
 /* What the answering process's catalog holds and has done (README:
  * Sizing): evictions that keep growing mean CheckpointCatalogSize is too
  * small for the directories clients ask for. */
@@ -258,6 +277,9 @@ ckpt_json *ckpt_shape_status(const ckpt_status_report *s)
     }
     ckpt_json_set(o, "versions", versions);
     ckpt_json_set(o, "database_connection", status_database(s));
+    if (s->read_configured) {
+        ckpt_json_set(o, "read_database_connection", status_read_database(s));
+    }
     ckpt_json_set_bool(st, "writable", s->storage_writable);
     ckpt_json_set(o, "storage", st);
     ckpt_json_set_int(cache, "bytes", s->cache_bytes);

@@ -64,6 +64,13 @@ typedef struct {
     const char *db_server_version;
     const char *db_schema_version;
     int pool_min, pool_soft_max, pool_hard_max;
+    /* CheckpointReadDatabase, when set (read_configured): the content
+     * side's database. */
+    int read_configured;
+    int read_connected;
+    int read_standby;                   /* a hot standby (not the primary) */
+    int read_paused;                    /* its replay is paused */
+    apr_int64_t read_replayed_ms;       /* ms since its last replayed commit; -1: none */
     int storage_writable;
     apr_int64_t cache_bytes;            /* CheckpointCacheSize */
     apr_int64_t catalog_bytes;          /* CheckpointCatalogSize */

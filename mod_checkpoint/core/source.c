@@ -592,29 +592,59 @@ static ckpt_rc read_changes(ckpt_db *db, apr_pool_t *p, apr_int64_t from, apr_in
     return CKPT_OK;
 }
 
-ckpt_rc ckpt_source_refresh(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p, apr_time_t asked,
-                            apr_uint64_t *ticket)
+/* The content generation, and on a standby how far it has replayed. */
+static ckpt_rc read_generation(ckpt_db *db, apr_pool_t *p, apr_int64_t *gen, int *standby,
+                               apr_time_t *replayed)
 {
-    apr_int64_t before = ckpt_catalog_generation(cat), now;
-    ckpt_catalog_changes ch, *changes = NULL;
     ckpt_dbres *res;
     ckpt_rc rc = ckpt_db_execv(db, p, &res, "content_generation", 0, NULL);
+    const char *r;
 
     if (rc == CKPT_OK && (res->nrows != 1 || !CKPT_DBVAL(res, 0, 0))) {
         rc = CKPT_DBERROR;
     }
-    if (rc == CKPT_OK) {
-        now = to_i64(CKPT_DBVAL(res, 0, 0));
-        if (before >= 0 && now != before) {
-            rc = read_changes(db, p, before, now, &ch);
-            changes = &ch;
-        }
+    if (rc != CKPT_OK) {
+        return rc;
+    }
+    *gen = to_i64(CKPT_DBVAL(res, 0, 0));
+    *standby = ckpt_dbres_bool(res, 0, "standby");
+    r = ckpt_dbres_get(res, 0, "replayed");
+    *replayed = r ? (apr_time_t)(atof(r) * APR_USEC_PER_SEC) : 0;
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_source_generation(ckpt_db *db, apr_pool_t *p, apr_int64_t *gen)
+{
+    int standby;
+    apr_time_t replayed;
+
+    return read_generation(db, p, gen, &standby, &replayed);
+}
+
+ckpt_rc ckpt_source_refresh(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p, apr_time_t asked,
+                            const ckpt_source_primary *primary, apr_uint64_t *ticket)
+{
+    apr_int64_t before = ckpt_catalog_generation(cat), now = 0;
+    ckpt_catalog_changes ch, *changes = NULL;
+    apr_time_t replayed = 0, asof = asked;
+    int standby = 0, behind = 0;
+    ckpt_rc rc = read_generation(db, p, &now, &standby, &replayed);
+
+    if (rc == CKPT_OK && before >= 0 && now != before) {
+        rc = read_changes(db, p, before, now, &ch);
+        changes = &ch;
     }
     if (rc != CKPT_OK) {
         ckpt_catalog_check_failed(cat);
         return rc;
     }
-    ckpt_catalog_checked(cat, now, changes, asked, ticket);
+    if (standby) {
+        /* Caught up with the primary's reading taken before this one: as
+         * current as that; otherwise only as of its replay point. */
+        behind = !primary || primary->generation < 0 || now < primary->generation;
+        asof = behind ? replayed : primary->asked;
+    }
+    ckpt_catalog_checked_standby(cat, now, changes, asked, asof, behind, ticket);
     return CKPT_OK;
 }
 
@@ -634,7 +664,7 @@ ckpt_rc ckpt_source_warm(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p)
     if (ckpt_catalog_begin(cat, now, &x.ticket) != CKPT_CATALOG_CHECK) {
         return CKPT_OK;
     }
-    if ((rc = ckpt_source_refresh(cat, db, p, now, &x.ticket)) != CKPT_OK) {
+    if ((rc = ckpt_source_refresh(cat, db, p, now, NULL, &x.ticket)) != CKPT_OK) {
         return rc;
     }
     x.catalog = cat;

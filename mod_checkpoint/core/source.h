@@ -30,11 +30,24 @@ void ckpt_source_init(ckpt_source *src, ckpt_source_ctx *ctx, apr_int64_t asof_s
  * read from the database every time, never kept. */
 void ckpt_source_history_init(ckpt_history_source *hs, ckpt_source_ctx *ctx);
 
+/* The primary's content generation, read just before a standby's
+ * (ckpt_source_refresh): generation -1 when it could not be read. */
+typedef struct {
+    apr_int64_t generation;
+    apr_time_t asked;
+} ckpt_source_primary;
+
+/* The content generation alone (the primary's, for the above). */
+ckpt_rc ckpt_source_generation(ckpt_db *db, apr_pool_t *p, apr_int64_t *gen);
+
 /* Reads the content generation and, when it moved, what changed, and
- * tells the catalog (ckpt_catalog_checked; ckpt_catalog_check_failed on
- * an error).  asked: the time before the query was sent. */
+ * tells the catalog (ckpt_catalog_checked_standby; ckpt_catalog_check_failed
+ * on an error).  asked: the time before the query was sent.  When db is a
+ * hot standby, the catalog is as current as primary's reading if the
+ * standby has reached that generation, and otherwise behind, as of the
+ * standby's replay point (primary NULL: not known). */
 ckpt_rc ckpt_source_refresh(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p, apr_time_t asked,
-                            apr_uint64_t *ticket);
+                            const ckpt_source_primary *primary, apr_uint64_t *ticket);
 
 /* What a new process learns before its first request: the generation and
  * every distribution (not the checkpoint lists, which load per repository

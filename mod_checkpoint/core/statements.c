@@ -5,6 +5,11 @@
 
 const ckpt_stmt ckpt_stmts_status[] = {
     {"status_schema", "SELECT max(version) AS schema_version FROM schema_migrations"},
+    {"status_replica",
+     "SELECT pg_is_in_recovery() AS standby,"
+     " CASE WHEN pg_is_in_recovery() THEN pg_is_wal_replay_paused() END AS paused,"
+     " (extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint"
+     " AS replayed_ms"},
     {NULL, NULL}};
 
 const ckpt_stmt *const ckpt_statement_tables[] = {

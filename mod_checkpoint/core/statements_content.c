@@ -234,7 +234,12 @@ const ckpt_stmt ckpt_stmts_content[] = {
      " ORDER BY o.version_removed, o.relative_path LIMIT $7::int"},
 
     /* What the process catalogs compare (sql/002, sql/010). */
-    {"content_generation", "SELECT n FROM content_generation WHERE id = 1"},
+    /* On a hot standby also the commit time of the last transaction it
+     * replayed: what it knows is at least as of then. */
+    {"content_generation",
+     "SELECT n, pg_is_in_recovery() AS standby,"
+     " extract(epoch FROM pg_last_xact_replay_timestamp())::float8 AS replayed"
+     " FROM content_generation WHERE id = 1"},
 
     /* The repositories whose publications changed in generations
      * ($1, $2] (the nil uuid: a distribution changed), each row with

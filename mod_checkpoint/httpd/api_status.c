@@ -16,6 +16,23 @@
 #include <unistd.h>
 #endif
 
+/* CheckpointReadDatabase's side, from its own pool (no fallback to the
+ * primary: the answer is whether it answers). */
+static void read_side(request_rec *r, const ckpt_dbholder *h, ckpt_status_report *s)
+{
+    ckpt_dbres *res;
+    ckpt_db *db;
+
+    s->read_configured = h->split;
+    s->read_connected = h->read_pool && ckpt_db_acquire(h->read_pool, r->pool, &db) == CKPT_OK
+                        && ckpt_db_query(db, r->pool, &res, NULL, "status_replica", 0) == CKPT_OK;
+    if (s->read_connected) {
+        s->read_standby = ckpt_dbres_bool(res, 0, "standby");
+        s->read_paused = ckpt_dbres_bool(res, 0, "paused");
+        s->read_replayed_ms = ckpt_dbres_int(res, 0, "replayed_ms", -1);
+    }
+}
+
 void ckpt_api_versions(request_rec *r, ckpt_component *versions)
 {
     versions[0].component = "mod_checkpoint";
@@ -57,6 +74,7 @@ int ckpt_api_status(ckpt_api_req *a)
         s.db_server_version = ckpt_db_server_version(r->pool, a->db);
         s.db_schema_version = ckpt_dbres_get(res, 0, "schema_version");
     }
+    read_side(r, h, &s);
     s.pool_min = h->conf.min;
     s.pool_soft_max = h->conf.smax;
     s.pool_hard_max = h->conf.hmax;

@@ -37,6 +37,7 @@ void *ckpt_create_server_conf(apr_pool_t *p, server_rec *s)
     ckpt_server_conf *c = apr_pcalloc(p, sizeof(*c));
 
     c->conninfo = NULL;
+    c->read_conninfo = NULL;
     c->storage = NULL;
     c->pool_min = c->pool_smax = c->pool_hmax = CKPT_UNSET;
     c->pool_ttl = CKPT_UNSET;
@@ -68,6 +69,7 @@ void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     const ckpt_server_conf *pool = add->pool_min != CKPT_UNSET ? add : base;
 
     MERGE_STR(conninfo);
+    MERGE_STR(read_conninfo);
     MERGE_STR(storage);
     c->pool_min = pool->pool_min;
     c->pool_smax = pool->pool_smax;
@@ -85,7 +87,7 @@ void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_STR(api_root);
     /* A pool and a catalog of its own, on its parent's database unless it
      * names another. */
-    c->own_db = add->conninfo || add->pool_min != CKPT_UNSET || add->pool_ttl != CKPT_UNSET
+    c->own_db = add->conninfo || add->read_conninfo || add->pool_min != CKPT_UNSET || add->pool_ttl != CKPT_UNSET
                 || add->pool_timeout != CKPT_UNSET || add->connect_timeout != CKPT_UNSET
                 || add->cache_bytes != CKPT_UNSET || add->catalog_bytes != CKPT_UNSET
                 || add->cache_refresh_ms != CKPT_UNSET;
@@ -120,6 +122,8 @@ static ckpt_server_conf *sconf_of(cmd_parms *cmd)
     return ap_get_module_config(cmd->server->module_config, &checkpoint_module);
 }
 
+/* CheckpointDatabase and CheckpointReadDatabase: a conninfo, into the
+ * member cmd->info names. */
 static const char *set_database(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
@@ -127,9 +131,10 @@ static const char *set_database(cmd_parms *cmd, void *dummy, const char *arg)
         return err;
     }
     if (!*arg) {
-        return "CheckpointDatabase: a libpq connection string or URI is required";
+        return apr_pstrcat(cmd->pool, cmd->directive->directive,
+                           ": a libpq connection string or URI is required", NULL);
     }
-    sconf_of(cmd)->conninfo = arg;
+    *(const char **)((char *)sconf_of(cmd) + (apr_size_t)cmd->info) = arg;
     return NULL;
 }
 
@@ -355,8 +360,12 @@ static const char *set_api_root(cmd_parms *cmd, void *dummy, const char *arg)
 }
 
 const command_rec ckpt_cmds[] = {
-    AP_INIT_TAKE1("CheckpointDatabase", set_database, NULL, RSRC_CONF,
-                  "libpq connection string or URI of the index database"),
+    AP_INIT_TAKE1("CheckpointDatabase", set_database,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, conninfo), RSRC_CONF,
+                  "libpq connection string or URI of the index database (the primary)"),
+    AP_INIT_TAKE1("CheckpointReadDatabase", set_database,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, read_conninfo), RSRC_CONF,
+                  "libpq connection string or URI the content side reads (hot standbys first)"),
     AP_INIT_TAKE1("CheckpointStorage", set_storage, NULL, RSRC_CONF,
                   "directory of the content-addressed artifact storage"),
     AP_INIT_TAKE23("CheckpointPoolSize", set_pool_size, NULL, RSRC_CONF,
@@ -468,6 +477,38 @@ static void db_event(void *baton, const ckpt_dbpool_event *ev)
                  apr_time_as_msec(ev->lasted), ev->refused);
 }
 
+/* The same for the content side's database, when it has its own. */
+static void read_db_event(void *baton, const ckpt_dbpool_event *ev)
+{
+    server_rec *s = baton;
+
+    if (ev->down) {
+        ap_log_error(APLOG_MARK, APLOG_ERR, 0, s,
+                     CKPTLOGNO(112) "read database unreachable: %s; content is read from "
+                                    "CheckpointDatabase until it answers again",
+                     ev->reason);
+        return;
+    }
+    ap_log_error(APLOG_MARK, APLOG_NOTICE, 0, s,
+                 CKPTLOGNO(113) "read database answers again after %" APR_TIME_T_FMT " ms",
+                 apr_time_as_msec(ev->lasted));
+}
+
+/* CheckpointReadDatabase: writes then need a primary (libpq's read-write),
+ * content prefers a standby and takes the primary when none answers; the
+ * conninfo's own target_session_attrs wins over both. */
+static void split_holder(ckpt_dbholder *h, server_rec *s, const ckpt_server_conf *c)
+{
+    h->split = 1;
+    h->conf.session_attrs = "read-write";
+    h->read_conf = h->conf;
+    h->read_conf.conninfo = c->read_conninfo;
+    h->read_conf.session_attrs = "prefer-standby";
+    h->read_conf.reserved = 0;
+    h->read_conf.on_event = read_db_event;
+    h->read_conf.event_baton = s;
+}
+
 static ckpt_dbholder *new_holder(apr_pool_t *p, server_rec *s, const ckpt_server_conf *c)
 {
     ckpt_dbholder *h = apr_pcalloc(p, sizeof(*h));
@@ -489,6 +530,9 @@ static ckpt_dbholder *new_holder(apr_pool_t *p, server_rec *s, const ckpt_server
     h->catalog_bytes = (apr_size_t)c->catalog_bytes;
     h->cache_refresh = apr_time_from_msec(c->cache_refresh_ms);
     h->s = s;
+    if (c->read_conninfo) {
+        split_holder(h, s, c);
+    }
     return h;
 }
 
@@ -523,11 +567,13 @@ static void warm_catalog(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
     apr_pool_t *tmp;
     ckpt_db *db;
 
-    if (!h->pool || !h->catalog || h->conf.min < 1) {
+    ckpt_dbpool *pool = h->read_pool ? h->read_pool : h->pool;
+
+    if (!pool || !h->catalog || h->conf.min < 1) {
         return;
     }
     apr_pool_create(&tmp, p);
-    if (ckpt_db_acquire(h->pool, tmp, &db) == CKPT_OK
+    if (ckpt_db_acquire(pool, tmp, &db) == CKPT_OK
         && ckpt_source_warm(h->catalog, db, tmp) != CKPT_OK) {
         ap_log_error(APLOG_MARK, APLOG_DEBUG, 0, s,
                      CKPTLOGNO(109) "content catalog not warmed: %s", ckpt_db_error(db));
@@ -565,6 +611,9 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
             continue;
         }
         rv = ckpt_dbpool_create(p, &h->conf, &h->pool);
+        if (rv == APR_SUCCESS && h->split) {
+            rv = ckpt_dbpool_create(p, &h->read_conf, &h->read_pool);
+        }
         if (rv != APR_SUCCESS) {
             ap_log_error(APLOG_MARK, APLOG_CRIT, rv, vs,
                          CKPTLOGNO(102) "cannot create the database connection pool");
@@ -598,6 +647,18 @@ ckpt_rc ckpt_request_db_pool(request_rec *r, apr_pool_t *p, ckpt_db **db)
                       pool ? ckpt_dbpool_last_error(r->pool, pool) : "no pool");
     }
     return rc;
+}
+
+ckpt_rc ckpt_request_read_db(request_rec *r, apr_pool_t *p, ckpt_db **db)
+{
+    ckpt_dbholder *h = CKPT_SCONF(r->server)->db;
+
+    /* Every standby and host of CheckpointReadDatabase away: the primary,
+     * as a content request could not otherwise be answered. */
+    if (h->read_pool && ckpt_db_acquire(h->read_pool, p, db) == CKPT_OK) {
+        return CKPT_OK;
+    }
+    return ckpt_request_db_pool(r, p, db);
 }
 
 int ckpt_unavailable(request_rec *r)

@@ -43,6 +43,8 @@ typedef struct {
     const char *filename;   /* CKPT_ANSWER_FILE: the artifact */
     char *saved_filename;   /* while mod_mime types the relative path */
     const char *etag;       /* "<sha256>" */
+    int primary;            /* answered by the primary: a history is read there too */
+    int unsure;             /* a lagging standby's, the primary away: short-lived */
 } content_req;
 
 /* Answers already found for this main request and its subrequests, by
@@ -103,11 +105,13 @@ static int status_of(ckpt_rc rc)
 }
 
 /* A connection for the life of one pool, taken when the source first
- * needs one: an answer the catalog knows costs none. */
+ * needs one: an answer the catalog knows costs none.  From the content
+ * side's pool, or the primary's (CheckpointDatabase) when asked again. */
 typedef struct {
     request_rec *r;
     apr_pool_t *p;
     ckpt_db *db;
+    int primary;
 } db_getter;
 
 static ckpt_rc get_db(void *baton, ckpt_db **out)
@@ -116,10 +120,34 @@ static ckpt_rc get_db(void *baton, ckpt_db **out)
     ckpt_rc rc = CKPT_OK;
 
     if (!g->db) {
-        rc = ckpt_request_db_pool(g->r, g->p, &g->db);
+        rc = g->primary ? ckpt_request_db_pool(g->r, g->p, &g->db)
+                        : ckpt_request_read_db(g->r, g->p, &g->db);
     }
     *out = g->db;
     return rc;
+}
+
+/* With CheckpointReadDatabase, before a standby's generation is read: the
+ * primary's, on a connection given back at once.  Not tried while the
+ * primary is known to be away (the catalog is then behind). */
+static void primary_reading(request_rec *r, apr_pool_t *p, ckpt_db *read,
+                            ckpt_source_primary *out)
+{
+    ckpt_dbholder *h = CKPT_SCONF(r->server)->db;
+    apr_pool_t *tmp;
+    ckpt_db *db;
+
+    out->generation = -1;
+    out->asked = apr_time_now();
+    if (!ckpt_db_in_standby(read) || ckpt_dbpool_down(h->pool)) {
+        return;
+    }
+    apr_pool_create(&tmp, p);
+    if (ckpt_db_acquire(h->pool, tmp, &db) != CKPT_OK
+        || ckpt_source_generation(db, tmp, &out->generation) != CKPT_OK) {
+        out->generation = -1;
+    }
+    apr_pool_destroy(tmp);
 }
 
 /* Reads the content generation when the catalog asks for it: USE when the
@@ -127,6 +155,8 @@ static ckpt_rc get_db(void *baton, ckpt_db **out)
 static ckpt_catalog_state refresh(request_rec *r, ckpt_catalog *cat, db_getter *g,
                                   apr_time_t asked, apr_uint64_t *ticket)
 {
+    int split = CKPT_SCONF(r->server)->db->split;
+    ckpt_source_primary primary;
     ckpt_db *db;
     ckpt_rc rc = get_db(g, &db);
 
@@ -134,7 +164,10 @@ static ckpt_catalog_state refresh(request_rec *r, ckpt_catalog *cat, db_getter *
         ckpt_catalog_check_failed(cat);
         return CKPT_CATALOG_BYPASS;
     }
-    rc = ckpt_source_refresh(cat, db, g->p, asked, ticket);
+    if (split) {
+        primary_reading(r, g->p, db, &primary);
+    }
+    rc = ckpt_source_refresh(cat, db, g->p, asked, split ? &primary : NULL, ticket);
     if (rc != CKPT_OK) {
         ap_log_rerror(APLOG_MARK, rc == CKPT_DBDOWN ? APLOG_DEBUG : APLOG_WARNING, 0, r,
                       CKPTLOGNO(505) "content catalog: cannot read the generation: %s",
@@ -182,65 +215,129 @@ static const char *render_listing(request_rec *r, apr_pool_t *p, const ckpt_answ
     return ckpt_listing_render_footer(p, r->uri, a->entries, footer);
 }
 
+/* Resolves rest against a source over the catalog cat (NULL: the
+ * database for everything) and g's database; a listing is rendered once,
+ * then served from the cache as it is. */
+static ckpt_rc resolve_with(request_rec *r, apr_pool_t *p, const char *rest,
+                            const ckpt_request *rq, ckpt_catalog *cat, apr_uint64_t ticket,
+                            db_getter *g, apr_time_t asof, ckpt_answer *answer)
+{
+    ckpt_source_ctx ctx;
+    ckpt_source src;
+    ckpt_rc rc;
+
+    memset(&ctx, 0, sizeof(ctx));
+    ctx.catalog = cat;
+    ctx.ticket = ticket;
+    ctx.get_db = get_db;
+    ctx.db_baton = g;
+    ckpt_source_init(&src, &ctx, apr_time_sec(asof));
+    rc = ckpt_resolve(&src, p, rest, rq, answer);
+    if (rc != CKPT_OK && rc != CKPT_NOTFOUND && rc != CKPT_INVALID && rc != CKPT_DBDOWN) {
+        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
+                      CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
+                      g->db ? ckpt_db_error(g->db) : "no connection");
+    }
+    if (rc == CKPT_OK && answer->kind == CKPT_ANSWER_LISTING) {
+        answer->page = render_listing(r, p, answer);
+    }
+    return rc;
+}
+
 /* Finds the answer for rest: in this process's catalog (by answer_key)
  * when that is current, else through the catalog's distributions and
  * checkpoints and the database, on a connection held only for these
- * statements (not for the whole download that may follow). */
-static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, ckpt_answer *answer)
+ * statements (not for the whole download that may follow).  *behind: what
+ * it read may lag the primary (a standby behind it, or no catalog reading
+ * to tell). */
+static ckpt_rc lookup_read(request_rec *r, apr_pool_t *p, const char *rest,
+                           const ckpt_request *rq, ckpt_answer *answer, int *behind)
 {
-    ckpt_catalog *cat = CKPT_SCONF(r->server)->db->catalog;
+    ckpt_dbholder *h = CKPT_SCONF(r->server)->db;
+    ckpt_catalog *cat = h->catalog;
     ckpt_catalog_state st = CKPT_CATALOG_BYPASS;
     apr_uint64_t ticket = 0;
     apr_time_t now = apr_time_now();
+    const char *key = answer_key(r, rq);
     db_getter g;
-    ckpt_source_ctx ctx;
-    ckpt_source src;
-    ckpt_request rq;
-    const char *key;
     ckpt_rc rc;
 
     memset(&g, 0, sizeof(g));
     g.r = r;
-    request_of(r, &rq);
-    key = answer_key(r, &rq);
     if (cat) {
         st = ckpt_catalog_begin(cat, now, &ticket);
+        *behind = h->split && ckpt_catalog_behind(cat);
         if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, key, p, answer)) {
-            ap_log_rerror(APLOG_MARK, APLOG_TRACE2, 0, r, "content: %s from the process cache",
-                          r->uri);
             return CKPT_OK;
         }
     }
     apr_pool_create(&g.p, r->pool);
     if (st == CKPT_CATALOG_CHECK) {
         st = refresh(r, cat, &g, now, &ticket);
+        *behind = h->split && ckpt_catalog_behind(cat);
         if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, key, p, answer)) {
             apr_pool_destroy(g.p);
             return CKPT_OK;
         }
     }
-    memset(&ctx, 0, sizeof(ctx));
-    ctx.catalog = st == CKPT_CATALOG_USE ? cat : NULL;
-    ctx.ticket = ticket;
-    ctx.get_db = get_db;
-    ctx.db_baton = &g;
-    ckpt_source_init(&src, &ctx,
-                     apr_time_sec(ctx.catalog ? ckpt_catalog_asof(cat) : now));
-    rc = ckpt_resolve(&src, p, rest, &rq, answer);
-    if (rc != CKPT_OK && rc != CKPT_NOTFOUND && rc != CKPT_INVALID && rc != CKPT_DBDOWN) {
-        ap_log_rerror(APLOG_MARK, APLOG_ERR, 0, r,
-                      CKPTLOGNO(500) "content lookup of %s failed: %s", r->uri,
-                      g.db ? ckpt_db_error(g.db) : "no connection");
+    if (st != CKPT_CATALOG_USE) {
+        /* Straight from the database: a standby's may be at any point. */
+        *behind = h->split;
     }
+    rc = resolve_with(r, p, rest, rq, st == CKPT_CATALOG_USE ? cat : NULL, ticket, &g,
+                      st == CKPT_CATALOG_USE ? ckpt_catalog_asof(cat) : *behind ? 0 : now,
+                      answer);
     apr_pool_destroy(g.p);
-    if (rc == CKPT_OK && answer->kind == CKPT_ANSWER_LISTING) {
-        /* Rendered once, then served from the cache as it is. */
-        answer->page = render_listing(r, p, answer);
-    }
     /* Answers only: a 404 may be for a second that is still to come. */
-    if (rc == CKPT_OK && ctx.catalog) {
+    if (rc == CKPT_OK && st == CKPT_CATALOG_USE) {
         ckpt_catalog_answer_put(cat, ticket, key, answer);
     }
+    return rc;
+}
+
+/* What a standby behind the primary may answer as it is: what no later
+ * transaction can change (a checkpoint's own bytes, a redirect for a
+ * settled second, a malformed request).  The rest may be a checkpoint or
+ * a distribution the standby has not replayed yet. */
+static int settled(ckpt_rc rc, const ckpt_answer *a)
+{
+    return rc == CKPT_INVALID
+           || (rc == CKPT_OK
+               && (a->immutable || (a->kind == CKPT_ANSWER_REDIRECT && !a->settling)));
+}
+
+/* The answer for rest (see lookup_read), asked again of the primary when
+ * a lagging standby's answer is not settled; when the primary is away
+ * too, the standby's answer is given, for a short time only (cr->unsure). */
+static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_req *cr)
+{
+    ckpt_request rq;
+    ckpt_answer again;
+    db_getter g;
+    int behind = 0;
+    ckpt_rc rc, rc2;
+
+    request_of(r, &rq);
+    rc = lookup_read(r, p, rest, &rq, &cr->answer, &behind);
+    if (!behind || settled(rc, &cr->answer)) {
+        return rc;
+    }
+    memset(&g, 0, sizeof(g));
+    g.r = r;
+    g.primary = 1;
+    apr_pool_create(&g.p, r->pool);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "content: %s asked again of the primary",
+                  r->uri);
+    memset(&again, 0, sizeof(again));
+    rc2 = resolve_with(r, p, rest, &rq, NULL, 0, &g, apr_time_now(), &again);
+    apr_pool_destroy(g.p);
+    if (rc2 != CKPT_DBDOWN) {
+        cr->answer = again;
+        cr->primary = 1;
+        return rc2;
+    }
+    cr->unsure = 1;
+    cr->answer.settling = 1;
     return rc;
 }
 
@@ -248,7 +345,7 @@ static content_req *resolve(request_rec *r, apr_pool_t *p, const char *rest)
 {
     content_req *cr = apr_pcalloc(p, sizeof(*cr));
 
-    cr->status = status_of(lookup(r, p, rest, &cr->answer));
+    cr->status = status_of(lookup(r, p, rest, cr));
     if (cr->status == OK && cr->answer.kind == CKPT_ANSWER_FILE) {
         ckpt_server_conf *sc = CKPT_SCONF(r->server);
         if (!sc->storage || !ckpt_storage_valid_sha256(cr->answer.sha256)) {
@@ -502,8 +599,9 @@ static ckpt_rc emit_body(void *baton, const char *s, apr_size_t n)
  * read (history.h), on a connection held for the whole answer.  What went
  * wrong before the first byte is a status; after it, the connection is
  * closed mid-body, so that no client takes a cut answer for a whole one. */
-static int send_history(request_rec *r, const ckpt_history_req *h)
+static int send_history(request_rec *r, const content_req *cr)
 {
+    const ckpt_history_req *h = &cr->answer.history;
     history_out out;
     db_getter g;
     ckpt_source_ctx ctx;
@@ -513,6 +611,7 @@ static int send_history(request_rec *r, const ckpt_history_req *h)
     memset(&g, 0, sizeof(g));
     g.r = r;
     g.p = r->pool;
+    g.primary = cr->primary;
     memset(&ctx, 0, sizeof(ctx));
     ctx.get_db = get_db;
     ctx.db_baton = &g;
@@ -535,6 +634,19 @@ static int send_history(request_rec *r, const ckpt_history_req *h)
     r->connection->keepalive = AP_CONN_CLOSE;
     r->connection->aborted = 1;
     return OK;
+}
+
+/* An error status: 503 with Retry-After; a lagging standby's 404, when
+ * the primary could not be asked, for no cache to keep. */
+static int refuse(request_rec *r, const content_req *cr)
+{
+    if (cr->status == HTTP_SERVICE_UNAVAILABLE) {
+        return ckpt_unavailable(r);
+    }
+    if (cr->unsure) {
+        apr_table_setn(r->err_headers_out, "Cache-Control", "no-cache");
+    }
+    return cr->status;
 }
 
 /* Listings, redirects, bodies of ours and errors. */
@@ -561,11 +673,8 @@ static int content_handler(request_rec *r)
                  "<h1>Method Not Allowed</h1></body></html>\n", r);
         return OK;
     }
-    if (cr->status == HTTP_SERVICE_UNAVAILABLE) {
-        return ckpt_unavailable(r);
-    }
     if (cr->status != OK) {
-        return cr->status;
+        return refuse(r, cr);
     }
     memento_headers(r, &cr->answer);
     if (cr->answer.kind == CKPT_ANSWER_REDIRECT) {
@@ -574,7 +683,7 @@ static int content_handler(request_rec *r)
         return cr->answer.status == 302 ? HTTP_MOVED_TEMPORARILY : HTTP_MOVED_PERMANENTLY;
     }
     if (cr->answer.kind == CKPT_ANSWER_HISTORY) {
-        return send_history(r, &cr->answer.history);
+        return send_history(r, cr);
     }
     if (cr->answer.kind != CKPT_ANSWER_LISTING && cr->answer.kind != CKPT_ANSWER_PAGE) {
         return HTTP_INTERNAL_SERVER_ERROR;
@@ -585,8 +694,9 @@ static int content_handler(request_rec *r)
      * index and the TimeMap of every checkpoint change with each new
      * checkpoint. */
     apr_table_setn(r->err_headers_out, "Cache-Control",
-                   cr->answer.checkpoint_index || cr->answer.kind == CKPT_ANSWER_PAGE ? CC_INDEX
-                                                                                   : CC_SHORT);
+                   cr->unsure ? CC_SETTLING
+                   : cr->answer.checkpoint_index || cr->answer.kind == CKPT_ANSWER_PAGE ? CC_INDEX
+                                                                                        : CC_SHORT);
     ap_set_content_type(r, cr->answer.kind == CKPT_ANSWER_PAGE ? cr->answer.content_type
                                                                : "text/html; charset=utf-8");
     ap_set_content_length(r, (apr_off_t)strlen(page));

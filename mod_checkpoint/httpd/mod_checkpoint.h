@@ -29,6 +29,11 @@ extern module AP_MODULE_DECLARE_DATA checkpoint_module;
 typedef struct {
     ckpt_dbpool_conf conf;
     ckpt_dbpool *pool;
+    /* CheckpointReadDatabase: the content side's own pool (standbys
+     * first); NULL pool when unset, and content reads from pool. */
+    ckpt_dbpool_conf read_conf;
+    ckpt_dbpool *read_pool;
+    int split;                         /* CheckpointReadDatabase is set */
     apr_size_t cache_bytes;            /* CheckpointCacheSize; 0: no answer cache */
     apr_size_t catalog_bytes;          /* CheckpointCatalogSize */
     apr_interval_time_t cache_refresh; /* CheckpointCacheRefresh */
@@ -40,6 +45,7 @@ typedef struct {
 
 typedef struct {
     const char *conninfo;       /* CheckpointDatabase; NULL: unset */
+    const char *read_conninfo;  /* CheckpointReadDatabase; NULL: unset (content reads conninfo) */
     const char *storage;        /* CheckpointStorage; NULL: unset */
     int pool_min;               /* CheckpointPoolSize, the three together */
     int pool_smax;
@@ -87,6 +93,9 @@ ckpt_rc ckpt_request_db(request_rec *r, ckpt_db **db);
  * r->pool): the content side, which gives it back before the download
  * starts, and status/, which must answer under load. */
 ckpt_rc ckpt_request_db_pool(request_rec *r, apr_pool_t *p, ckpt_db **db);
+/* The same from the content side's pool: CheckpointReadDatabase's when
+ * it is set, else the one pool. */
+ckpt_rc ckpt_request_read_db(request_rec *r, apr_pool_t *p, ckpt_db **db);
 /* Sets Retry-After and answers 503. */
 int ckpt_unavailable(request_rec *r);
 
