@@ -18,7 +18,7 @@ my $S = $ENV{CKPT_STORAGE};
 my $tag = unique('ingest');
 my $docroot = Apache::Test::vars('documentroot');
 my $work = "$docroot/$tag";   # trees and remotes, served by the test server
-my @global = ('--database', $ENV{CKPT_CONNINFO}, '--storage', $S);
+our @global = ('--database', $ENV{CKPT_CONNINFO}, '--storage', $S);
 
 sub run {
     my (@args) = @_;
@@ -206,6 +206,22 @@ is(latest($srepo), $sbefore, 'and the repository is as it was');
 ok(!grep({ m{/\Q@{[substr(sha256_hex($fresh), 2)]}\E$} } storage_files()),
    'nothing of the hostile remote was stored');
 is(mine_in_tmp(), 0, 'no temporary file left');
+
+# --- a storage directory httpd has not opened yet -------------------------
+{
+    my $fresh = "$work/fresh-storage";
+    make_path($fresh);
+    local @global = ('--database', $ENV{CKPT_CONNINFO}, '--storage', $fresh);
+    my $small = tree('small', 'x' => "fresh\n");
+    ($rc, $out) = run('import', "$tag-fresh", $small, '--create', '--json');
+    is($rc, 0, 'import into an empty storage directory') or diag $out;
+    ok(-d "$fresh/artifact" && -d "$fresh/tmp", 'which it lays out as httpd does');
+    @global = ('--database', $ENV{CKPT_CONNINFO}, '--storage', "$work/no-such-storage");
+    ($rc, $out) = run('import', "$tag-fresh", $small);
+    isnt($rc, 0, 'a storage directory that does not exist is refused');
+    like($out, qr/storage \S*no-such-storage: No such file or directory/, 'and named') or diag $out;
+    ok(!-e "$work/no-such-storage", 'not made');
+}
 
 remove_tree($work);
 done_testing();

@@ -12,11 +12,14 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <apr_file_info.h>
 #include <apr_general.h>
+#include <apr_strings.h>
 
 #include "cli.h"
 #include "options.h"
 #include "package.h"
+#include "storage.h"
 
 static const ckpt_cli_command commands[] = {
     {"import", NULL, "REPOSITORY DIR [--mirror|--additive] [--checkpoint] [--create] [--link] "
@@ -63,8 +66,32 @@ static int become_storage_owner(const ckpt_cli *cli)
     return CKPT_EXIT_OK;
 }
 
+/* The storage directory must exist (a mistyped path is not a new store);
+ * its artifact/ and tmp/ are made as httpd makes them at start-up, so the
+ * command works on a store the module has not opened yet. */
+static int prepare_storage(const ckpt_cli *cli)
+{
+    apr_finfo_t fi;
+    apr_status_t rv = apr_stat(&fi, cli->storage, APR_FINFO_TYPE, cli->pool);
+    char buf[120];
+
+    if (rv == APR_SUCCESS && fi.filetype != APR_DIR) {
+        rv = APR_ENOTDIR;
+    }
+    if (rv == APR_SUCCESS) {
+        rv = ckpt_storage_prepare(cli->pool, cli->storage);
+    }
+    if (rv != APR_SUCCESS) {
+        return ckpt_cli_fail(cli, CKPT_EXIT_FAILED, "storage %s: %s", cli->storage,
+                             apr_strerror(rv, buf, sizeof(buf)));
+    }
+    return CKPT_EXIT_OK;
+}
+
 int ckpt_cli_need_storage(const ckpt_cli *cli)
 {
+    int code;
+
     if (!cli->database) {
         return ckpt_cli_fail(cli, CKPT_EXIT_USAGE,
                              "no database: give --database CONNINFO, or --config FILE with a "
@@ -75,7 +102,8 @@ int ckpt_cli_need_storage(const ckpt_cli *cli)
                              "no storage: give --storage DIR, or --config FILE with a "
                              "CheckpointStorage line");
     }
-    return become_storage_owner(cli);
+    code = become_storage_owner(cli);
+    return code != CKPT_EXIT_OK ? code : prepare_storage(cli);
 }
 
 int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db)
