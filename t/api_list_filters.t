@@ -52,6 +52,18 @@ $res = api('GET', "$R?" . qs(name => "$tag-beta", exclude_fields => 'description
 my $r0 = json_of($res)->{results}[0];
 ok(!exists $r0->{description} && !exists $r0->{retain_checkpoints} && $r0->{name}, 'exclude_fields');
 
+# A read takes fields and exclude_fields too, and nothing else.
+$res = api('GET', "$repos[1]{pulp_href}?fields=name");
+is_deeply(json_of($res), { name => "$tag-beta" }, 'a read with fields') or diag $res->content;
+$res = api('GET', "$repos[1]{pulp_href}?exclude_fields=versions_href,latest_version_href");
+ok(json_of($res)->{name} && !exists json_of($res)->{versions_href}, 'a read with exclude_fields');
+for my $q ('colour=red', 'limit=1', 'name=x') {
+    $res = api('GET', "$repos[1]{pulp_href}?$q");
+    my ($param) = $q =~ /^(\w+)/;
+    is($res->code, 400, "a read with $q: 400");
+    ok(json_of($res)->{$param}, "naming $param");
+}
+
 # Content, a publication and distributions to filter.
 my $unit = json_of(upload("one $tag", relative_path => "$tag/one", repository => $repos[0]{pulp_href}));
 upload("two $tag", relative_path => "$tag/two", repository => $repos[0]{pulp_href});

@@ -147,6 +147,17 @@ for my $o (grep { $_->[0] =~ m{/$} && $_->[1] eq 'get' && $_->[2]{operationId} =
     is($r->code, 400, "$op->{operationId}: an unlisted parameter is 400");
     ok(json_of($r)->{"undocumented_$tag"}, 'naming it');
 }
+# Every read takes its listed query parameters (fields, exclude_fields), and no other.
+for my $o (grep { $_->[0] =~ /^\{/ && $_->[1] eq 'get' && $_->[2]{operationId} !~ /_list$/ } @ops) {
+    my ($path, undef, $op) = @$o;
+    my $url = fill($path, \%real);
+    for my $p (grep { $_->{in} eq 'query' } @{ $op->{parameters} }) {
+        my $r = api('GET', "$url?$p->{name}=pulp_href");
+        is($r->code, 200, "$op->{operationId}: takes $p->{name}") or diag $r->content;
+    }
+    my $r = api('GET', "$url?undocumented_$tag=1");
+    is($r->code, 400, "$op->{operationId}: an unlisted parameter is 400");
+}
 
 # What the document leaves out is not there.
 for my $p ('tasks/', 'remotes/file/file/', "repositories/file/file/$none/sync/") {

@@ -70,7 +70,11 @@ is(psql("SELECT count(*) FROM content WHERE relative_path = '$tag/bad.txt'"), 0,
 is(psql("SELECT count(*) FROM artifact WHERE sha256 = '$badsha'"), 0, 'no artifact row');
 
 # request checks
-is(api_raw('POST', "$C?relative_path=$tag/x", 'x', 'application/json')->code, 415, 'wrong Content-Type is 415');
+is(api_raw('POST', "$C?relative_path=$tag/x", 'x', 'text/plain')->code, 415, 'wrong Content-Type is 415');
+# JSON names an upload (uploads/, t/api_upload_chunked.t), with its fields in the body.
+$res = api_raw('POST', "$C?relative_path=$tag/x", '{}', 'application/json');
+is($res->code, 400, 'a JSON body with fields in the query is 400');
+ok(json_of($res)->{relative_path}, 'naming the field');
 is(api_raw('POST', "$C?relative_path=$tag/x", 'x')->code, 415, 'no Content-Type is 415');
 $res = upload('x');
 is($res->code, 400, 'relative_path required');

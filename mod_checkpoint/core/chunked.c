@@ -209,15 +209,24 @@ ckpt_rc ckpt_chunked_put(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_upload
     return CKPT_OK;
 }
 
-ckpt_rc ckpt_chunked_assemble(ckpt_db *db, apr_pool_t *p, const char *root, const char *id,
-                              ckpt_upload **out, ckpt_err *err)
+typedef struct {
+    const char *root;
+    const char *id;
+    ckpt_upload **out;
+} assemble_baton;
+
+/* With the upload locked, so that no chunk changes while it is read. */
+static ckpt_rc assemble_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
 {
+    assemble_baton *b = baton;
     ckpt_chunked *up;
     apr_off_t from = 0, to = 0, size;
     const char *sha;
     int i;
 
-    if (ckpt_chunked_get(db, p, id, &up, err) != CKPT_OK) {
+    if (ckpt_list_one(db, p, "api_upload_lock", 1, &b->id, read_upload_row, (void **)&up, err)
+            != CKPT_OK
+        || chunks_of(db, p, b->id, &up->chunks, err) != CKPT_OK) {
         return err->rc;
     }
     if (!ckpt_chunked_complete(up->chunks, up->size, &from, &to)) {
@@ -228,17 +237,26 @@ ckpt_rc ckpt_chunked_assemble(ckpt_db *db, apr_pool_t *p, const char *root, cons
                       : apr_psprintf(p, "The upload is incomplete: bytes %" APR_OFF_T_FMT "-%"
                                         APR_OFF_T_FMT " are missing.", from, to));
     }
-    if (ckpt_upload_open(p, root, out, err) != CKPT_OK) {
+    if (ckpt_upload_open(p, b->root, b->out, err) != CKPT_OK) {
         return err->rc;
     }
     for (i = 0; i < up->chunks->nelts; i++) {
         const ckpt_chunk *c = &APR_ARRAY_IDX(up->chunks, i, ckpt_chunk);
-        if (ckpt_upload_append_file(*out, ckpt_storage_chunk_path(p, root, id, c->offset),
+        if (ckpt_upload_append_file(*b->out, ckpt_storage_chunk_path(p, b->root, b->id, c->offset),
                                     c->size, err) != CKPT_OK) {
             return err->rc;
         }
     }
-    return ckpt_upload_finish(*out, &sha, &size, err);
+    return ckpt_upload_finish(*b->out, &sha, &size, err);
+}
+
+ckpt_rc ckpt_chunked_assemble(ckpt_db *db, apr_pool_t *p, const char *root, const char *id,
+                              ckpt_upload **out, ckpt_err *err)
+{
+    assemble_baton b = {root, id, out};
+
+    *out = NULL;
+    return ckpt_db_txn(db, p, assemble_txn, &b, err);
 }
 
 static ckpt_rc keep_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)

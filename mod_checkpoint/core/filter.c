@@ -9,14 +9,19 @@
 #include "href.h"
 #include "content.h"
 
-static const char *const common[] = {"limit", "offset", "fields", "exclude_fields", NULL};
+const ckpt_filter ckpt_filters_common[] = {
+    {"limit", CKPT_FT_INT, 0, "Number of results to return per page (at most 1000)."},
+    {"offset", CKPT_FT_INT, 0, "The initial index from which to return the results."},
+    {"fields", CKPT_FT_TEXTS, 0, "A list of fields to include in the response."},
+    {"exclude_fields", CKPT_FT_TEXTS, 0, "A list of fields to exclude from the response."},
+    {NULL, 0, 0, NULL}};
 
 int ckpt_filter_common(const char *name)
 {
-    const char *const *c;
+    const ckpt_filter *c;
 
-    for (c = common; *c; c++) {
-        if (!strcmp(*c, name)) {
+    for (c = ckpt_filters_common; c->name; c++) {
+        if (!strcmp(c->name, name)) {
             return 1;
         }
     }

@@ -67,7 +67,10 @@ extern const ckpt_filter_set ckpt_filters_publications;
 extern const ckpt_filter_set ckpt_filters_distributions;
 extern const ckpt_filter_set ckpt_filters_uploads;
 
-/* 1 for the parameters every list takes besides its filters. */
+/* The parameters every list takes besides its filters (the page: limit,
+ * offset; the answer's members: fields, exclude_fields, which a read of
+ * one object takes too), and 1 for their names. */
+extern const ckpt_filter ckpt_filters_common[];
 int ckpt_filter_common(const char *name);
 
 /* The statement's filter parameters from the query q (decoded): NULL for

@@ -107,13 +107,8 @@ const char *const *ckpt_openapi_query(const char *op_id)
     return NULL;
 }
 
-/* What the parameters every list takes are. */
-static const ckpt_filter common[] = {
-    {"limit", CKPT_FT_INT, 0, "Number of results to return per page (at most 1000)."},
-    {"offset", CKPT_FT_INT, 0, "The initial index from which to return the results."},
-    {"fields", CKPT_FT_TEXTS, 0, "A list of fields to include in the response."},
-    {"exclude_fields", CKPT_FT_TEXTS, 0, "A list of fields to exclude from the response."},
-    {NULL, 0, 0, NULL}};
+/* An object's read: a get of an href. */
+#define READS(o) (!(o)->list && (o)->path[0] == '{' && !strcmp((o)->method, "get"))
 
 /* A list of strings, sent comma-separated as Pulp's are (explode false). */
 static void string_list(ckpt_json *param, ckpt_json *schema, ckpt_json *items)
@@ -210,7 +205,12 @@ static ckpt_json *parameters(apr_pool_t *p, const ckpt_openapi_op *o)
         ckpt_json_set(pp, "schema", s);
         ckpt_json_append(arr, pp);
     }
-    for (f = o->list ? common : NULL; f && f->name; f++) {
+    /* Every list takes the four; a read (api_resource.c) fields and
+     * exclude_fields. */
+    for (f = o->list ? ckpt_filters_common : NULL; f && f->name; f++) {
+        ckpt_json_append(arr, query_param(p, f, NULL));
+    }
+    for (f = READS(o) ? ckpt_filters_common + 2 : NULL; f && f->name; f++) {
         ckpt_json_append(arr, query_param(p, f, NULL));
     }
     for (f = o->filters ? o->filters->filters : NULL; f && f->name; f++) {

@@ -65,8 +65,8 @@ ckpt_rc ckpt_api_read_form(ckpt_api_req *a, const char *boundary, const char *co
 /* A JSON object body: application/json, at most CheckpointJSONLimit. */
 ckpt_rc ckpt_api_read_json(ckpt_api_req *a, ckpt_json **out, ckpt_err *err);
 /* The query string, decoded: a parameter that is not in allowed (NULL
- * ended; NULL: any, a list's filters judge them), or that does not
- * decode, is CKPT_INVALID naming it. */
+ * ended; NULL: any, a list's filters judge them, limit and offset
+ * included), or that does not decode, is CKPT_INVALID naming it. */
 ckpt_rc ckpt_api_query(ckpt_api_req *a, const char *const *allowed, apr_table_t **out,
                        ckpt_err *err);
 /* limit (default 100, at most 1000) and offset of a list. */

@@ -151,10 +151,10 @@ ckpt_rc ckpt_api_read_json(ckpt_api_req *a, ckpt_json **out, ckpt_err *err)
 
 static int allowed_name(const char *const *allowed, const char *key)
 {
-    if (!allowed || !strcmp(key, "limit") || !strcmp(key, "offset")) {
+    if (!allowed) {
         return 1;
     }
-    for (; allowed && *allowed; allowed++) {
+    for (; *allowed; allowed++) {
         if (!strcmp(*allowed, key)) {
             return 1;
         }

@@ -8,18 +8,25 @@
 #include "object.h"
 #include "openapi.h"
 
+/* What a read takes in its query: Pulp's fields and exclude_fields. */
+static const char *const read_params[] = {"fields", "exclude_fields", NULL};
+
 int ckpt_api_get(ckpt_api_req *a, const ckpt_api_resource *res, const ckpt_api_key *k)
 {
     ckpt_err err = {0};
+    apr_table_t *q;
     void *obj;
 
-    if (ckpt_api_db(a, &err) != CKPT_OK
+    if (ckpt_api_query(a, read_params, &q, &err) != CKPT_OK || ckpt_api_db(a, &err) != CKPT_OK
         || ckpt_object_get(a->db, a->r->pool, res->kind, k->id, k->number, &obj, &err)
                != CKPT_OK) {
         ckpt_err_context(&err, apr_pstrcat(a->r->pool, res->name, " ", k->id, NULL));
         return ckpt_api_error(a, &err);
     }
-    return ckpt_api_send(a, HTTP_OK, res->shape(&a->shape, obj));
+    return ckpt_api_send(a, HTTP_OK,
+                         ckpt_shape_fields(a->r->pool, res->shape(&a->shape, obj),
+                                           apr_table_get(q, "fields"),
+                                           apr_table_get(q, "exclude_fields")));
 }
 
 int ckpt_api_list(ckpt_api_req *a, const ckpt_api_resource *res)
