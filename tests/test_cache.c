@@ -140,6 +140,33 @@ START_TEST(test_memory_bounded)
 }
 END_TEST
 
+/* The soak of issue 13: a checkpoint every 5 s invalidated a repository's
+ * answers, which were then stored again; the memory of the forgotten ones
+ * stayed in the young half's pool, whose count they had left, so the half
+ * never filled, never rotated, and the process grew without bound.  What
+ * is forgotten counts until its half is dropped. */
+START_TEST(test_churn_bounded)
+{
+    apr_size_t max = 64 * 1024;
+    ckpt_cache *c = store(max);
+    ckpt_answer a = file_answer("0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    ckpt_answer got;
+    ckpt_cache_stats st;
+    int i;
+
+    for (i = 0; i < 10000; i++) {
+        ckpt_cache_invalidate(c, "repo-a");
+        ck_assert(!ckpt_cache_get(c, "bp/pool/f", pool, &got));
+        ckpt_cache_put(c, "bp/pool/f", "repo-a", &a);
+        ckpt_cache_put(c, "bp/pool/g", "repo-b", &a); /* replaced in place */
+        ckpt_cache_get_stats(c, &st);
+        ck_assert_uint_le(st.bytes, max);
+    }
+    ck_assert_uint_gt(st.rotations, 10);
+    ck_assert(ckpt_cache_get(c, "bp/pool/f", pool, &got));
+}
+END_TEST
+
 START_TEST(test_used_answers_survive_rotation)
 {
     ckpt_cache *c = store(64 * 1024);
@@ -240,6 +267,7 @@ static Suite *cache_suite(void)
     tcase_add_test(tc, test_listing_copied_whole);
     tcase_add_test(tc, test_rendered_listing_kept_alone);
     tcase_add_test(tc, test_memory_bounded);
+    tcase_add_test(tc, test_churn_bounded);
     tcase_add_test(tc, test_used_answers_survive_rotation);
     tcase_add_test(tc, test_too_big_not_kept);
     tcase_add_test(tc, test_invalidate_one_repository);

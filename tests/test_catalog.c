@@ -128,6 +128,34 @@ START_TEST(test_first_request_checks)
 }
 END_TEST
 
+/* A reading from a hot standby: as of its replay point while it lags
+ * (behind), as of the primary's reading once it has caught up; never
+ * later than the reading itself.  Either way the catalog is used. */
+START_TEST(test_standby_reading)
+{
+    ckpt_catalog *c = make(1 << 20);
+    apr_uint64_t t;
+
+    ck_assert_int_eq(ckpt_catalog_begin(c, SEC(100), &t), CKPT_CATALOG_CHECK);
+    ckpt_catalog_checked_standby(c, 7, NULL, SEC(100), SEC(90), 1, &t);
+    ck_assert_int_eq(ckpt_catalog_begin(c, SEC(100), &t), CKPT_CATALOG_USE);
+    ck_assert(ckpt_catalog_asof(c) == SEC(90));
+    ck_assert_int_eq(ckpt_catalog_behind(c), 1);
+    ck_assert_int_eq(ckpt_catalog_begin(c, SEC(101), &t), CKPT_CATALOG_CHECK);
+    ckpt_catalog_checked_standby(c, 7, NULL, SEC(101), SEC(101) - 5000, 0, &t);
+    ck_assert(ckpt_catalog_asof(c) == SEC(101) - 5000);
+    ck_assert_int_eq(ckpt_catalog_behind(c), 0);
+    ck_assert_int_eq(ckpt_catalog_begin(c, SEC(102), &t), CKPT_CATALOG_CHECK);
+    ckpt_catalog_checked_standby(c, 7, NULL, SEC(102), SEC(103), 0, &t);
+    ck_assert(ckpt_catalog_asof(c) == SEC(102));
+    /* A reading of the primary itself is as of when it was asked. */
+    ck_assert_int_eq(ckpt_catalog_begin(c, SEC(103), &t), CKPT_CATALOG_CHECK);
+    ckpt_catalog_checked(c, 8, NULL, SEC(103), &t);
+    ck_assert(ckpt_catalog_asof(c) == SEC(103));
+    ck_assert_int_eq(ckpt_catalog_behind(c), 0);
+}
+END_TEST
+
 START_TEST(test_failed_check_lets_the_next_try)
 {
     ckpt_catalog *c = make(1 << 20);
@@ -648,6 +676,7 @@ static Suite *catalog_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_first_request_checks);
     tcase_add_test(tc, test_failed_check_lets_the_next_try);
+    tcase_add_test(tc, test_standby_reading);
     tcase_add_test(tc, test_refresh_interval);
     tcase_add_test(tc, test_change_forgets_only_its_repository);
     tcase_add_test(tc, test_distributions_by_longest_prefix);

@@ -18,7 +18,8 @@
 typedef struct {
     apr_pool_t *pool;
     apr_hash_t *map;    /* key -> cached */
-    apr_size_t bytes;
+    apr_size_t bytes;   /* what was stored in pool since it was cleared:
+                         * a forgotten answer's memory is freed only then */
 } half;
 
 typedef struct {
@@ -200,10 +201,12 @@ static void store(ckpt_cache *c, const char *key, const char *tag, apr_uint64_t 
     c->young.bytes += bytes;
 }
 
-static void forget(half *h, const char *key, cached *e)
+/* Out of the map; its bytes stay counted until the half is dropped, as
+ * its pool keeps them: otherwise answers replaced after every checkpoint
+ * would grow the pool without ever filling the half. */
+static void forget(half *h, const char *key)
 {
     apr_hash_set(h->map, key, APR_HASH_KEY_STRING, NULL);
-    h->bytes -= e->bytes;
 }
 
 int ckpt_cache_get(ckpt_cache *c, const char *key, apr_pool_t *p, ckpt_answer *out)
@@ -216,7 +219,7 @@ int ckpt_cache_get(ckpt_cache *c, const char *key, apr_pool_t *p, ckpt_answer *o
         e = apr_hash_get(h->map, key, APR_HASH_KEY_STRING);
     }
     if (e && e->epoch != tag_epoch(c, e->tag)) {
-        forget(h, key, e); /* its repository changed since */
+        forget(h, key); /* its repository changed since */
         e = NULL;
     }
     if (!e) {
@@ -232,7 +235,7 @@ int ckpt_cache_get(ckpt_cache *c, const char *key, apr_pool_t *p, ckpt_answer *o
         apr_uint64_t epoch = e->epoch;
         apr_size_t bytes = e->bytes;
 
-        forget(h, key, e);
+        forget(h, key);
         store(c, key, *tag ? tag : NULL, epoch, out, bytes);
     }
     return 1;
@@ -250,10 +253,10 @@ void ckpt_cache_put(ckpt_cache *c, const char *key, const char *tag, const ckpt_
     old = apr_hash_get(c->old.map, key, APR_HASH_KEY_STRING);
     young = apr_hash_get(c->young.map, key, APR_HASH_KEY_STRING);
     if (old) {
-        forget(&c->old, key, old);
+        forget(&c->old, key);
     }
     if (young) {
-        forget(&c->young, key, young);
+        forget(&c->young, key);
     }
     store(c, key, tag, tag_epoch(c, tag), a, bytes);
 }

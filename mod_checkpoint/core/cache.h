@@ -22,7 +22,8 @@
 typedef struct ckpt_cache ckpt_cache;
 
 /* A store of at most max_bytes (counted as the bytes the answers and their
- * keys take), on its own allocator below p. */
+ * keys take, including those replaced or invalidated until their half is
+ * dropped), on its own allocator below p. */
 apr_status_t ckpt_cache_create(ckpt_cache **out, apr_pool_t *p, apr_size_t max_bytes);
 
 /* Copies the answer for key into p: 1 if there was a current one, else 0. */
