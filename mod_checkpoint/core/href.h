@@ -12,13 +12,17 @@
 #define CKPT_CONTENT_PATH "content/file/files/"
 #define CKPT_PUBS_PATH "publications/file/file/"
 #define CKPT_DISTS_PATH "distributions/file/file/"
+#define CKPT_REMOTES_PATH "remotes/file/file/"
+#define CKPT_TASKS_PATH "tasks/"
 
 typedef enum {
     CKPT_HREF_REPOSITORY,
     CKPT_HREF_VERSION,
     CKPT_HREF_CONTENT,
     CKPT_HREF_PUBLICATION,
-    CKPT_HREF_DISTRIBUTION
+    CKPT_HREF_DISTRIBUTION,
+    CKPT_HREF_REMOTE,
+    CKPT_HREF_TASK
 } ckpt_href_kind;
 
 /* Largest repository version number (a PostgreSQL integer). */
@@ -43,5 +47,9 @@ const char *ckpt_href(apr_pool_t *p, const char *root, ckpt_href_kind k, const c
  * when it is not one. */
 int ckpt_href_parse(apr_pool_t *p, const char *root, ckpt_href_kind k, const char *href,
                     const char **id, int *number);
+
+/* What follows root in an href given by a client (a path or an absolute
+ * URL), or NULL when it is not below root. */
+const char *ckpt_href_below_root(apr_pool_t *p, const char *root, const char *href);
 
 #endif

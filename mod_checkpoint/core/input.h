@@ -8,6 +8,7 @@
 #include "distribution.h"
 #include "json.h"
 #include "publication.h"
+#include "remote.h"
 #include "repository.h"
 #include "version.h"
 
@@ -20,6 +21,16 @@ ckpt_rc ckpt_input_pub(apr_pool_t *p, const char *root, const ckpt_json *body, c
                        ckpt_err *err);
 ckpt_rc ckpt_input_dist(apr_pool_t *p, const char *root, const ckpt_json *body,
                         ckpt_dist_fields *out, ckpt_err *err);
+/* A remote's fields (remote.h's list), each given one set. */
+ckpt_rc ckpt_input_remote(apr_pool_t *p, const ckpt_json *body, ckpt_remote_req *out,
+                          ckpt_err *err);
+/* sync/: {"remote": href, "mirror": bool}; remote is required (a
+ * repository here has no default remote), mirror defaults to false as in
+ * Pulp. */
+ckpt_rc ckpt_input_sync(apr_pool_t *p, const char *root, const ckpt_json *body,
+                        const char **remote_id, int *mirror, ckpt_err *err);
+/* tasks/<id>/ PATCH: {"state": "canceled"}, nothing else. */
+ckpt_rc ckpt_input_cancel(apr_pool_t *p, const ckpt_json *body, ckpt_err *err);
 /* orphans/cleanup/: {"orphan_protection_time": minutes}, absent or null
  * meaning CKPT_ORPHAN_PROTECTION_DEFAULT. */
 ckpt_rc ckpt_input_orphans(apr_pool_t *p, const ckpt_json *body, apr_int64_t *minutes,

@@ -19,9 +19,15 @@ static const char *const q_content[] = {"relative_path", "sha256", "repository_v
 static const char *const q_upload[] = {"relative_path", "sha256", "repository", NULL};
 static const char *const q_pubs[] = {"repository", "checkpoint", NULL};
 static const char *const q_dists[] = {"name", "base_path", NULL};
+static const char *const q_remotes[] = {"name", NULL};
+static const char *const q_tasks[] = {"state", "state__in", "name", "worker",
+                                      "created_resources", "reserved_resources", "ordering",
+                                      NULL};
 
 #define REPO "{file_file_repository_href}"
 #define VERSION "{file_file_repository_version_href}"
+#define REMOTE "{file_file_remote_href}"
+#define TASK "{task_href}"
 #define ALL_ERR "400 401 413 415 503"
 
 static const ckpt_openapi_op ops[] = {
@@ -79,6 +85,26 @@ static const ckpt_openapi_op ops[] = {
      "file.FileDistributionResponse", 0, "200 404 409 " ALL_ERR, 0},
     {"{file_file_distribution_href}", "delete", "distributions_file_file_delete",
      "Distributions: File", NULL, NULL, 0, NULL, 0, "204 401 404 503", 0},
+    {REPO "sync/", "post", "repositories_file_file_sync", "Repositories: File", NULL,
+     "RepositorySyncURL", CKPT_OA_JSON, "AsyncOperationResponse", 0, "202 404 " ALL_ERR, 0},
+    {CKPT_REMOTES_PATH, "get", "remotes_file_file_list", "Remotes: File", q_remotes, NULL, 0,
+     "file.FileRemoteResponse", 1, "200 400 401 503", 0},
+    {CKPT_REMOTES_PATH, "post", "remotes_file_file_create", "Remotes: File", NULL,
+     "file.FileRemote", CKPT_OA_JSON, "file.FileRemoteResponse", 0, "201 " ALL_ERR, 0},
+    {REMOTE, "get", "remotes_file_file_read", "Remotes: File", NULL, NULL, 0,
+     "file.FileRemoteResponse", 0, "200 401 404 503", 0},
+    {REMOTE, "put", "remotes_file_file_update", "Remotes: File", NULL, "file.FileRemote",
+     CKPT_OA_JSON, "file.FileRemoteResponse", 0, "200 404 " ALL_ERR, 0},
+    {REMOTE, "patch", "remotes_file_file_partial_update", "Remotes: File", NULL,
+     "Patchedfile.FileRemote", CKPT_OA_JSON, "file.FileRemoteResponse", 0, "200 404 " ALL_ERR, 0},
+    {REMOTE, "delete", "remotes_file_file_delete", "Remotes: File", NULL, NULL, 0, NULL, 0,
+     "204 401 404 503", 0},
+    {CKPT_TASKS_PATH, "get", "tasks_list", "Tasks", q_tasks, NULL, 0, "TaskResponse", 1,
+     "200 400 401 503", 0},
+    {TASK, "get", "tasks_read", "Tasks", NULL, NULL, 0, "TaskResponse", 0, "200 401 404 503", 0},
+    {TASK, "patch", "tasks_cancel", "Tasks", NULL, "PatchedTaskCancel", CKPT_OA_JSON,
+     "TaskResponse", 0, "200 404 409 " ALL_ERR, 0},
+    {TASK, "delete", "tasks_delete", "Tasks", NULL, NULL, 0, NULL, 0, "204 401 404 409 503", 0},
     {NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0}};
 
 const ckpt_openapi_op *ckpt_openapi_ops(void)
@@ -114,6 +140,15 @@ static const struct {
     {"repository", "string", "Repository referenced by HREF"},
     {"checkpoint", "boolean", "Filter results where checkpoint matches value"},
     {"base_path", "string", "Filter results where base_path matches value"},
+    {"state", "string", "Filter results where state matches value"},
+    {"state__in", "string", "Filter results where state is in a comma-separated list of values"},
+    {"worker", "string", "Filter results where worker matches value"},
+    {"created_resources", "string", "Filter results where created_resources contains value"},
+    {"reserved_resources", "string", "Filter results where reserved_resources_record contains "
+                                     "value"},
+    {"ordering", "string", "Which field to use when ordering the results: pulp_created, "
+                           "started_at, finished_at, name, state, each with '-' for descending "
+                           "(default -pulp_created)."},
     {NULL, NULL, NULL}};
 
 static ckpt_json *query_param(const char *name, int upload)
@@ -200,7 +235,7 @@ static ckpt_json *request_body(apr_pool_t *p, const ckpt_openapi_op *o)
 }
 
 static const char *const reasons[][2] = {
-    {"200", "OK"}, {"201", "Created"}, {"204", "No content"}, {"400", "Invalid request"},
+    {"200", "OK"}, {"201", "Created"}, {"202", "Accepted: a task does the work"}, {"204", "No content"}, {"400", "Invalid request"},
     {"401", "Credentials missing or wrong"}, {"404", "Not found"}, {"409", "Conflict"},
     {"413", "Request body too large"}, {"415", "Unsupported media type"},
     {"503", "Database unreachable or storage not writable; see Retry-After"}, {NULL, NULL}};
@@ -289,6 +324,10 @@ static const char *paginated(apr_pool_t *p, const char *component)
 #define S_BOOL "{\"type\": \"boolean\"}"
 #define S_INT "{\"type\": \"integer\", \"format\": \"int64\"}"
 #define S_RETAIN "{\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 1, \"nullable\": true}"
+#define S_NINT "{\"type\": \"integer\", \"format\": \"int64\", \"nullable\": true}"
+#define S_NTIME "{\"type\": \"string\", \"format\": \"date-time\", \"readOnly\": true, " \
+    "\"nullable\": true}"
+#define S_WSTR "{\"type\": \"string\", \"nullable\": true, \"writeOnly\": true}"
 #define OBJ(req, props) "{\"type\": \"object\", \"required\": [" req "], \"properties\": {" props "}}"
 #define REPO_IN(req) OBJ(req, "\"name\": {\"type\": \"string\", \"minLength\": 1}, " \
     "\"description\": " S_NSTR ", \"retain_repo_versions\": " S_RETAIN ", " \
@@ -296,6 +335,14 @@ static const char *paginated(apr_pool_t *p, const char *component)
 #define DIST_IN(req) OBJ(req, "\"name\": {\"type\": \"string\", \"minLength\": 1}, " \
     "\"base_path\": {\"type\": \"string\", \"minLength\": 1}, \"publication\": " S_NHREF \
     ", \"repository\": " S_NHREF ", \"repository_version\": " S_NHREF ", \"checkpoint\": " S_BOOL)
+#define REMOTE_IN(req) OBJ(req, "\"name\": {\"type\": \"string\", \"minLength\": 1}, " \
+    "\"url\": {\"type\": \"string\", \"minLength\": 1}, \"policy\": {\"type\": \"string\", " \
+    "\"enum\": [\"immediate\"]}, \"tls_validation\": " S_BOOL ", \"proxy_url\": " S_NSTR \
+    ", \"proxy_username\": " S_WSTR ", \"proxy_password\": " S_WSTR ", \"username\": " S_WSTR \
+    ", \"password\": " S_WSTR ", \"ca_cert\": " S_NSTR ", \"client_cert\": " S_NSTR \
+    ", \"client_key\": " S_WSTR ", \"download_concurrency\": {\"type\": \"integer\", " \
+    "\"minimum\": 1, \"maximum\": 64, \"nullable\": true}, \"max_retries\": {\"type\": " \
+    "\"integer\", \"minimum\": 0, \"maximum\": 100, \"nullable\": true}")
 #define SUMMARY "{\"type\": \"object\", \"additionalProperties\": {\"type\": \"object\", " \
     "\"additionalProperties\": {\"type\": \"object\"}}}"
 
@@ -337,6 +384,31 @@ static const char components[] =
         ", \"base_path\": " S_STR ", \"base_url\": " S_HREF ", \"publication\": " S_NHREF
         ", \"repository\": " S_NHREF ", \"repository_version\": " S_NHREF
         ", \"checkpoint\": " S_BOOL) ", "
+    "\"file.FileRemote\": " REMOTE_IN("\"name\", \"url\"") ", "
+    "\"Patchedfile.FileRemote\": " REMOTE_IN("") ", "
+    "\"file.FileRemoteResponse\": " OBJ("\"name\", \"url\"",
+        "\"pulp_href\": " S_HREF ", \"pulp_created\": " S_TIME ", \"pulp_last_updated\": " S_TIME
+        ", \"name\": " S_STR ", \"url\": " S_STR ", \"policy\": " S_STR ", \"tls_validation\": "
+        S_BOOL ", \"proxy_url\": " S_NSTR ", \"ca_cert\": " S_NSTR ", \"client_cert\": " S_NSTR
+        ", \"download_concurrency\": " S_NINT ", \"max_retries\": " S_NINT
+        ", \"hidden_fields\": {\"type\": \"array\", \"items\": " OBJ("\"name\", \"is_set\"",
+            "\"name\": " S_STR ", \"is_set\": " S_BOOL) "}") ", "
+    "\"RepositorySyncURL\": " OBJ("\"remote\"",
+        "\"remote\": " S_HREF ", \"mirror\": " S_BOOL) ", "
+    "\"AsyncOperationResponse\": " OBJ("\"task\"", "\"task\": " S_HREF) ", "
+    "\"PatchedTaskCancel\": " OBJ("\"state\"",
+        "\"state\": {\"type\": \"string\", \"enum\": [\"canceled\"]}") ", "
+    "\"TaskResponse\": " OBJ("\"name\", \"state\"",
+        "\"pulp_href\": " S_HREF ", \"pulp_created\": " S_TIME ", \"state\": {\"type\": "
+        "\"string\", \"enum\": [\"waiting\", \"running\", \"canceling\", \"completed\", "
+        "\"failed\", \"canceled\"]}, \"name\": " S_STR ", \"logging_cid\": " S_STR
+        ", \"started_at\": " S_NTIME ", \"finished_at\": " S_NTIME ", \"error\": {\"type\": "
+        "\"object\", \"nullable\": true, \"properties\": {\"description\": " S_STR
+        ", \"traceback\": " S_STR "}}, \"worker\": " S_NSTR ", \"parent_task\": " S_NHREF
+        ", \"child_tasks\": {\"type\": \"array\", \"items\": " S_HREF "}, \"task_group\": "
+        S_NHREF ", \"progress_reports\": {\"type\": \"array\", \"items\": {\"type\": "
+        "\"object\"}}, \"created_resources\": {\"type\": \"array\", \"items\": " S_STR
+        "}, \"reserved_resources_record\": {\"type\": \"array\", \"items\": " S_STR "}") ", "
     "\"OrphansCleanup\": " OBJ("",
         "\"orphan_protection_time\": {\"type\": \"integer\", \"format\": \"int64\", "
         "\"minimum\": 0, \"nullable\": true}") ", "

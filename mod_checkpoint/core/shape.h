@@ -11,6 +11,8 @@
 #include "catalog.h"
 #include "model.h"
 #include "orphan.h"
+#include "remote.h"
+#include "task.h"
 
 typedef struct {
     apr_pool_t *p;
@@ -26,6 +28,12 @@ ckpt_json *ckpt_shape_version(const ckpt_shape_ctx *c, const void *version);
 ckpt_json *ckpt_shape_unit(const ckpt_shape_ctx *c, const void *unit);
 ckpt_json *ckpt_shape_pub(const ckpt_shape_ctx *c, const void *pub);
 ckpt_json *ckpt_shape_dist(const ckpt_shape_ctx *c, const void *dist);
+/* A remote: its fields but the write-only ones, which hidden_fields
+ * lists with whether they are set, as Pulp does. */
+ckpt_json *ckpt_shape_remote(const ckpt_shape_ctx *c, const void *remote);
+ckpt_json *ckpt_shape_task(const ckpt_shape_ctx *c, const void *task);
+/* 202's {"task": href}. */
+ckpt_json *ckpt_shape_task_ref(const ckpt_shape_ctx *c, const ckpt_task *t);
 /* An upload's answer: the unit, and the version it made, if any. */
 ckpt_json *ckpt_shape_content_result(const ckpt_shape_ctx *c, const ckpt_content_result *r);
 /* The page's items, each with fn. */

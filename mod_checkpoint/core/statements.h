@@ -21,4 +21,10 @@
 #define CKPT_SQL_RFC3339(c)                                                                \
     "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* A page of a filtered set f (a CTE) ordered by o; $LIMIT/$OFFSET given. */
+#define PAGE(cols, from, inner, outer, lim, off)                                                  \
+    "SELECT (SELECT count(*) FROM f) AS count, " cols " FROM (SELECT 1) one LEFT JOIN LATERAL"    \
+    " (SELECT * FROM f ORDER BY " inner " LIMIT " lim "::bigint OFFSET " off "::bigint) " from    \
+    " ON true ORDER BY " outer
+
 #endif

@@ -43,12 +43,6 @@
     " d.repository_version_id AS version_id, dv.repository_id AS version_repository_id,"          \
     " dv.number AS version_number, d.checkpoint, " TS("d.pulp_created") " AS pulp_created"
 
-/* A page of a filtered set f (a CTE) ordered by o; $LIMIT/$OFFSET given. */
-#define PAGE(cols, from, inner, outer, lim, off)                                                  \
-    "SELECT (SELECT count(*) FROM f) AS count, " cols " FROM (SELECT 1) one LEFT JOIN LATERAL"    \
-    " (SELECT * FROM f ORDER BY " inner " LIMIT " lim "::bigint OFFSET " off "::bigint) " from    \
-    " ON true ORDER BY " outer
-
 /* The content of a new version, set-based: base version $2's units minus
  * those removed ($5) and those whose relative_path an added unit takes,
  * plus the added units ($4). */
