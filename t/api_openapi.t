@@ -69,7 +69,10 @@ is_deeply([ grep { $ids{$_} > 1 } keys %ids ], [], 'operation ids are unique');
 ok($ids{$_}, "Pulp's $_") for qw(status_read repositories_file_file_list repositories_file_file_create
     repositories_file_file_read repositories_file_file_partial_update repositories_file_file_delete
     repositories_file_file_modify repositories_file_file_versions_list content_file_files_create
-    publications_file_file_create distributions_file_file_create);
+    publications_file_file_create distributions_file_file_create remotes_file_file_list
+    remotes_file_file_create remotes_file_file_read remotes_file_file_update
+    remotes_file_file_partial_update remotes_file_file_delete repositories_file_file_sync
+    tasks_list tasks_read tasks_cancel tasks_delete);
 
 # Objects to address.
 my $repo = json_of(api('POST', API . 'repositories/file/file/', { name => $tag }));
@@ -78,16 +81,21 @@ modify($repo, add => [ $unit->{pulp_href} ]);
 my $pub = json_of(api('POST', API . 'publications/file/file/', { repository => $repo->{pulp_href} }));
 my $dist = json_of(api('POST', API . 'distributions/file/file/',
     { name => $tag, base_path => $tag, publication => $pub->{pulp_href} }));
+my $remote = json_of(api('POST', API . 'remotes/file/file/', { name => $tag, url => "http://127.0.0.1:1/$tag/" }));
+# A task (no worker runs here: it stays waiting).
+my $task = json_of(api('POST', "$repo->{pulp_href}sync/", { remote => $remote->{pulp_href} }));
 my $none = '00000000-0000-0000-0000-000000000000';
 my %real = (file_file_repository_href => $repo->{pulp_href},
     file_file_repository_version_href => "$repo->{pulp_href}versions/1/",
     file_file_content_href => $unit->{pulp_href}, file_file_publication_href => $pub->{pulp_href},
-    file_file_distribution_href => $dist->{pulp_href});
+    file_file_distribution_href => $dist->{pulp_href}, file_file_remote_href => $remote->{pulp_href},
+    task_href => $task->{task});
 my %missing = (file_file_repository_href => API . "repositories/file/file/$none/",
     file_file_repository_version_href => "$repo->{pulp_href}versions/99/",
     file_file_content_href => API . "content/file/files/$none/",
     file_file_publication_href => API . "publications/file/file/$none/",
-    file_file_distribution_href => API . "distributions/file/file/$none/");
+    file_file_distribution_href => API . "distributions/file/file/$none/",
+    file_file_remote_href => API . "remotes/file/file/$none/", task_href => API . "tasks/$none/");
 sub fill { my ($path, $h) = @_; $path =~ s/\{(\w+)\}/$h->{$1}/g; return $path }
 
 # The router: listed methods are routed and answer a listed status; the
@@ -141,7 +149,9 @@ my %value = (name => $tag, number => 1, relative_path => "$tag/x", sha256 => $un
     repository_version_added => "$repo->{pulp_href}versions/1/",
     repository_version_removed => "$repo->{pulp_href}versions/1/",
     repository => $repo->{pulp_href}, checkpoint => 'false', base_path => $tag,
-    limit => 1, offset => 0);
+    limit => 1, offset => 0, state => 'waiting', state__in => 'waiting,failed', worker => $tag,
+    created_resources => "$repo->{pulp_href}versions/1/", reserved_resources => $repo->{pulp_href},
+    ordering => '-pulp_created');
 for my $o (grep { $_->[0] =~ m{/$} && $_->[1] eq 'get' && $_->[2]{operationId} =~ /_list$/ } @ops) {
     my ($path, undef, $op) = @$o;
     my $base = fill($path, \%real);
@@ -156,8 +166,11 @@ for my $o (grep { $_->[0] =~ m{/$} && $_->[1] eq 'get' && $_->[2]{operationId} =
 }
 
 # What the document leaves out is not there.
-for my $p ('tasks/', 'uploads/', 'remotes/file/file/', "repositories/file/file/$none/sync/") {
+for my $p ('uploads/', 'task-groups/', 'workers/', 'remotes/rpm/rpm/') {
     is(api('GET', API . $p)->code, 404, "$p is not served, and not in the document");
 }
+
+# The waiting task goes, so that no later test's worker runs it.
+is(api('PATCH', $task->{task}, { state => 'canceled' })->code, 200, 'the task made here is canceled');
 
 done_testing();

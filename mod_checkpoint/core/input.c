@@ -298,7 +298,7 @@ static const char *remote_value(apr_pool_t *p, const ckpt_json *v)
     case CKPT_JSON_FALSE:
         return "f";
     case CKPT_JSON_INTEGER:
-        return apr_psprintf(p, "%lld", ckpt_json_integer_value(v));
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)ckpt_json_integer_value(v));
     default:
         return NULL;
     }
