@@ -151,6 +151,9 @@ my %value = (name => $tag, number => 1, relative_path => "$tag/x", sha256 => $un
     repository => $repo->{pulp_href}, checkpoint => 'false', base_path => $tag,
     limit => 1, offset => 0, state => 'waiting', state__in => 'waiting,failed', worker => $tag,
     created_resources => "$repo->{pulp_href}versions/1/", reserved_resources => $repo->{pulp_href},
+    reserved_resources__in => "$repo->{pulp_href},$remote->{pulp_href}", exclusive_resources => $repo->{pulp_href},
+    exclusive_resources__in => $repo->{pulp_href}, shared_resources => $remote->{pulp_href},
+    shared_resources__in => $remote->{pulp_href},
     ordering => '-pulp_created');
 for my $o (grep { $_->[0] =~ m{/$} && $_->[1] eq 'get' && $_->[2]{operationId} =~ /_list$/ } @ops) {
     my ($path, undef, $op) = @$o;

@@ -137,7 +137,20 @@ ok($found->{count} >= 3, 'state__in, worker and ordering');
 ok($found->{results}[0]{finished_at} ge $found->{results}[1]{finished_at}, 'newest finished first');
 $found = json_of(api('GET', API . "tasks/?created_resources=$repo->{pulp_href}versions/1/"));
 is($found->{count}, 1, 'created_resources finds the task that made version 1');
-for my $q ('state=done', 'state__in=running,later', 'ordering=size', 'created_resources=http://elsewhere/x/', 'pulp_id=1') {
+my $fr = $remote->{pulp_href};
+my %want = ("exclusive_resources=$repo->{pulp_href}" => 1, "shared_resources=$fr" => 1,
+            "exclusive_resources=$fr" => 0, "shared_resources=$repo->{pulp_href}" => 0,
+            "reserved_resources__in=$fr,$repo->{pulp_href}" => 1,
+            "exclusive_resources__in=$fr,$repo->{pulp_href}" => 1, "shared_resources__in=$fr" => 1,
+            "shared_resources__in=$repo->{pulp_href}" => 0,
+            'reserved_resources__in=&exclusive_resources__in=&shared_resources__in=' => 1);
+for my $q (sort keys %want) {
+    $res = api('GET', API . "tasks/?state=failed&$q");
+    is($res->code, 200, "tasks/?$q") or diag $res->content;
+    is(json_of($res)->{count}, $want{$q} ? 3 : 0, $want{$q} ? 'finds them' : 'finds none');
+}
+for my $q ('state=done', 'state__in=running,later', 'ordering=size', 'created_resources=http://elsewhere/x/',
+           'reserved_resources__in=/x/,/y/', 'pulp_id=1') {
     (my $name = $q) =~ s/=.*//;
     $res = api('GET', API . "tasks/?$q");
     is($res->code, 400, "tasks/?$q is 400");

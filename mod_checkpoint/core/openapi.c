@@ -21,8 +21,10 @@ static const char *const q_pubs[] = {"repository", "checkpoint", NULL};
 static const char *const q_dists[] = {"name", "base_path", NULL};
 static const char *const q_remotes[] = {"name", NULL};
 static const char *const q_tasks[] = {"state", "state__in", "name", "worker",
-                                      "created_resources", "reserved_resources", "ordering",
-                                      NULL};
+                                      "created_resources", "reserved_resources",
+                                      "reserved_resources__in", "exclusive_resources",
+                                      "exclusive_resources__in", "shared_resources",
+                                      "shared_resources__in", "ordering", NULL};
 
 #define REPO "{file_file_repository_href}"
 #define VERSION "{file_file_repository_version_href}"
@@ -141,11 +143,20 @@ static const struct {
     {"checkpoint", "boolean", "Filter results where checkpoint matches value"},
     {"base_path", "string", "Filter results where base_path matches value"},
     {"state", "string", "Filter results where state matches value"},
-    {"state__in", "string", "Filter results where state is in a comma-separated list of values"},
+    {"state__in", "array", "Filter results where state is in a comma-separated list of values"},
     {"worker", "string", "Filter results where worker matches value"},
     {"created_resources", "string", "Filter results where created_resources contains value"},
     {"reserved_resources", "string", "Filter results where reserved_resources_record contains "
                                      "value"},
+    {"reserved_resources__in", "array", "Filter results where reserved_resources_record "
+                                        "holds any of a comma-separated list of hrefs"},
+    {"exclusive_resources", "string", "Filter results where the resource is reserved "
+                                      "exclusively"},
+    {"exclusive_resources__in", "array", "Filter results where any of a comma-separated list "
+                                         "of hrefs is reserved exclusively"},
+    {"shared_resources", "string", "Filter results where the resource is reserved shared"},
+    {"shared_resources__in", "array", "Filter results where any of a comma-separated list of "
+                                      "hrefs is reserved shared"},
     {"ordering", "string", "Which field to use when ordering the results: pulp_created, "
                            "started_at, finished_at, name, state, each with '-' for descending "
                            "(default -pulp_created)."},
@@ -158,14 +169,25 @@ static ckpt_json *query_param(const char *name, int upload)
 
     ckpt_json_set_str(o, "name", name);
     ckpt_json_set_str(o, "in", "query");
-    for (i = 0; params[i].name; i++) {
-        if (!strcmp(params[i].name, name)) {
-            ckpt_json_set_str(s, "type", params[i].type);
-            ckpt_json_set_str(o, "description",
-                              upload ? "For an application/octet-stream body: the field of "
-                                       "the same name."
-                                     : params[i].description);
-        }
+    for (i = 0; params[i].name && strcmp(params[i].name, name); i++) {
+    }
+    if (params[i].name && !strcmp(params[i].type, "array")) {
+        /* A comma-separated list, as drf-spectacular writes __in filters. */
+        ckpt_json *items = ckpt_json_object();
+        ckpt_json_set_str(items, "type", "string");
+        ckpt_json_set_str(s, "type", "array");
+        ckpt_json_set(s, "items", items);
+        ckpt_json_set_str(o, "style", "form");
+        ckpt_json_set_bool(o, "explode", 0);
+    }
+    else if (params[i].name) {
+        ckpt_json_set_str(s, "type", params[i].type);
+    }
+    if (params[i].name) {
+        ckpt_json_set_str(o, "description",
+                          upload ? "For an application/octet-stream body: the field of the "
+                                   "same name."
+                                 : params[i].description);
     }
     ckpt_json_set(o, "schema", s);
     return o;

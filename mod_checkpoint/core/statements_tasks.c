@@ -65,14 +65,24 @@ const ckpt_stmt ckpt_stmts_tasks[] = {
      " VALUES ($1, $2, $3, $4::bool, $5::text[]) RETURNING *)"
      " SELECT " TASK_COLS ", pg_notify('ckpt_task', t.id::text) IS NULL AS notified FROM t"},
     {"task_get", "SELECT " TASK_COLS " FROM task t WHERE t.id = $1"},
+    /* $1 state, $2 state__in, $3 name, $4 worker, $5 created_resources,
+     * $6 reserved_resources, $7 ordering, $8 exclusive_resources,
+     * $9 shared_resources, $10-$12 the __in lists of the last three. */
     {"task_list",
      "WITH f AS (SELECT * FROM task WHERE ($1::text IS NULL OR state = $1)"
      " AND ($2::text[] IS NULL OR state = ANY ($2::text[]))"
      " AND ($3::text IS NULL OR name = $3) AND ($4::text IS NULL OR worker = $4)"
      " AND ($5::text IS NULL OR $5 = ANY (created_resources))"
      " AND ($6::text IS NULL OR $6 = ANY (reserved_resources)"
-     "      OR 'shared:' || $6 = ANY (reserved_resources))) "
-     PAGE(TASK_COLS, "t", TASK_ORDER("f"), TASK_ORDER("t"), "$8", "$9")},
+     "      OR 'shared:' || $6 = ANY (reserved_resources))"
+     " AND ($8::text IS NULL OR $8 = ANY (reserved_resources))"
+     " AND ($9::text IS NULL OR 'shared:' || $9 = ANY (reserved_resources))"
+     " AND ($10::text[] IS NULL OR reserved_resources && ($10::text[]"
+     "      || ARRAY(SELECT 'shared:' || x FROM unnest($10::text[]) x)))"
+     " AND ($11::text[] IS NULL OR reserved_resources && $11::text[])"
+     " AND ($12::text[] IS NULL OR reserved_resources"
+     "      && ARRAY(SELECT 'shared:' || x FROM unnest($12::text[]) x))) "
+     PAGE(TASK_COLS, "t", TASK_ORDER("f"), TASK_ORDER("t"), "$13", "$14")},
     /* A waiting task is canceled at once; a running one is asked to stop. */
     {"task_cancel",
      "UPDATE task t SET state = CASE WHEN t.state = 'waiting' THEN 'canceled' ELSE 'canceling' END,"

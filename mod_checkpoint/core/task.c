@@ -128,10 +128,30 @@ static ckpt_rc states_in(apr_pool_t *p, const char *list, const char **out, ckpt
     return CKPT_OK;
 }
 
+static const char *array_param(apr_pool_t *p, const apr_array_header_t *a)
+{
+    return a ? ckpt_db_array(p, a) : NULL;
+}
+
+/* The filters of a list that are not checked against a set of values. */
+static void free_filters(apr_pool_t *p, const ckpt_task_filter *f, const char **params)
+{
+    params[2] = f->name;
+    params[3] = f->worker;
+    params[4] = f->created_resource;
+    params[5] = f->reserved_resource;
+    params[6] = f->ordering ? f->ordering : "-pulp_created";
+    params[7] = f->exclusive_resource;
+    params[8] = f->shared_resource;
+    params[9] = array_param(p, f->reserved_in);
+    params[10] = array_param(p, f->exclusive_in);
+    params[11] = array_param(p, f->shared_in);
+}
+
 ckpt_rc ckpt_task_list(ckpt_db *db, apr_pool_t *p, const ckpt_task_filter *f,
                        const ckpt_page *pg, ckpt_list *out, ckpt_err *err)
 {
-    const char *params[7];
+    const char *params[12];
     int n;
 
     if (f->state && !one_of(f->state, states)) {
@@ -149,15 +169,11 @@ ckpt_rc ckpt_task_list(ckpt_db *db, apr_pool_t *p, const ckpt_task_filter *f,
     if (f->state_in && states_in(p, f->state_in, &params[1], err) != CKPT_OK) {
         return err->rc;
     }
-    params[2] = f->name;
-    params[3] = f->worker;
-    params[4] = f->created_resource;
-    params[5] = f->reserved_resource;
-    params[6] = f->ordering ? f->ordering : "-pulp_created";
+    free_filters(p, f, params);
     if (ckpt_task_reap(db, p, &n, err) != CKPT_OK) {
         return err->rc;
     }
-    return ckpt_list_run(db, p, "task_list", 7, params, pg, "id", read_task, out, err);
+    return ckpt_list_run(db, p, "task_list", 12, params, pg, "id", read_task, out, err);
 }
 
 ckpt_rc ckpt_task_cancel(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_task **out,

@@ -43,7 +43,10 @@ typedef struct {
     const char *name;
     const char *worker;
     const char *created_resource;   /* an href below the API root */
-    const char *reserved_resource;  /* likewise */
+    /* Reserved resources, below the API root: either way, exclusively,
+     * shared; one, or any of a list (NULL: no filter). */
+    const char *reserved_resource, *exclusive_resource, *shared_resource;
+    const apr_array_header_t *reserved_in, *exclusive_in, *shared_in;
     const char *ordering;           /* Pulp's: "-pulp_created", "started_at", ... */
 } ckpt_task_filter;
 

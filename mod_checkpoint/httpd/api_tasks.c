@@ -21,6 +21,30 @@ static ckpt_rc href_filter(ckpt_api_req *a, apr_table_t *q, const char *key, con
     return CKPT_OK;
 }
 
+/* A comma-separated list of hrefs (an __in filter); empty: no filter. */
+static ckpt_rc hrefs_filter(ckpt_api_req *a, apr_table_t *q, const char *key,
+                            const apr_array_header_t **out, ckpt_err *err)
+{
+    const char *v = apr_table_get(q, key), *h;
+    apr_array_header_t *arr;
+    char *copy, *last = NULL, *one;
+
+    *out = NULL;
+    if (!v || !*v) {
+        return CKPT_OK;
+    }
+    arr = apr_array_make(a->r->pool, 4, sizeof(const char *));
+    copy = apr_pstrdup(a->r->pool, v);
+    for (one = apr_strtok(copy, ",", &last); one; one = apr_strtok(NULL, ",", &last)) {
+        if (!(h = ckpt_href_below_root(a->r->pool, a->root, one))) {
+            return ckpt_err_invalid(err, key, "Not an href of this API.");
+        }
+        APR_ARRAY_PUSH(arr, const char *) = h;
+    }
+    *out = arr;
+    return CKPT_OK;
+}
+
 static ckpt_rc task_list(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg, ckpt_list *out,
                          ckpt_err *err)
 {
@@ -32,7 +56,12 @@ static ckpt_rc task_list(ckpt_api_req *a, apr_table_t *q, const ckpt_page *pg, c
     f.worker = apr_table_get(q, "worker");
     f.ordering = apr_table_get(q, "ordering");
     if (href_filter(a, q, "created_resources", &f.created_resource, err) != CKPT_OK
-        || href_filter(a, q, "reserved_resources", &f.reserved_resource, err) != CKPT_OK) {
+        || href_filter(a, q, "reserved_resources", &f.reserved_resource, err) != CKPT_OK
+        || href_filter(a, q, "exclusive_resources", &f.exclusive_resource, err) != CKPT_OK
+        || href_filter(a, q, "shared_resources", &f.shared_resource, err) != CKPT_OK
+        || hrefs_filter(a, q, "reserved_resources__in", &f.reserved_in, err) != CKPT_OK
+        || hrefs_filter(a, q, "exclusive_resources__in", &f.exclusive_in, err) != CKPT_OK
+        || hrefs_filter(a, q, "shared_resources__in", &f.shared_in, err) != CKPT_OK) {
         return err->rc;
     }
     return ckpt_task_list(a->db, a->r->pool, &f, pg, out, err);
