@@ -32,6 +32,10 @@ CREATE TABLE remote (
     pulp_last_updated    timestamptz NOT NULL DEFAULT clock_timestamp()
 );
 
+-- A repository's default remote (Pulp's "remote" field): a sync that
+-- names none uses it.  Deleting the remote clears it, as in Pulp.
+ALTER TABLE repository ADD COLUMN remote_id uuid REFERENCES remote (id) ON DELETE SET NULL;
+
 CREATE TABLE task (
     id               uuid PRIMARY KEY DEFAULT gen_random_uuid(),
     lock_key         serial NOT NULL UNIQUE,

@@ -175,6 +175,25 @@ $t = wait_task(json_of(api('POST', "$arepo->{pulp_href}sync/", { remote => $auth
 is($t->{state}, 'failed', 'through a proxy that is not there: failed');
 like($t->{error}{description}, qr/127\.0\.0\.1|proxy|connect/i, 'the sync went to the proxy') or diag $t->{error}{description};
 
+# A repository's own remote (pulp-cli: repository create --remote): a sync
+# that names none uses it; deleting the remote clears it.
+my $own = json_of(api('POST', API . 'remotes/file/file/', { name => "$tag-own", url => remote_tree('own', { o => "own\n" }) }));
+$res = api('POST', API . 'repositories/file/file/', { name => "$tag-own", remote => $own->{pulp_href} });
+is($res->code, 201, 'a repository with a remote') or diag $res->content;
+my $orepo = json_of($res);
+is($orepo->{remote}, $own->{pulp_href}, 'answers it');
+is(json_of(api('GET', $repo->{pulp_href}))->{remote}, undef, 'a repository without one: null');
+$t = wait_task(json_of(api('POST', "$orepo->{pulp_href}sync/", {}))->{task});
+is($t->{state}, 'completed', 'sync with no remote given uses the repository\'s') or diag explain $t->{error};
+is_deeply($t->{reserved_resources_record}, [ $orepo->{pulp_href}, "shared:$own->{pulp_href}" ], 'that remote');
+$res = api('PATCH', $orepo->{pulp_href}, { remote => API . 'remotes/file/file/00000000-0000-0000-0000-000000000000/' });
+is($res->code, 400, 'a remote that is not there: 400');
+ok(json_of($res)->{remote}, 'naming remote');
+$res = api('PATCH', $orepo->{pulp_href}, { remote => $orepo->{pulp_href} });
+is($res->code, 400, 'an href that is no remote: 400');
+is(api('DELETE', $own->{pulp_href})->code, 204, 'the remote deleted');
+is(json_of(api('GET', $orepo->{pulp_href}))->{remote}, undef, 'the repository\'s remote is null then');
+
 # --- the request itself -----------------------------------------------------
 for my $b ([ {}, 'remote' ], [ { remote => 'http://x/' }, 'remote' ],
            [ { remote => $remote->{pulp_href}, mirror => 'yes' }, 'mirror' ],

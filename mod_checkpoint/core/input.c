@@ -114,12 +114,18 @@ static const field repo_fields[] = {{"name", F_STRING, 0},
                                     {"description", F_STRING, 1},
                                     {"retain_repo_versions", F_INTEGER, 1},
                                     {"retain_checkpoints", F_INTEGER, 1},
+                                    {"remote", F_STRING, 1},
                                     {NULL, F_STRING, 0}};
 
-ckpt_rc ckpt_input_repo(apr_pool_t *p, const ckpt_json *body, int creating,
+ckpt_rc ckpt_input_repo(apr_pool_t *p, const char *root, const ckpt_json *body, int creating,
                         ckpt_repo_fields *out, ckpt_err *err)
 {
+    const char *remote = str(body, "remote");
+
     memset(out, 0, sizeof(*out));
+    if (remote && !ckpt_href_parse(p, root, CKPT_HREF_REMOTE, remote, &out->remote_id, NULL)) {
+        return ckpt_err_invalid(err, "remote", "Invalid hyperlink - No URL match.");
+    }
     if (check_fields(p, body, repo_fields, err) != CKPT_OK
         || retain(body, "retain_repo_versions", &out->retain_repo_versions, err) != CKPT_OK
         || retain(body, "retain_checkpoints", &out->retain_checkpoints, err) != CKPT_OK) {
@@ -131,6 +137,7 @@ ckpt_rc ckpt_input_repo(apr_pool_t *p, const ckpt_json *body, int creating,
     out->set_description = ckpt_json_get(body, "description") != NULL;
     out->set_retain_repo_versions = ckpt_json_get(body, "retain_repo_versions") != NULL;
     out->set_retain_checkpoints = ckpt_json_get(body, "retain_checkpoints") != NULL;
+    out->set_remote = ckpt_json_get(body, "remote") != NULL;
     return CKPT_OK;
 }
 
@@ -341,12 +348,8 @@ ckpt_rc ckpt_input_sync(apr_pool_t *p, const char *root, const ckpt_json *body,
     if (check_fields(p, body, sync_fields, err) != CKPT_OK) {
         return err->rc;
     }
-    if (!remote) {
-        return ckpt_err_invalid(err, "remote",
-                                "A remote must be given: repositories here have no default "
-                                "remote.");
-    }
-    if (!ckpt_href_parse(p, root, CKPT_HREF_REMOTE, remote, remote_id, NULL)) {
+    *remote_id = NULL;
+    if (remote && !ckpt_href_parse(p, root, CKPT_HREF_REMOTE, remote, remote_id, NULL)) {
         return ckpt_err_invalid(err, "remote", "Invalid hyperlink - No URL match.");
     }
     *mirror = is_true(body, "mirror");

@@ -353,7 +353,7 @@ static const char *paginated(apr_pool_t *p, const char *component)
 #define OBJ(req, props) "{\"type\": \"object\", \"required\": [" req "], \"properties\": {" props "}}"
 #define REPO_IN(req) OBJ(req, "\"name\": {\"type\": \"string\", \"minLength\": 1}, " \
     "\"description\": " S_NSTR ", \"retain_repo_versions\": " S_RETAIN ", " \
-    "\"retain_checkpoints\": " S_RETAIN)
+    "\"retain_checkpoints\": " S_RETAIN ", \"remote\": " S_NHREF)
 #define DIST_IN(req) OBJ(req, "\"name\": {\"type\": \"string\", \"minLength\": 1}, " \
     "\"base_path\": {\"type\": \"string\", \"minLength\": 1}, \"publication\": " S_NHREF \
     ", \"repository\": " S_NHREF ", \"repository_version\": " S_NHREF ", \"checkpoint\": " S_BOOL)
@@ -374,7 +374,8 @@ static const char components[] =
     "\"file.FileRepositoryResponse\": " OBJ("\"name\"",
         "\"pulp_href\": " S_HREF ", \"pulp_created\": " S_TIME ", \"versions_href\": " S_HREF
         ", \"latest_version_href\": " S_HREF ", \"name\": " S_STR ", \"description\": " S_NSTR
-        ", \"retain_repo_versions\": " S_RETAIN ", \"retain_checkpoints\": " S_RETAIN) ", "
+        ", \"retain_repo_versions\": " S_RETAIN ", \"retain_checkpoints\": " S_RETAIN
+        ", \"remote\": " S_NHREF) ", "
     "\"RepositoryAddRemoveContent\": " OBJ("",
         "\"add_content_units\": {\"type\": \"array\", \"items\": " S_STR "}, "
         "\"remove_content_units\": {\"type\": \"array\", \"items\": " S_STR "}, "
@@ -415,7 +416,7 @@ static const char components[] =
         ", \"download_concurrency\": " S_NINT ", \"max_retries\": " S_NINT
         ", \"hidden_fields\": {\"type\": \"array\", \"items\": " OBJ("\"name\", \"is_set\"",
             "\"name\": " S_STR ", \"is_set\": " S_BOOL) "}") ", "
-    "\"RepositorySyncURL\": " OBJ("\"remote\"",
+    "\"RepositorySyncURL\": " OBJ("",
         "\"remote\": " S_HREF ", \"mirror\": " S_BOOL) ", "
     "\"AsyncOperationResponse\": " OBJ("\"task\"", "\"task\": " S_HREF) ", "
     "\"PatchedTaskCancel\": " OBJ("\"state\"",

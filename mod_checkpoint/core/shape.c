@@ -25,6 +25,7 @@ ckpt_json *ckpt_shape_repo(const ckpt_shape_ctx *c, const void *obj)
                   r->retain_repo_versions ? ckpt_json_integer(r->retain_repo_versions) : NULL);
     ckpt_json_set(o, "retain_checkpoints",
                   r->retain_checkpoints ? ckpt_json_integer(r->retain_checkpoints) : NULL);
+    ckpt_json_set_str(o, "remote", ckpt_href(c->p, c->api_root, CKPT_HREF_REMOTE, r->remote_id, 0));
     return o;
 }
 

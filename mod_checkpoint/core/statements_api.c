@@ -13,7 +13,7 @@
 
 #define REPO_COLS                                                                                 \
     "r.id, r.name, r.description, r.retain_repo_versions, r.retain_checkpoints, "                 \
-    "r.latest_number, " TS("r.pulp_created") " AS pulp_created"
+    "r.latest_number, r.remote_id, " TS("r.pulp_created") " AS pulp_created"
 
 #define VER_COLS                                                                                  \
     "v.repository_id, v.number, v.base_version, v.added, v.removed, v.present, "                  \
@@ -69,7 +69,7 @@ const ckpt_stmt ckpt_stmts_api[] = {
     /* repositories */
     {"api_repo_insert",
      "WITH r AS (INSERT INTO repository (name, description, retain_repo_versions,"
-     " retain_checkpoints) VALUES ($1, $2, $3::int, $4::int) RETURNING *),"
+     " retain_checkpoints, remote_id) VALUES ($1, $2, $3::int, $4::int, $5::uuid) RETURNING *),"
      " v AS (INSERT INTO repository_version (repository_id, number) SELECT id, 0 FROM r)"
      " SELECT " REPO_COLS " FROM r"},
     {"api_repo_get", "SELECT " REPO_COLS " FROM repository r WHERE r.id = $1"},
@@ -82,7 +82,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " name = CASE WHEN $2::bool THEN $3 ELSE r.name END,"
      " description = CASE WHEN $4::bool THEN $5 ELSE r.description END,"
      " retain_repo_versions = CASE WHEN $6::bool THEN $7::int ELSE r.retain_repo_versions END,"
-     " retain_checkpoints = CASE WHEN $8::bool THEN $9::int ELSE r.retain_checkpoints END"
+     " retain_checkpoints = CASE WHEN $8::bool THEN $9::int ELSE r.retain_checkpoints END,"
+     " remote_id = CASE WHEN $10::bool THEN $11::uuid ELSE r.remote_id END"
      " WHERE r.id = $1 RETURNING " REPO_COLS},
     {"api_repo_delete", "DELETE FROM repository WHERE id = $1"},
     {"api_repo_set_latest", "UPDATE repository SET latest_number = $2::int WHERE id = $1"},

@@ -55,6 +55,11 @@ ckpt_rc ckpt_task_sync(ckpt_db *db, apr_pool_t *p, const char *repo_id, const ch
     if (ckpt_repo_get(db, p, repo_id, &repo, err) != CKPT_OK) {
         return err->rc;
     }
+    if (!remote_id && !(remote_id = repo->remote_id)) {
+        return ckpt_err_invalid(err, "remote",
+                                "A remote must be given: the repository has no remote of its "
+                                "own.");
+    }
     if (ckpt_remote_get(db, p, remote_id, &remote, err) != CKPT_OK) {
         return err->rc == CKPT_NOTFOUND
                    ? ckpt_err_invalid(err, "remote", "Invalid hyperlink - Object does not exist.")

@@ -27,8 +27,9 @@ typedef struct {
     apr_int64_t progress_done, progress_total; /* -1: no report */
 } ckpt_task;
 
-/* A sync of repository from remote (both must exist: CKPT_NOTFOUND for
- * the repository, CKPT_INVALID naming "remote" for the remote). */
+/* A sync of repository from remote, or (remote_id NULL) from the
+ * repository's own remote.  Both must exist: CKPT_NOTFOUND for the
+ * repository, CKPT_INVALID naming "remote" for the remote. */
 ckpt_rc ckpt_task_sync(ckpt_db *db, apr_pool_t *p, const char *repo_id, const char *remote_id,
                        int mirror, ckpt_task **out, ckpt_err *err);
 

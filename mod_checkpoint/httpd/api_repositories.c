@@ -21,7 +21,7 @@ static ckpt_rc repo_parse(ckpt_api_req *a, const ckpt_api_key *k, const ckpt_jso
     ckpt_repo_fields *in = apr_palloc(a->r->pool, sizeof(*in));
 
     *req = in;
-    return ckpt_input_repo(a->r->pool, body, !k, in, err);
+    return ckpt_input_repo(a->r->pool, a->root, body, !k, in, err);
 }
 
 static ckpt_rc repo_write(ckpt_api_req *a, const ckpt_api_key *k, void *req, void **obj,
