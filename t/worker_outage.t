@@ -87,8 +87,25 @@ ok(kill(0, $d), 'the worker is still there after the outage');
 for (1 .. 40) { last if eval { api('GET', API . 'status/')->code == 200 }; sleep 0.25 }
 $t = wait_task(sync(new_repo(), $fremote), 30);
 is($t->{state}, 'completed', 'and runs the next task (it connected again)') or diag explain $t;
+
+# --- the database restarts under a running task ------------------------------
+# (New bytes: what an earlier sync stored is not downloaded again.)
+my ($slow2, $spid2) = slow_remote('q' => ('q' x 80));
+my $sremote2 = json_of(api('POST', API . 'remotes/file/file/', { name => "$tag-slow2", url => $slow2 }));
+my $repo3 = new_repo();
+$href = sync($repo3, $sremote2);
+is(wait_state($href, ['running'])->{state}, 'running', 'a slow sync running');
+pg_stop();
+sleep 1;
+pg_start();
+$t = wait_task($href, 30);
+is($t->{state}, 'failed', 'a task whose worker lost its session ends failed, not stuck');
+like($t->{error}{description} // '', qr/database session|went away/, 'saying why') or diag explain $t->{error};
+is(latest($repo3), "$repo3->{pulp_href}versions/0/", 'and the repository as it was');
+$t = wait_task(sync($repo3, $fremote), 30);
+is($t->{state}, 'completed', 'the worker runs the next task') or diag explain $t;
 ok(defined worker_stop($d), 'and stops on SIGTERM');
 
-slow_remote_stop($spid);
+slow_remote_stop($_) for $spid, $spid2;
 remove_tree($fast);
 done_testing();

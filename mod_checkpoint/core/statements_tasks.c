@@ -114,9 +114,12 @@ const ckpt_stmt ckpt_stmts_tasks[] = {
      " UPDATE task t SET state = 'running', started_at = clock_timestamp(), worker = $1"
      " FROM c WHERE t.id = c.id AND pg_try_advisory_lock(" TASK_LOCK("t.lock_key") ")"
      " RETURNING " TASK_COLS},
+    /* held: whether the task's lock is still held (by its worker's session:
+     * a session the database lost, and made again, holds nothing). */
     {"task_watch",
      "UPDATE task SET progress_done = $2::bigint, progress_total = $3::bigint WHERE id = $1"
-     " RETURNING state"},
+     " RETURNING state, EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory'"
+     " AND l.classid = 11 AND l.objid = lock_key::oid AND l.objsubid = 2 AND l.granted) AS held"},
     {"task_finish",
      "UPDATE task SET state = $2, finished_at = clock_timestamp(), error_description = $3,"
      " error_traceback = $4, created_resources = coalesce($5::text[], '{}')"

@@ -221,7 +221,7 @@ ckpt_rc ckpt_task_claim(ckpt_db *db, apr_pool_t *p, const char *worker, ckpt_tas
 }
 
 ckpt_rc ckpt_task_watch(ckpt_db *db, apr_pool_t *p, const char *id, apr_int64_t done,
-                        apr_int64_t total, const char **state, ckpt_err *err)
+                        apr_int64_t total, const char **state, int *held, ckpt_err *err)
 {
     ckpt_dbres *res;
 
@@ -231,6 +231,7 @@ ckpt_rc ckpt_task_watch(ckpt_db *db, apr_pool_t *p, const char *id, apr_int64_t 
         return err->rc;
     }
     *state = res->nrows ? ckpt_dbres_get(res, 0, "state") : "canceled";
+    *held = res->nrows ? ckpt_dbres_bool(res, 0, "held") : 0;
     return CKPT_OK;
 }
 

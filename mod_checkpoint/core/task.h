@@ -70,9 +70,11 @@ ckpt_rc ckpt_task_reap(ckpt_db *db, apr_pool_t *p, int *n, ckpt_err *err);
  * this connection's lock (*out NULL: none). */
 ckpt_rc ckpt_task_claim(ckpt_db *db, apr_pool_t *p, const char *worker, ckpt_task **out,
                         ckpt_err *err);
-/* Records progress; *state is the task's state (canceling: stop). */
+/* Records progress; *state is the task's state (canceling: stop), *held
+ * whether its worker's session still holds its lock (0: the session was
+ * lost, and the task must stop). */
 ckpt_rc ckpt_task_watch(ckpt_db *db, apr_pool_t *p, const char *id, apr_int64_t done,
-                        apr_int64_t total, const char **state, ckpt_err *err);
+                        apr_int64_t total, const char **state, int *held, ckpt_err *err);
 /* The end: state completed (created: an href below the root, or NULL),
  * failed (error: why), or canceled; the lock is let go. */
 ckpt_rc ckpt_task_finish(ckpt_db *db, apr_pool_t *p, const ckpt_task *t, const char *state,

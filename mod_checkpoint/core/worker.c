@@ -44,6 +44,7 @@ typedef struct {
     apr_pool_t *pool;
     volatile apr_uint32_t cancel;   /* the sync's hook */
     volatile apr_uint32_t canceled; /* the task was canceled (not the worker stopped) */
+    volatile apr_uint32_t lost;     /* the work connection's session (and lock) was lost */
     volatile apr_uint32_t done;
     volatile apr_uint32_t files_done, files_total;
 } watch;
@@ -56,21 +57,33 @@ static void progress(void *baton, const ckpt_ingest_progress *pr)
     apr_atomic_set32(&w->files_total, (apr_uint32_t)pr->files_total);
 }
 
-/* One look: progress written, state read (on a connection of its own). */
+/* One look: progress written, state read (on a connection of its own).
+ * A task canceled through the API is stopped; so is one whose lock the
+ * work connection no longer holds (the database lost that session, and
+ * another worker may take the task for dead), before it can commit. */
 static void watch_once(watch *w)
 {
     apr_pool_t *p;
     ckpt_db *db;
     const char *state = NULL;
     apr_uint32_t total = apr_atomic_read32(&w->files_total);
+    apr_int64_t done = total ? (apr_int64_t)apr_atomic_read32(&w->files_done) : -1;
+    ckpt_err err = {0};
+    int held = 1;
 
     apr_pool_create(&p, w->pool);
     if (ckpt_db_acquire(w->conf->dbp, p, &db) == CKPT_OK
-        && ckpt_task_watch(db, p, w->task->id, total ? (apr_int64_t)apr_atomic_read32(&w->files_done) : -1,
-                           total ? (apr_int64_t)total : -1, &state, NULL) == CKPT_OK
-        && strcmp(state, "canceling") == 0) {
-        apr_atomic_set32(&w->canceled, 1);
-        apr_atomic_set32(&w->cancel, 1);
+        && ckpt_task_watch(db, p, w->task->id, done, total ? (apr_int64_t)total : -1, &state,
+                           &held, &err) == CKPT_OK) {
+        if (!strcmp(state, "canceling")) {
+            apr_atomic_set32(&w->canceled, 1);
+        }
+        else if (!held || strcmp(state, "running")) {
+            apr_atomic_set32(&w->lost, 1);
+        }
+        if (!strcmp(state, "canceling") || apr_atomic_read32(&w->lost)) {
+            apr_atomic_set32(&w->cancel, 1);
+        }
     }
     apr_pool_destroy(p);
 }
@@ -152,6 +165,10 @@ static void record(ckpt_db *db, apr_pool_t *p, watch *w, ckpt_rc rc, const ckpt_
     const char *state = rc == CKPT_OK ? "completed"
                         : apr_atomic_read32(&w->canceled) ? "canceled" : "failed";
     ckpt_err err = {0};
+    ckpt_err lost = {CKPT_DBDOWN, NULL,
+                     "the worker lost its database session during the task (a restart or "
+                     "an outage of PostgreSQL) and stopped it; the repository is as it was",
+                     "sync", 0};
 
     if (rc != CKPT_OK && state[0] == 'f' && stopping(conf) && apr_atomic_read32(&w->cancel)) {
         if (ckpt_task_requeue(db, p, w->task, &err) != CKPT_OK) {
@@ -160,6 +177,9 @@ static void record(ckpt_db *db, apr_pool_t *p, watch *w, ckpt_rc rc, const ckpt_
         }
         say(conf, p, "info", "task %s given back to the queue (the worker stops)", w->task->id);
         return;
+    }
+    if (rc != CKPT_OK && apr_atomic_read32(&w->lost)) {
+        why = &lost;
     }
     if (ckpt_task_finish(db, p, w->task, state,
                          state[0] == 'f' ? ckpt_err_text(p, why) : NULL, created, &err)
@@ -221,9 +241,6 @@ static ckpt_rc serve(apr_pool_t *p, const ckpt_worker_conf *conf, int *down)
         say(conf, p, "info", "the database answers again");
         *down = 0;
     }
-    if (ckpt_db_utility(db, p, "task_listen", &err) != CKPT_OK) {
-        return err.rc;
-    }
     while (!stopping(conf)) {
         apr_pool_t *tp;
         ckpt_task *t = NULL;
@@ -238,7 +255,9 @@ static ckpt_rc serve(apr_pool_t *p, const ckpt_worker_conf *conf, int *down)
         if (err.rc != CKPT_OK) {
             return err.rc;
         }
-        if (!t && ckpt_db_wait_notify(db, IDLE_WAIT, &notified) != CKPT_OK) {
+        /* LISTEN each time: a session the pool made again listens to nothing. */
+        if (!t && (ckpt_db_utility(db, p, "task_listen", &err) != CKPT_OK
+                   || ckpt_db_wait_notify(db, IDLE_WAIT, &notified) != CKPT_OK)) {
             return CKPT_DBDOWN;
         }
     }
