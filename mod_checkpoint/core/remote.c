@@ -54,7 +54,7 @@ static ckpt_rc number_in(const char *v, const char *field, apr_int64_t lo, apr_i
 {
     apr_int64_t n;
 
-    if (v && !ckpt_number_parse(v[0] == '-' ? "x" : v, lo, hi, &n)) {
+    if (v && !ckpt_number_parse(v, lo, hi, &n)) {
         return ckpt_err_invalid(err, field,
                                 apr_psprintf(p, "Ensure this value is between %" APR_INT64_T_FMT
                                                 " and %" APR_INT64_T_FMT ".", lo, hi));
