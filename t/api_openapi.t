@@ -70,7 +70,10 @@ ok($ids{$_}, "Pulp's $_") for qw(status_read repositories_file_file_list reposit
     repositories_file_file_read repositories_file_file_partial_update repositories_file_file_delete
     repositories_file_file_modify repositories_file_file_versions_list content_file_files_create
     publications_file_file_create distributions_file_file_create uploads_create uploads_list
-    uploads_read uploads_update uploads_delete uploads_commit);
+    uploads_read uploads_update uploads_delete uploads_commit remotes_file_file_list
+    remotes_file_file_create remotes_file_file_read remotes_file_file_update
+    remotes_file_file_partial_update remotes_file_file_delete repositories_file_file_sync
+    tasks_list tasks_read tasks_cancel tasks_delete);
 
 # Objects to address.
 my $repo = json_of(api('POST', API . 'repositories/file/file/', { name => $tag }));
@@ -80,17 +83,22 @@ my $pub = json_of(api('POST', API . 'publications/file/file/', { repository => $
 my $dist = json_of(api('POST', API . 'distributions/file/file/',
     { name => $tag, base_path => $tag, publication => $pub->{pulp_href} }));
 my $upload = json_of(api('POST', API . 'uploads/', { size => 3 }));
+my $remote = json_of(api('POST', API . 'remotes/file/file/', { name => $tag, url => "http://127.0.0.1:1/$tag/" }));
+# A task (no worker runs here: it stays waiting).
+my $task = json_of(api('POST', "$repo->{pulp_href}sync/", { remote => $remote->{pulp_href} }));
 my $none = '00000000-0000-0000-0000-000000000000';
 my %real = (file_file_repository_href => $repo->{pulp_href},
     file_file_repository_version_href => "$repo->{pulp_href}versions/1/",
     file_file_content_href => $unit->{pulp_href}, file_file_publication_href => $pub->{pulp_href},
-    file_file_distribution_href => $dist->{pulp_href}, upload_href => $upload->{pulp_href});
+    file_file_distribution_href => $dist->{pulp_href}, upload_href => $upload->{pulp_href},
+    file_file_remote_href => $remote->{pulp_href}, task_href => $task->{task});
 my %missing = (file_file_repository_href => API . "repositories/file/file/$none/",
     file_file_repository_version_href => "$repo->{pulp_href}versions/99/",
     file_file_content_href => API . "content/file/files/$none/",
     file_file_publication_href => API . "publications/file/file/$none/",
     file_file_distribution_href => API . "distributions/file/file/$none/",
-    upload_href => API . "uploads/$none/");
+    upload_href => API . "uploads/$none/",
+    file_file_remote_href => API . "remotes/file/file/$none/", task_href => API . "tasks/$none/");
 sub fill { my ($path, $h) = @_; $path =~ s/\{(\w+)\}/$h->{$1}/g; return $path }
 
 # The router: listed methods are routed and answer a listed status; the
@@ -134,7 +142,12 @@ my %value = (name => $tag, number => 1, relative_path => "$tag/x", sha256 => $un
     repository => $repo->{pulp_href}, checkpoint => 'false', base_path => $tag,
     limit => 1, offset => 0, fields => 'pulp_href', exclude_fields => 'pulp_href',
     ordering => '-pulp_created', size => 3, size__gt => 0, size__lt => 4,
-    map({ ("name__$_" => $tag, "base_path__$_" => $tag) } qw(startswith contains icontains in)));
+    map({ ("name__$_" => $tag, "base_path__$_" => $tag) } qw(startswith contains icontains in)),
+    state => 'waiting', state__in => 'waiting,failed', worker => $tag,
+    created_resources => "$repo->{pulp_href}versions/1/", reserved_resources => $repo->{pulp_href},
+    reserved_resources__in => "$repo->{pulp_href},$remote->{pulp_href}", exclusive_resources => $repo->{pulp_href},
+    exclusive_resources__in => $repo->{pulp_href}, shared_resources => $remote->{pulp_href},
+    shared_resources__in => $remote->{pulp_href});
 for my $o (grep { $_->[0] =~ m{/$} && $_->[1] eq 'get' && $_->[2]{operationId} =~ /_list$/ } @ops) {
     my ($path, undef, $op) = @$o;
     my $base = fill($path, \%real);
@@ -160,8 +173,11 @@ for my $o (grep { $_->[0] =~ /^\{/ && $_->[1] eq 'get' && $_->[2]{operationId} !
 }
 
 # What the document leaves out is not there.
-for my $p ('tasks/', 'remotes/file/file/', "repositories/file/file/$none/sync/") {
+for my $p ('task-groups/', 'workers/', 'remotes/rpm/rpm/') {
     is(api('GET', API . $p)->code, 404, "$p is not served, and not in the document");
 }
+
+# The waiting task goes, so that no later test's worker runs it.
+is(api('PATCH', $task->{task}, { state => 'canceled' })->code, 200, 'the task made here is canceled');
 
 done_testing();

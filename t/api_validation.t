@@ -41,9 +41,9 @@ for my $f (sort keys %types) {
     is($res->code, 400, "$f of the wrong type is 400");
     ok(json_of($res)->{$field}, "names $field") or diag $res->content;
 }
-$res = api('POST', $R, { name => unique('t'), remote => undef });
+$res = api('POST', $R, { name => unique('t'), autopublish => undef });
 is($res->code, 400, 'unknown field is 400');
-is_deeply(json_of($res), { remote => ['Unexpected field.'] }, 'names the field');
+is_deeply(json_of($res), { autopublish => ['Unexpected field.'] }, 'names the field');
 $res = api('POST', $R, { name => undef });
 is($res->code, 400, 'null name is 400');
 $res = api('POST', $R, { description => 'no name' });

@@ -1,6 +1,7 @@
 /* Pulp's hrefs (SPEC §3): what the API writes and what it reads back, and
  * the numbers clients give. */
 #include <stdlib.h>
+#include <string.h>
 
 #include <apr_general.h>
 #include <apr_strings.h>
@@ -38,6 +39,12 @@ START_TEST(test_format)
                      ROOT "publications/file/file/" ID "/");
     ck_assert_str_eq(ckpt_href(pool, ROOT, CKPT_HREF_DISTRIBUTION, ID, 0),
                      ROOT "distributions/file/file/" ID "/");
+    ck_assert_str_eq(ckpt_href(pool, ROOT, CKPT_HREF_REMOTE, ID, 0),
+                     ROOT "remotes/file/file/" ID "/");
+    ck_assert_str_eq(ckpt_href(pool, ROOT, CKPT_HREF_TASK, ID, 0), ROOT "tasks/" ID "/");
+    /* Below no root, as the worker records created and reserved resources. */
+    ck_assert_str_eq(ckpt_href(pool, "", CKPT_HREF_VERSION, ID, 3),
+                     "repositories/file/file/" ID "/versions/3/");
     ck_assert_ptr_null(ckpt_href(pool, ROOT, CKPT_HREF_REPOSITORY, NULL, 0));
 }
 END_TEST
@@ -72,7 +79,43 @@ static const parse_case parse_cases[] = {
     {CKPT_HREF_VERSION, ROOT "repositories/file/file/" ID "/", 0, 0},
     {CKPT_HREF_CONTENT, ROOT "content/file/files/" ID "/", 1, 0},
     {CKPT_HREF_DISTRIBUTION, ROOT "distributions/file/file/" ID "/", 1, 0},
+    {CKPT_HREF_REMOTE, ROOT "remotes/file/file/" ID "/", 1, 0},
+    {CKPT_HREF_REMOTE, "http://example.org" ROOT "remotes/file/file/" ID "/", 1, 0},
+    {CKPT_HREF_REMOTE, ROOT "remotes/rpm/rpm/" ID "/", 0, 0},
+    {CKPT_HREF_REMOTE, ROOT "repositories/file/file/" ID "/", 0, 0},
+    {CKPT_HREF_TASK, ROOT "tasks/" ID "/", 1, 0},
+    {CKPT_HREF_TASK, ROOT "tasks/" ID "/x/", 0, 0},
 };
+
+typedef struct {
+    const char *href;
+    const char *below; /* NULL: not below the root */
+} below_case;
+
+static const below_case below_cases[] = {
+    {ROOT "repositories/file/file/" ID "/", "repositories/file/file/" ID "/"},
+    {"https://example.org:8443" ROOT "tasks/" ID "/", "tasks/" ID "/"},
+    {ROOT, ""},
+    {"/pulp/api/v2/tasks/", NULL},
+    {"http://example.org" ROOT "x/?q=1", NULL},
+    {"http://example.org" ROOT "x/#f", NULL},
+    {"", NULL},
+    {NULL, NULL},
+};
+
+START_TEST(test_below_root_table)
+{
+    const below_case *c = &below_cases[_i];
+    const char *got = ckpt_href_below_root(pool, ROOT, c->href);
+
+    if (c->below) {
+        ck_assert_msg(got && !strcmp(got, c->below), "%s: got %s", c->href, got ? got : "NULL");
+    }
+    else {
+        ck_assert_msg(!got, "%s: got %s", c->href ? c->href : "NULL", got ? got : "NULL");
+    }
+}
+END_TEST
 
 START_TEST(test_parse_table)
 {
@@ -119,6 +162,7 @@ static Suite *href_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_format);
     tcase_add_loop_test(tc, test_parse_table, 0, N(parse_cases));
+    tcase_add_loop_test(tc, test_below_root_table, 0, N(below_cases));
     tcase_add_test(tc, test_numbers);
     suite_add_tcase(s, tc);
     return s;

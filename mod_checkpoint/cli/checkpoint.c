@@ -29,6 +29,7 @@ static const ckpt_cli_command commands[] = {
     {"publish", NULL, "REPOSITORY [--checkpoint]", ckpt_cli_publish_cmd},
     {"list", NULL, "[REPOSITORY]", ckpt_cli_list},
     {"orphans", "cleanup", "[--protection-time MINUTES]", ckpt_cli_orphans_cleanup},
+    {"worker", NULL, "[--name NAME]", ckpt_cli_worker},
     {NULL, NULL, NULL, NULL}};
 
 int ckpt_cli_fail(const ckpt_cli *cli, int code, const char *fmt, ...)
@@ -106,24 +107,34 @@ int ckpt_cli_need_storage(const ckpt_cli *cli)
     return code != CKPT_EXIT_OK ? code : prepare_storage(cli);
 }
 
-int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db)
+int ckpt_cli_dbpool(ckpt_cli *cli, int connections, ckpt_dbpool **pool)
 {
     ckpt_dbpool_conf conf;
-    ckpt_dbpool *pool;
 
     memset(&conf, 0, sizeof(conf));
     conf.conninfo = cli->database;
     conf.min = 0;
-    conf.smax = conf.hmax = 1;
+    conf.smax = conf.hmax = connections;
     conf.connect_timeout = 10;
     /* CheckpointDatabase may list a primary and its standbys: the one that
      * takes writes (unless the conninfo says otherwise). */
     conf.session_attrs = "read-write";
-    /* The connection is taken for cli->pool, which is destroyed before
-     * cli->root, whose cleanup closes the pool (and wants every connection
-     * back by then). */
-    if (ckpt_dbpool_create(cli->root, &conf, &pool) != APR_SUCCESS) {
+    /* Connections are taken for cli->pool (or pools below it), which is
+     * destroyed before cli->root, whose cleanup closes the pool (and
+     * wants every connection back by then). */
+    if (ckpt_dbpool_create(cli->root, &conf, pool) != APR_SUCCESS) {
         return ckpt_cli_fail(cli, CKPT_EXIT_FAILED, "cannot make a database connection pool");
+    }
+    return CKPT_EXIT_OK;
+}
+
+int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db)
+{
+    ckpt_dbpool *pool;
+    int code;
+
+    if ((code = ckpt_cli_dbpool(cli, 1, &pool)) != CKPT_EXIT_OK) {
+        return code;
     }
     if (ckpt_db_acquire(pool, cli->pool, db) != CKPT_OK) {
         return ckpt_cli_fail(cli, CKPT_EXIT_FAILED, "cannot reach the database: %s",

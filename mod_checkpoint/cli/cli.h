@@ -7,6 +7,7 @@
 
 #include <apr_getopt.h>
 #include <apr_pools.h>
+#include <apr_thread_proc.h>
 
 #include "ckpt_status.h"
 #include "db.h"
@@ -39,6 +40,13 @@ int ckpt_cli_fail(const ckpt_cli *cli, int code, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 /* The same for a core error. */
 int ckpt_cli_error(const ckpt_cli *cli, const ckpt_err *err);
+/* A connection pool of that many connections, closed with cli->root. */
+int ckpt_cli_dbpool(ckpt_cli *cli, int connections, ckpt_dbpool **pool);
+/* Turns SIGINT and SIGTERM into *flag (set to 1) on a thread of their
+ * own, for work that stops at its next step; ckpt_cli_signals_stop ends
+ * that thread. */
+apr_thread_t *ckpt_cli_signals_start(ckpt_cli *cli, volatile apr_uint32_t *flag);
+void ckpt_cli_signals_stop(apr_thread_t **t);
 /* A database connection for the command's life (its pool). */
 int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db);
 /* Both --database and --storage (or --config) were given, or a message.
@@ -51,5 +59,6 @@ int ckpt_cli_import(ckpt_cli *cli, int argc, const char *const *argv);
 int ckpt_cli_sync(ckpt_cli *cli, int argc, const char *const *argv);
 int ckpt_cli_publish_cmd(ckpt_cli *cli, int argc, const char *const *argv);
 int ckpt_cli_list(ckpt_cli *cli, int argc, const char *const *argv);
+int ckpt_cli_worker(ckpt_cli *cli, int argc, const char *const *argv);
 
 #endif

@@ -82,10 +82,10 @@ int ckpt_cli_run_parse(ckpt_cli *cli, int argc, const char *const *argv, const c
 }
 
 /* Waits for SIGINT and SIGTERM (blocked in every other thread) and sets
- * the cancel flag; SIGUSR2, sent by ckpt_cli_run_end, ends it. */
+ * the flag; SIGUSR2, sent by ckpt_cli_signals_stop, ends it. */
 static void *APR_THREAD_FUNC signal_thread(apr_thread_t *t, void *data)
 {
-    ckpt_cli_run *run = data;
+    volatile apr_uint32_t *flag = data;
     sigset_t set;
     int sig = 0;
 
@@ -94,7 +94,7 @@ static void *APR_THREAD_FUNC signal_thread(apr_thread_t *t, void *data)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGUSR2);
     while (sigwait(&set, &sig) == 0 && sig != SIGUSR2) {
-        apr_atomic_set32(&run->cancel, 1);
+        apr_atomic_set32(flag, 1);
     }
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
@@ -128,7 +128,7 @@ static void progress(void *baton, const ckpt_ingest_progress *pr)
     fflush(stderr);
 }
 
-static apr_thread_t *start_signals(ckpt_cli *cli, ckpt_cli_run *run)
+apr_thread_t *ckpt_cli_signals_start(ckpt_cli *cli, volatile apr_uint32_t *flag)
 {
     apr_thread_t *t = NULL;
     sigset_t set;
@@ -138,7 +138,7 @@ static apr_thread_t *start_signals(ckpt_cli *cli, ckpt_cli_run *run)
     sigaddset(&set, SIGTERM);
     sigaddset(&set, SIGUSR2);
     pthread_sigmask(SIG_BLOCK, &set, NULL);
-    apr_thread_create(&t, NULL, signal_thread, run, cli->root);
+    apr_thread_create(&t, NULL, signal_thread, (void *)flag, cli->root);
     return t;
 }
 
@@ -160,7 +160,7 @@ int ckpt_cli_run_begin(ckpt_cli *cli, ckpt_cli_run *run, ckpt_db **db)
                           &err) != CKPT_OK) {
         return ckpt_cli_error(cli, &err);
     }
-    run->signals = start_signals(cli, run);
+    run->signals = ckpt_cli_signals_start(cli, &run->cancel);
     return CKPT_EXIT_OK;
 }
 
@@ -181,16 +181,16 @@ ckpt_rc ckpt_cli_publish(ckpt_cli *cli, ckpt_db *db, const char *repo_id, int ch
     return ckpt_pub_create(db, cli->pool, cli->storage, &req, pub, err);
 }
 
-static void stop_signals(ckpt_cli_run *run)
+void ckpt_cli_signals_stop(apr_thread_t **t)
 {
     apr_os_thread_t *os = NULL;
     apr_status_t rv;
 
-    if (run->signals && apr_os_thread_get(&os, run->signals) == APR_SUCCESS && os) {
+    if (*t && apr_os_thread_get(&os, *t) == APR_SUCCESS && os) {
         pthread_kill(*os, SIGUSR2);
-        apr_thread_join(&rv, run->signals);
+        apr_thread_join(&rv, *t);
     }
-    run->signals = NULL;
+    *t = NULL;
 }
 
 static void print_summary(ckpt_cli *cli, const ckpt_cli_run *run, const char *verb,
@@ -222,7 +222,7 @@ int ckpt_cli_run_end(ckpt_cli *cli, ckpt_cli_run *run, ckpt_db *db, const char *
     ckpt_pub *pub = NULL;
     ckpt_err perr = {0};
 
-    stop_signals(run);
+    ckpt_cli_signals_stop(&run->signals);
     if (run->tty) {
         fprintf(stderr, "\r%-78s\r", "");
     }

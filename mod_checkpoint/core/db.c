@@ -19,6 +19,7 @@
 #include <apr_thread_cond.h>
 #include <apr_thread_mutex.h>
 #include <libpq-fe.h>
+#include <poll.h>
 
 #include "db.h"
 
@@ -703,6 +704,59 @@ ckpt_rc ckpt_db_query(ckpt_db *db, apr_pool_t *p, ckpt_dbres **res, ckpt_err *er
     params = params_of(p, n, ap);
     va_end(ap);
     return ckpt_db_queryv(db, p, res, err, stmt, n, params);
+}
+
+ckpt_rc ckpt_db_utility(ckpt_db *db, apr_pool_t *p, const char *stmt, ckpt_err *err)
+{
+    const int *i = apr_hash_get(db->dbp->stmt_index, stmt, APR_HASH_KEY_STRING);
+    ckpt_rc rc;
+
+    if (!i) {
+        set_error(db, NULL, "no such statement");
+        return query_failed(db, p, CKPT_DBERROR, err, stmt);
+    }
+    rc = db_run(db, p, NULL, NULL, db->dbp->stmts[*i]->sql, 0, NULL);
+    return rc == CKPT_OK ? CKPT_OK : query_failed(db, p, rc, err, stmt);
+}
+
+/* Takes every notification libpq holds; 1 when there was one. */
+static int drain_notifies(ckpt_db *db)
+{
+    PGnotify *n;
+    int any = 0;
+
+    while ((n = PQnotifies(db->conn)) != NULL) {
+        any = 1;
+        PQfreemem(n);
+    }
+    return any;
+}
+
+ckpt_rc ckpt_db_wait_notify(ckpt_db *db, apr_interval_time_t timeout, int *notified)
+{
+    struct pollfd pfd;
+
+    *notified = 0;
+    if (!db->conn || db->broken || PQstatus(db->conn) != CONNECTION_OK) {
+        return CKPT_DBDOWN;
+    }
+    if ((*notified = drain_notifies(db)) != 0) {
+        return CKPT_OK;
+    }
+    pfd.fd = PQsocket(db->conn);
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    if (pfd.fd < 0 || poll(&pfd, 1, (int)apr_time_as_msec(timeout)) < 0) {
+        return CKPT_OK; /* a signal: the caller looks at its flags and waits again */
+    }
+    if (pfd.revents && !PQconsumeInput(db->conn)) {
+        set_error(db, NULL, "connection lost");
+        db->broken = 1;
+        pool_failed(db->dbp, db->error);
+        return CKPT_DBDOWN;
+    }
+    *notified = drain_notifies(db);
+    return CKPT_OK;
 }
 
 /* One attempt of a transaction. */

@@ -27,6 +27,7 @@ extern const ckpt_stmt ckpt_stmts_status[];
 extern const ckpt_stmt ckpt_stmts_api[];
 extern const ckpt_stmt ckpt_stmts_content[];
 extern const ckpt_stmt ckpt_stmts_ingest[];
+extern const ckpt_stmt ckpt_stmts_tasks[];
 
 /* Results are copied into a pool, so the PGresult is freed at once.
  * vals[row * ncols + col] is NULL for SQL NULL; names[col] is the
@@ -104,6 +105,14 @@ ckpt_rc ckpt_db_query(ckpt_db *db, apr_pool_t *p, ckpt_dbres **res, ckpt_err *er
                       const char *stmt, int n, ...);
 ckpt_rc ckpt_db_queryv(ckpt_db *db, apr_pool_t *p, ckpt_dbres **res, ckpt_err *err,
                        const char *stmt, int n, const char *const *params);
+
+/* Runs a statement of the tables that cannot be prepared (LISTEN), by
+ * name, as a plain command. */
+ckpt_rc ckpt_db_utility(ckpt_db *db, apr_pool_t *p, const char *stmt, ckpt_err *err);
+/* Waits up to timeout for a NOTIFY on this connection (after a LISTEN);
+ * *notified says whether one came (all that came are consumed).
+ * CKPT_DBDOWN when the connection is lost. */
+ckpt_rc ckpt_db_wait_notify(ckpt_db *db, apr_interval_time_t timeout, int *notified);
 
 ckpt_rc ckpt_db_begin(ckpt_db *db);
 ckpt_rc ckpt_db_commit(ckpt_db *db);

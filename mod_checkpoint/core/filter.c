@@ -40,18 +40,6 @@ static const ckpt_filter *find(const ckpt_filter_set *s, const char *name)
     return NULL;
 }
 
-/* "a,b,c" as a text[] literal; empty items are dropped. */
-static const char *texts(apr_pool_t *p, const char *v)
-{
-    apr_array_header_t *items = apr_array_make(p, 4, sizeof(const char *));
-    char *copy = apr_pstrdup(p, v), *item, *last = NULL;
-
-    for (item = apr_strtok(copy, ",", &last); item; item = apr_strtok(NULL, ",", &last)) {
-        APR_ARRAY_PUSH(items, const char *) = item;
-    }
-    return ckpt_db_array(p, items);
-}
-
 static ckpt_rc ordering(const ckpt_filter_set *s, const ckpt_filter *f, const char *v,
                         ckpt_err *err)
 {
@@ -66,6 +54,51 @@ static ckpt_rc ordering(const ckpt_filter_set *s, const ckpt_filter *f, const ch
     return ckpt_err_invalid(err, f->name,
                             strchr(v, ',') ? "Ordering by more than one field is not supported."
                                            : "Not a field this list can be ordered by.");
+}
+
+/* v, one of f's choices if it has them. */
+static ckpt_rc choice(apr_pool_t *p, const ckpt_filter *f, const char *v, ckpt_err *err)
+{
+    const char *const *c;
+
+    for (c = f->choices; c && *c; c++) {
+        if (!strcmp(*c, v)) {
+            return CKPT_OK;
+        }
+    }
+    return !f->choices ? CKPT_OK
+                       : ckpt_err_invalid(err, f->name,
+                                          apr_psprintf(p, "Select a valid choice. %s is not one "
+                                                          "of the available choices.", v));
+}
+
+/* A text, a list of texts (each a choice of f's), an href of this API or
+ * a list of hrefs, into params. */
+static ckpt_rc bind_texts(apr_pool_t *p, const ckpt_filter *f, const char *root, const char *v,
+                          const char **params, ckpt_err *err)
+{
+    apr_array_header_t *items = apr_array_make(p, 4, sizeof(const char *));
+    char *copy = apr_pstrdup(p, v), *item, *last = NULL;
+    int list = f->type == CKPT_FT_TEXTS || f->type == CKPT_FT_HREFS;
+    int hrefs = f->type == CKPT_FT_HREF || f->type == CKPT_FT_HREFS;
+
+    for (item = list ? apr_strtok(copy, ",", &last) : copy; item;
+         item = list ? apr_strtok(NULL, ",", &last) : NULL) {
+        const char *one = hrefs ? ckpt_href_below_root(p, root, item) : item;
+
+        if (!one) {
+            return ckpt_err_invalid(err, f->name, "Not an href of this API.");
+        }
+        if (choice(p, f, one, err) != CKPT_OK) {
+            return err->rc;
+        }
+        APR_ARRAY_PUSH(items, const char *) = one;
+    }
+    /* An empty list filters nothing, as Django's filters take it (pulp-cli
+     * sends empty ones). */
+    params[f->slot] = !list ? APR_ARRAY_IDX(items, 0, const char *)
+                      : items->nelts ? ckpt_db_array(p, items) : NULL;
+    return CKPT_OK;
 }
 
 /* A boolean as Django's filters take it. */
@@ -90,11 +123,10 @@ static ckpt_rc bind_one(apr_pool_t *p, const ckpt_filter_set *s, const ckpt_filt
 
     switch (f->type) {
     case CKPT_FT_TEXT:
-        params[f->slot] = v;
-        return CKPT_OK;
     case CKPT_FT_TEXTS:
-        params[f->slot] = texts(p, v);
-        return CKPT_OK;
+    case CKPT_FT_HREF:
+    case CKPT_FT_HREFS:
+        return bind_texts(p, f, root, v, params, err);
     case CKPT_FT_DIGEST:
         low = apr_pstrdup(p, v);
         for (params[f->slot] = low; *low; low++) {

@@ -26,6 +26,8 @@ typedef enum {
     CKPT_FT_REPO,     /* a repository href: its id */
     CKPT_FT_VERSION,  /* a repository version href: its repository's id in
                          slot, its number in slot + 1 */
+    CKPT_FT_HREF,     /* an href of this API: what follows its root */
+    CKPT_FT_HREFS,    /* a comma-separated list of them: a text[] literal */
     CKPT_FT_ORDERING  /* one of the set's orderings, '-' before it for
                          descending order */
 } ckpt_filter_type;
@@ -35,6 +37,9 @@ typedef struct {
     ckpt_filter_type type;
     int slot;         /* the statement's parameter it fills, from 0 */
     const char *description;
+    /* CKPT_FT_TEXT and CKPT_FT_TEXTS: the values taken (NULL-ended), or
+     * NULL for any */
+    const char *const *choices;
 } ckpt_filter;
 
 typedef struct {
@@ -66,6 +71,8 @@ extern const ckpt_filter_set ckpt_filters_content;
 extern const ckpt_filter_set ckpt_filters_publications;
 extern const ckpt_filter_set ckpt_filters_distributions;
 extern const ckpt_filter_set ckpt_filters_uploads;
+extern const ckpt_filter_set ckpt_filters_remotes;
+extern const ckpt_filter_set ckpt_filters_tasks;
 
 /* The parameters every list takes besides its filters (the page: limit,
  * offset; the answer's members: fields, exclude_fields, which a read of

@@ -66,6 +66,10 @@ static const char *collection(ckpt_href_kind k)
         return CKPT_PUBS_PATH;
     case CKPT_HREF_UPLOAD:
         return CKPT_UPLOADS_PATH;
+    case CKPT_HREF_REMOTE:
+        return CKPT_REMOTES_PATH;
+    case CKPT_HREF_TASK:
+        return CKPT_TASKS_PATH;
     case CKPT_HREF_DISTRIBUTION:
     default:
         return CKPT_DISTS_PATH;
@@ -82,6 +86,26 @@ const char *ckpt_href(apr_pool_t *p, const char *root, ckpt_href_kind k, const c
         return apr_psprintf(p, "%s%s%s/versions/%d/", root, collection(k), id, number);
     }
     return apr_pstrcat(p, root, collection(k), id, "/", NULL);
+}
+
+const char *ckpt_href_below_root(apr_pool_t *p, const char *root, const char *href)
+{
+    const char *path = href;
+    apr_size_t rl = strlen(root);
+    apr_uri_t uri;
+
+    if (!href) {
+        return NULL;
+    }
+    /* An absolute URL: only its path counts. */
+    if (!strncasecmp(href, "http://", 7) || !strncasecmp(href, "https://", 8)) {
+        if (apr_uri_parse(p, href, &uri) != APR_SUCCESS || !uri.path || uri.query
+            || uri.fragment) {
+            return NULL;
+        }
+        path = uri.path;
+    }
+    return strncmp(path, root, rl) ? NULL : path + rl;
 }
 
 /* "versions/<n>/" and nothing after it. */
@@ -103,25 +127,13 @@ static int take_version(apr_pool_t *p, const char *rest, int *number)
 int ckpt_href_parse(apr_pool_t *p, const char *root, ckpt_href_kind k, const char *href,
                     const char **id, int *number)
 {
-    const char *path = href, *prefix = collection(k), *rest;
-    apr_size_t rl = strlen(root), pl = strlen(prefix);
-    apr_uri_t uri;
+    const char *path = ckpt_href_below_root(p, root, href), *prefix = collection(k), *rest;
+    apr_size_t pl = strlen(prefix);
 
-    if (!href) {
+    if (!path || strncmp(path, prefix, pl)) {
         return 0;
     }
-    /* An absolute URL: only its path counts. */
-    if (!strncasecmp(href, "http://", 7) || !strncasecmp(href, "https://", 8)) {
-        if (apr_uri_parse(p, href, &uri) != APR_SUCCESS || !uri.path || uri.query
-            || uri.fragment) {
-            return 0;
-        }
-        path = uri.path;
-    }
-    if (strncmp(path, root, rl) || strncmp(path + rl, prefix, pl)) {
-        return 0;
-    }
-    rest = ckpt_href_take_uuid(p, path + rl + pl, id);
+    rest = ckpt_href_take_uuid(p, path + pl, id);
     if (!rest) {
         return 0;
     }

@@ -13,6 +13,8 @@
 #define CKPT_PUBS_PATH "publications/file/file/"
 #define CKPT_DISTS_PATH "distributions/file/file/"
 #define CKPT_UPLOADS_PATH "uploads/"
+#define CKPT_REMOTES_PATH "remotes/file/file/"
+#define CKPT_TASKS_PATH "tasks/"
 
 typedef enum {
     CKPT_HREF_REPOSITORY,
@@ -20,7 +22,9 @@ typedef enum {
     CKPT_HREF_CONTENT,
     CKPT_HREF_PUBLICATION,
     CKPT_HREF_DISTRIBUTION,
-    CKPT_HREF_UPLOAD
+    CKPT_HREF_UPLOAD,
+    CKPT_HREF_REMOTE,
+    CKPT_HREF_TASK
 } ckpt_href_kind;
 
 /* Largest repository version number (a PostgreSQL integer). */
@@ -45,5 +49,9 @@ const char *ckpt_href(apr_pool_t *p, const char *root, ckpt_href_kind k, const c
  * when it is not one. */
 int ckpt_href_parse(apr_pool_t *p, const char *root, ckpt_href_kind k, const char *href,
                     const char **id, int *number);
+
+/* What follows root in an href given by a client (a path or an absolute
+ * URL), or NULL when it is not below root. */
+const char *ckpt_href_below_root(apr_pool_t *p, const char *root, const char *href);
 
 #endif

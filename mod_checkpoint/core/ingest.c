@@ -43,13 +43,12 @@ static ckpt_rc find_repo(ckpt_db *db, apr_pool_t *p, const char *name, int creat
     return CKPT_OK;
 }
 
-ckpt_rc ckpt_ingest_begin(ckpt_db *db, apr_pool_t *p, const char *name, int create,
-                          const char **repo_id, ckpt_err *err)
+ckpt_rc ckpt_ingest_lock(ckpt_db *db, apr_pool_t *p, const char *repo_id, const char *name,
+                         ckpt_err *err)
 {
     ckpt_dbres *res;
 
-    if (find_repo(db, p, name, create, repo_id, err) != CKPT_OK
-        || ckpt_db_query(db, p, &res, err, "ingest_try_lock", 1, *repo_id) != CKPT_OK) {
+    if (ckpt_db_query(db, p, &res, err, "ingest_try_lock", 1, repo_id) != CKPT_OK) {
         return err->rc;
     }
     if (!ckpt_dbres_bool(res, 0, "locked")) {
@@ -58,6 +57,15 @@ ckpt_rc ckpt_ingest_begin(ckpt_db *db, apr_pool_t *p, const char *name, int crea
                                             "running; try again when it is done", name));
     }
     return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_begin(ckpt_db *db, apr_pool_t *p, const char *name, int create,
+                          const char **repo_id, ckpt_err *err)
+{
+    if (find_repo(db, p, name, create, repo_id, err) != CKPT_OK) {
+        return err->rc;
+    }
+    return ckpt_ingest_lock(db, p, *repo_id, name, err);
 }
 
 void ckpt_ingest_end(ckpt_db *db, apr_pool_t *p, const char *repo_id)

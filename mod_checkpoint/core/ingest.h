@@ -64,6 +64,9 @@ typedef struct {
 ckpt_rc ckpt_ingest_begin(ckpt_db *db, apr_pool_t *p, const char *name, int create,
                           const char **repo_id, ckpt_err *err);
 void ckpt_ingest_end(ckpt_db *db, apr_pool_t *p, const char *repo_id);
+/* The same lock, of a repository known by its id (name: for the message). */
+ckpt_rc ckpt_ingest_lock(ckpt_db *db, apr_pool_t *p, const char *repo_id, const char *name,
+                         ckpt_err *err);
 
 /* What the last import saw: relative_path -> ckpt_ingest_file *. */
 ckpt_rc ckpt_ingest_state(ckpt_db *db, apr_pool_t *p, const char *repo_id, apr_hash_t **out,

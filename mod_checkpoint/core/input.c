@@ -115,12 +115,18 @@ static const field repo_fields[] = {{"name", F_STRING, 0},
                                     {"description", F_STRING, 1},
                                     {"retain_repo_versions", F_INTEGER, 1},
                                     {"retain_checkpoints", F_INTEGER, 1},
+                                    {"remote", F_STRING, 1},
                                     {NULL, F_STRING, 0}};
 
-ckpt_rc ckpt_input_repo(apr_pool_t *p, const ckpt_json *body, int creating,
+ckpt_rc ckpt_input_repo(apr_pool_t *p, const char *root, const ckpt_json *body, int creating,
                         ckpt_repo_fields *out, ckpt_err *err)
 {
+    const char *remote = str(body, "remote");
+
     memset(out, 0, sizeof(*out));
+    if (remote && !ckpt_href_parse(p, root, CKPT_HREF_REMOTE, remote, &out->remote_id, NULL)) {
+        return ckpt_err_invalid(err, "remote", "Invalid hyperlink - No URL match.");
+    }
     if (check_fields(p, body, repo_fields, err) != CKPT_OK
         || retain(body, "retain_repo_versions", &out->retain_repo_versions, err) != CKPT_OK
         || retain(body, "retain_checkpoints", &out->retain_checkpoints, err) != CKPT_OK) {
@@ -132,6 +138,7 @@ ckpt_rc ckpt_input_repo(apr_pool_t *p, const ckpt_json *body, int creating,
     out->set_description = ckpt_json_get(body, "description") != NULL;
     out->set_retain_repo_versions = ckpt_json_get(body, "retain_repo_versions") != NULL;
     out->set_retain_checkpoints = ckpt_json_get(body, "retain_checkpoints") != NULL;
+    out->set_remote = ckpt_json_get(body, "remote") != NULL;
     return CKPT_OK;
 }
 
@@ -357,4 +364,85 @@ ckpt_rc ckpt_input_commit(apr_pool_t *p, const ckpt_json *body, const char **sha
     }
     *sha256 = s;
     return ckpt_content_check_digest(s, err);
+}
+
+/* One value of a remote's field as text (remote.h). */
+static const char *remote_value(apr_pool_t *p, const ckpt_json *v)
+{
+    switch (ckpt_json_typeof(v)) {
+    case CKPT_JSON_STRING:
+        return ckpt_json_string_value(v);
+    case CKPT_JSON_TRUE:
+        return "t";
+    case CKPT_JSON_FALSE:
+        return "f";
+    case CKPT_JSON_INTEGER:
+        return apr_psprintf(p, "%" APR_INT64_T_FMT, (apr_int64_t)ckpt_json_integer_value(v));
+    default:
+        return NULL;
+    }
+}
+
+ckpt_rc ckpt_input_remote(apr_pool_t *p, const ckpt_json *body, ckpt_remote_req *out,
+                          ckpt_err *err)
+{
+    static const field_type types[] = {F_STRING, F_BOOL, F_INTEGER};
+    const ckpt_remote_field *rf = ckpt_remote_fields();
+    field fields[CKPT_REMOTE_NFIELDS + 1];
+    int i;
+
+    memset(out, 0, sizeof(*out));
+    for (i = 0; i <= CKPT_REMOTE_NFIELDS; i++) {
+        fields[i].name = rf[i].name;
+        fields[i].type = types[rf[i].type];
+        fields[i].nullable = rf[i].nullable;
+    }
+    if (check_fields(p, body, fields, err) != CKPT_OK) {
+        return err->rc;
+    }
+    for (i = 0; i < CKPT_REMOTE_NFIELDS; i++) {
+        ckpt_json *v = ckpt_json_get(body, rf[i].name);
+        out->set[i] = v != NULL;
+        out->v[i] = v ? remote_value(p, v) : NULL;
+    }
+    return CKPT_OK;
+}
+
+static const field sync_fields[] = {{"remote", F_STRING, 1},
+                                    {"mirror", F_BOOL, 0},
+                                    {NULL, F_STRING, 0}};
+
+ckpt_rc ckpt_input_sync(apr_pool_t *p, const char *root, const ckpt_json *body,
+                        const char **remote_id, int *mirror, ckpt_err *err)
+{
+    const char *remote = str(body, "remote");
+
+    if (check_fields(p, body, sync_fields, err) != CKPT_OK) {
+        return err->rc;
+    }
+    *remote_id = NULL;
+    if (remote && !ckpt_href_parse(p, root, CKPT_HREF_REMOTE, remote, remote_id, NULL)) {
+        return ckpt_err_invalid(err, "remote", "Invalid hyperlink - No URL match.");
+    }
+    *mirror = is_true(body, "mirror");
+    return CKPT_OK;
+}
+
+static const field cancel_fields[] = {{"state", F_STRING, 0}, {NULL, F_STRING, 0}};
+
+ckpt_rc ckpt_input_cancel(apr_pool_t *p, const ckpt_json *body, ckpt_err *err)
+{
+    const char *state = str(body, "state");
+
+    if (check_fields(p, body, cancel_fields, err) != CKPT_OK) {
+        return err->rc;
+    }
+    if (!state) {
+        return ckpt_err_invalid(err, "state", "'state' must be provided with the request.");
+    }
+    if (strcmp(state, "canceled")) {
+        return ckpt_err_invalid(err, "state",
+                                "The only acceptable value for 'state' is 'canceled'.");
+    }
+    return CKPT_OK;
 }

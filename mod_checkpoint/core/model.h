@@ -14,6 +14,7 @@ typedef struct {
     int retain_repo_versions; /* 0: keep every version */
     int retain_checkpoints;   /* 0: keep every checkpoint */
     int latest_number;
+    const char *remote_id;    /* the default remote; NULL: none */
     const char *pulp_created;
 } ckpt_repo;
 

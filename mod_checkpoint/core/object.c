@@ -4,6 +4,8 @@
 #include "distribution.h"
 #include "object.h"
 #include "publication.h"
+#include "remote.h"
+#include "task.h"
 #include "repository.h"
 #include "version.h"
 
@@ -19,6 +21,10 @@ ckpt_rc ckpt_object_get(ckpt_db *db, apr_pool_t *p, ckpt_href_kind kind, const c
         return ckpt_unit_get(db, p, id, (ckpt_unit **)out, err);
     case CKPT_HREF_PUBLICATION:
         return ckpt_pub_get(db, p, id, (ckpt_pub **)out, err);
+    case CKPT_HREF_REMOTE:
+        return ckpt_remote_get(db, p, id, (ckpt_remote **)out, err);
+    case CKPT_HREF_TASK:
+        return ckpt_task_get(db, p, id, (ckpt_task **)out, err);
     case CKPT_HREF_UPLOAD:
         return ckpt_chunked_get(db, p, id, (ckpt_chunked **)out, err);
     case CKPT_HREF_DISTRIBUTION:
@@ -39,6 +45,10 @@ ckpt_rc ckpt_object_delete(ckpt_db *db, apr_pool_t *p, ckpt_href_kind kind, cons
         return ckpt_pub_delete(db, p, id, err);
     case CKPT_HREF_DISTRIBUTION:
         return ckpt_dist_delete(db, p, id, err);
+    case CKPT_HREF_REMOTE:
+        return ckpt_remote_delete(db, p, id, err);
+    case CKPT_HREF_TASK:
+        return ckpt_task_delete(db, p, id, err);
     case CKPT_HREF_UPLOAD: /* with its files: ckpt_chunked_delete */
     case CKPT_HREF_CONTENT:
     default:

@@ -16,6 +16,8 @@ static const char *const q_upload[] = {"relative_path", "sha256", "repository", 
 #define REPO "{file_file_repository_href}"
 #define VERSION "{file_file_repository_version_href}"
 #define UPLOAD "{upload_href}"
+#define REMOTE "{file_file_remote_href}"
+#define TASK "{task_href}"
 #define ALL_ERR "400 401 413 415 503"
 
 static const ckpt_openapi_op ops[] = {
@@ -88,6 +90,26 @@ static const ckpt_openapi_op ops[] = {
      NULL, NULL},
     {UPLOAD "commit/", "post", "uploads_commit", "Uploads", NULL, "UploadCommit", CKPT_OA_JSON,
      "AsyncOperationResponse", 0, "202 404 " ALL_ERR, 0, NULL, NULL},
+    {REPO "sync/", "post", "repositories_file_file_sync", "Repositories: File", NULL,
+     "RepositorySyncURL", CKPT_OA_JSON, "AsyncOperationResponse", 0, "202 404 " ALL_ERR, 0, NULL, NULL},
+    {CKPT_REMOTES_PATH, "get", "remotes_file_file_list", "Remotes: File", NULL, NULL, 0,
+     "file.FileRemoteResponse", 1, "200 400 401 503", 0, &ckpt_filters_remotes, NULL},
+    {CKPT_REMOTES_PATH, "post", "remotes_file_file_create", "Remotes: File", NULL,
+     "file.FileRemote", CKPT_OA_JSON, "file.FileRemoteResponse", 0, "201 " ALL_ERR, 0, NULL, NULL},
+    {REMOTE, "get", "remotes_file_file_read", "Remotes: File", NULL, NULL, 0,
+     "file.FileRemoteResponse", 0, "200 401 404 503", 0, NULL, NULL},
+    {REMOTE, "put", "remotes_file_file_update", "Remotes: File", NULL, "file.FileRemote",
+     CKPT_OA_JSON, "file.FileRemoteResponse", 0, "200 404 " ALL_ERR, 0, NULL, NULL},
+    {REMOTE, "patch", "remotes_file_file_partial_update", "Remotes: File", NULL,
+     "Patchedfile.FileRemote", CKPT_OA_JSON, "file.FileRemoteResponse", 0, "200 404 " ALL_ERR, 0, NULL, NULL},
+    {REMOTE, "delete", "remotes_file_file_delete", "Remotes: File", NULL, NULL, 0, NULL, 0,
+     "204 401 404 503", 0, NULL, NULL},
+    {CKPT_TASKS_PATH, "get", "tasks_list", "Tasks", NULL, NULL, 0, "TaskResponse", 1,
+     "200 400 401 503", 0, &ckpt_filters_tasks, NULL},
+    {TASK, "get", "tasks_read", "Tasks", NULL, NULL, 0, "TaskResponse", 0, "200 401 404 503", 0, NULL, NULL},
+    {TASK, "patch", "tasks_cancel", "Tasks", NULL, "PatchedTaskCancel", CKPT_OA_JSON,
+     "TaskResponse", 0, "200 404 409 " ALL_ERR, 0, NULL, NULL},
+    {TASK, "delete", "tasks_delete", "Tasks", NULL, NULL, 0, NULL, 0, "204 401 404 409 503", 0, NULL, NULL},
     {NULL, NULL, NULL, NULL, NULL, NULL, 0, NULL, 0, NULL, 0, NULL, NULL}};
 
 const ckpt_openapi_op *ckpt_openapi_ops(void)
@@ -134,25 +156,41 @@ static ckpt_json *orderings(apr_pool_t *p, const ckpt_filter_set *set)
     return items;
 }
 
+/* schema, with an enum of f's choices if it has them. */
+static ckpt_json *choices(const ckpt_filter *f, ckpt_json *schema)
+{
+    ckpt_json *e;
+    const char *const *c;
+
+    if (f->choices) {
+        e = ckpt_json_array();
+        for (c = f->choices; *c; c++) {
+            ckpt_json_append(e, ckpt_json_string(*c));
+        }
+        ckpt_json_set(schema, "enum", e);
+    }
+    return schema;
+}
+
 static ckpt_json *query_param(apr_pool_t *p, const ckpt_filter *f, const ckpt_filter_set *set)
 {
     ckpt_json *o = ckpt_json_object(), *s = ckpt_json_object();
-    static const char *const types[] = {"string", NULL, "string", "integer", "boolean",
-                                        "string", "string", NULL};
+    static const char *const types[] = {"string", NULL,     "string", "integer", "boolean",
+                                        "string", "string", "string", NULL,      NULL};
 
     ckpt_json_set_str(o, "name", f->name);
     ckpt_json_set_str(o, "in", "query");
     ckpt_json_set_str(o, "description", f->description);
-    if (f->type == CKPT_FT_TEXTS) {
-        string_list(o, s, ckpt_json_object());
+    if (f->type == CKPT_FT_TEXTS || f->type == CKPT_FT_HREFS) {
+        string_list(o, s, choices(f, ckpt_json_object()));
     }
     else if (f->type == CKPT_FT_ORDERING) {
         string_list(o, s, orderings(p, set));
     }
     else {
-        ckpt_json_set_str(s, "type", types[f->type]);
+        ckpt_json_set_str(choices(f, s), "type", types[f->type]);
     }
-    if (f->type == CKPT_FT_REPO || f->type == CKPT_FT_VERSION) {
+    if (f->type == CKPT_FT_REPO || f->type == CKPT_FT_VERSION || f->type == CKPT_FT_HREF) {
         ckpt_json_set_str(s, "format", "uri");
     }
     ckpt_json_set(o, "schema", s);
@@ -350,16 +388,28 @@ static const char *paginated(apr_pool_t *p, const char *component)
 #define S_BOOL "{\"type\": \"boolean\"}"
 #define S_INT "{\"type\": \"integer\", \"format\": \"int64\"}"
 #define S_RETAIN "{\"type\": \"integer\", \"format\": \"int64\", \"minimum\": 1, \"nullable\": true}"
+#define S_NINT "{\"type\": \"integer\", \"format\": \"int64\", \"nullable\": true}"
+#define S_NTIME "{\"type\": \"string\", \"format\": \"date-time\", \"readOnly\": true, " \
+    "\"nullable\": true}"
+#define S_WSTR "{\"type\": \"string\", \"nullable\": true, \"writeOnly\": true}"
 #define OBJ(req, props) "{\"type\": \"object\", \"required\": [" req "], \"properties\": {" props "}}"
 #define REPO_IN(req) OBJ(req, "\"name\": {\"type\": \"string\", \"minLength\": 1}, " \
     "\"description\": " S_NSTR ", \"retain_repo_versions\": " S_RETAIN ", " \
-    "\"retain_checkpoints\": " S_RETAIN)
+    "\"retain_checkpoints\": " S_RETAIN ", \"remote\": " S_NHREF)
 #define DIST_IN(req) OBJ(req, "\"name\": {\"type\": \"string\", \"minLength\": 1}, " \
     "\"base_path\": {\"type\": \"string\", \"minLength\": 1}, \"publication\": " S_NHREF \
     ", \"repository\": " S_NHREF ", \"repository_version\": " S_NHREF ", \"checkpoint\": " S_BOOL)
 #define UPLOAD_OUT "\"pulp_href\": " S_HREF ", \"pulp_created\": " S_TIME \
     ", \"pulp_last_updated\": " S_TIME ", \"size\": " S_INT ", \"completed\": " \
     "{\"type\": \"string\", \"format\": \"date-time\", \"readOnly\": true, \"nullable\": true}"
+#define REMOTE_IN(req) OBJ(req, "\"name\": {\"type\": \"string\", \"minLength\": 1}, " \
+    "\"url\": {\"type\": \"string\", \"minLength\": 1}, \"policy\": {\"type\": \"string\", " \
+    "\"enum\": [\"immediate\"]}, \"tls_validation\": " S_BOOL ", \"proxy_url\": " S_NSTR \
+    ", \"proxy_username\": " S_WSTR ", \"proxy_password\": " S_WSTR ", \"username\": " S_WSTR \
+    ", \"password\": " S_WSTR ", \"ca_cert\": " S_NSTR ", \"client_cert\": " S_NSTR \
+    ", \"client_key\": " S_WSTR ", \"download_concurrency\": {\"type\": \"integer\", " \
+    "\"minimum\": 1, \"maximum\": 64, \"nullable\": true}, \"max_retries\": {\"type\": " \
+    "\"integer\", \"minimum\": 0, \"maximum\": 100, \"nullable\": true}")
 #define SUMMARY "{\"type\": \"object\", \"additionalProperties\": {\"type\": \"object\", " \
     "\"additionalProperties\": {\"type\": \"object\"}}}"
 
@@ -369,7 +419,8 @@ static const char components[] =
     "\"file.FileRepositoryResponse\": " OBJ("\"name\"",
         "\"pulp_href\": " S_HREF ", \"pulp_created\": " S_TIME ", \"versions_href\": " S_HREF
         ", \"latest_version_href\": " S_HREF ", \"name\": " S_STR ", \"description\": " S_NSTR
-        ", \"retain_repo_versions\": " S_RETAIN ", \"retain_checkpoints\": " S_RETAIN) ", "
+        ", \"retain_repo_versions\": " S_RETAIN ", \"retain_checkpoints\": " S_RETAIN
+        ", \"remote\": " S_NHREF) ", "
     "\"RepositoryAddRemoveContent\": " OBJ("",
         "\"add_content_units\": {\"type\": \"array\", \"items\": " S_STR "}, "
         "\"remove_content_units\": {\"type\": \"array\", \"items\": " S_STR "}, "
@@ -404,6 +455,31 @@ static const char components[] =
         ", \"base_path\": " S_STR ", \"base_url\": " S_HREF ", \"publication\": " S_NHREF
         ", \"repository\": " S_NHREF ", \"repository_version\": " S_NHREF
         ", \"checkpoint\": " S_BOOL) ", "
+    "\"file.FileRemote\": " REMOTE_IN("\"name\", \"url\"") ", "
+    "\"Patchedfile.FileRemote\": " REMOTE_IN("") ", "
+    "\"file.FileRemoteResponse\": " OBJ("\"name\", \"url\"",
+        "\"pulp_href\": " S_HREF ", \"pulp_created\": " S_TIME ", \"pulp_last_updated\": " S_TIME
+        ", \"name\": " S_STR ", \"url\": " S_STR ", \"policy\": " S_STR ", \"tls_validation\": "
+        S_BOOL ", \"proxy_url\": " S_NSTR ", \"ca_cert\": " S_NSTR ", \"client_cert\": " S_NSTR
+        ", \"download_concurrency\": " S_NINT ", \"max_retries\": " S_NINT
+        ", \"hidden_fields\": {\"type\": \"array\", \"items\": " OBJ("\"name\", \"is_set\"",
+            "\"name\": " S_STR ", \"is_set\": " S_BOOL) "}") ", "
+    "\"RepositorySyncURL\": " OBJ("",
+        "\"remote\": " S_HREF ", \"mirror\": " S_BOOL) ", "
+    "\"AsyncOperationResponse\": " OBJ("\"task\"", "\"task\": " S_HREF) ", "
+    "\"PatchedTaskCancel\": " OBJ("\"state\"",
+        "\"state\": {\"type\": \"string\", \"enum\": [\"canceled\"]}") ", "
+    "\"TaskResponse\": " OBJ("\"name\", \"state\"",
+        "\"pulp_href\": " S_HREF ", \"pulp_created\": " S_TIME ", \"state\": {\"type\": "
+        "\"string\", \"enum\": [\"waiting\", \"running\", \"canceling\", \"completed\", "
+        "\"failed\", \"canceled\"]}, \"name\": " S_STR ", \"logging_cid\": " S_STR
+        ", \"started_at\": " S_NTIME ", \"finished_at\": " S_NTIME ", \"error\": {\"type\": "
+        "\"object\", \"nullable\": true, \"properties\": {\"description\": " S_STR
+        ", \"traceback\": " S_STR "}}, \"worker\": " S_NSTR ", \"parent_task\": " S_NHREF
+        ", \"child_tasks\": {\"type\": \"array\", \"items\": " S_HREF "}, \"task_group\": "
+        S_NHREF ", \"progress_reports\": {\"type\": \"array\", \"items\": {\"type\": "
+        "\"object\"}}, \"created_resources\": {\"type\": \"array\", \"items\": " S_STR
+        "}, \"reserved_resources_record\": {\"type\": \"array\", \"items\": " S_STR "}") ", "
     "\"OrphansCleanup\": " OBJ("",
         "\"orphan_protection_time\": {\"type\": \"integer\", \"format\": \"int64\", "
         "\"minimum\": 0, \"nullable\": true}") ", "

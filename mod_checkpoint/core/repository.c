@@ -19,6 +19,7 @@ ckpt_repo *ckpt_repo_read(apr_pool_t *p, const ckpt_dbres *res, int row)
     r->retain_repo_versions = (int)ckpt_dbres_int(res, row, "retain_repo_versions", 0);
     r->retain_checkpoints = (int)ckpt_dbres_int(res, row, "retain_checkpoints", 0);
     r->latest_number = (int)ckpt_dbres_int(res, row, "latest_number", 0);
+    r->remote_id = ckpt_dbres_get(res, row, "remote_id");
     r->pulp_created = ckpt_dbres_get(res, row, "pulp_created");
     return r;
 }
@@ -51,11 +52,16 @@ static const char *retain_param(apr_pool_t *p, int v)
     return v > 0 ? apr_itoa(p, v) : NULL;
 }
 
-/* A unique name taken is the client's error. */
+/* A unique name taken, or a remote that is not there, is the client's
+ * error. */
 static ckpt_rc name_taken(ckpt_db *db, ckpt_err *err)
 {
     if (err->rc == CKPT_CONFLICT && !strcmp(ckpt_db_constraint(db), "repository_name_key")) {
         return ckpt_err_invalid(err, "name", "This field must be unique.");
+    }
+    if (err->rc == CKPT_CONFLICT
+        && !strcmp(ckpt_db_constraint(db), "repository_remote_id_fkey")) {
+        return ckpt_err_invalid(err, "remote", "Invalid hyperlink - Object does not exist.");
     }
     return err->rc;
 }
@@ -70,9 +76,9 @@ ckpt_rc ckpt_repo_create(ckpt_db *db, apr_pool_t *p, const ckpt_repo_fields *in,
     if (check_fields(&f, err) != CKPT_OK) {
         return err->rc;
     }
-    if (ckpt_db_query(db, p, &res, err, "api_repo_insert", 4, in->name, in->description,
+    if (ckpt_db_query(db, p, &res, err, "api_repo_insert", 5, in->name, in->description,
                       retain_param(p, in->retain_repo_versions),
-                      retain_param(p, in->retain_checkpoints)) != CKPT_OK) {
+                      retain_param(p, in->retain_checkpoints), in->remote_id) != CKPT_OK) {
         return name_taken(db, err);
     }
     *out = ckpt_repo_read(p, res, 0);
@@ -111,12 +117,13 @@ static ckpt_rc update_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
     const ckpt_repo_fields *in = b->in;
     ckpt_dbres *res;
 
-    if (ckpt_db_query(db, p, &res, err, "api_repo_update", 9, b->id, in->set_name ? "t" : "f",
+    if (ckpt_db_query(db, p, &res, err, "api_repo_update", 11, b->id, in->set_name ? "t" : "f",
                       in->name, in->set_description ? "t" : "f", in->description,
                       in->set_retain_repo_versions ? "t" : "f",
                       retain_param(p, in->retain_repo_versions),
                       in->set_retain_checkpoints ? "t" : "f",
-                      retain_param(p, in->retain_checkpoints)) != CKPT_OK) {
+                      retain_param(p, in->retain_checkpoints), in->set_remote ? "t" : "f",
+                      in->remote_id) != CKPT_OK) {
         return name_taken(db, err);
     }
     if (res->nrows == 0) {

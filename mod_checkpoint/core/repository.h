@@ -13,10 +13,12 @@ typedef struct {
     const char *description;  /* NULL: none */
     int retain_repo_versions; /* 0: none (keep all) */
     int retain_checkpoints;   /* 0: none (keep all) */
-    int set_name, set_description, set_retain_repo_versions, set_retain_checkpoints;
+    const char *remote_id;    /* NULL: none */
+    int set_name, set_description, set_retain_repo_versions, set_retain_checkpoints, set_remote;
 } ckpt_repo_fields;
 
-/* CKPT_INVALID naming name (blank, too long, taken) or a retain_* field. */
+/* CKPT_INVALID naming name (blank, too long, taken), a retain_* field or
+ * a remote that is not there. */
 ckpt_rc ckpt_repo_create(ckpt_db *db, apr_pool_t *p, const ckpt_repo_fields *in, ckpt_repo **out,
                          ckpt_err *err);
 ckpt_rc ckpt_repo_get(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_repo **out,

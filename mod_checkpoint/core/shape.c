@@ -1,4 +1,7 @@
 /* JSON shapes (see shape.h). */
+#include <stdlib.h>
+#include <string.h>
+
 #include <apr_escape.h>
 #include <apr_strings.h>
 
@@ -22,6 +25,7 @@ ckpt_json *ckpt_shape_repo(const ckpt_shape_ctx *c, const void *obj)
                   r->retain_repo_versions ? ckpt_json_integer(r->retain_repo_versions) : NULL);
     ckpt_json_set(o, "retain_checkpoints",
                   r->retain_checkpoints ? ckpt_json_integer(r->retain_checkpoints) : NULL);
+    ckpt_json_set_str(o, "remote", ckpt_href(c->p, c->api_root, CKPT_HREF_REMOTE, r->remote_id, 0));
     return o;
 }
 
@@ -123,6 +127,108 @@ ckpt_json *ckpt_shape_dist(const ckpt_shape_ctx *c, const void *obj)
                       ckpt_href(c->p, c->api_root, CKPT_HREF_VERSION, d->version_repository_id,
                                 d->version_number));
     ckpt_json_set_bool(o, "checkpoint", d->checkpoint);
+    return o;
+}
+
+ckpt_json *ckpt_shape_remote(const ckpt_shape_ctx *c, const void *obj)
+{
+    const ckpt_remote *r = obj;
+    const ckpt_remote_field *f = ckpt_remote_fields();
+    ckpt_json *o = ckpt_json_object(), *hidden = ckpt_json_array();
+    int i;
+
+    ckpt_json_set_str(o, "pulp_href", ckpt_href(c->p, c->api_root, CKPT_HREF_REMOTE, r->id, 0));
+    ckpt_json_set_str(o, "pulp_created", r->pulp_created);
+    ckpt_json_set_str(o, "pulp_last_updated", r->pulp_last_updated);
+    for (i = 0; i < CKPT_REMOTE_NFIELDS; i++) {
+        const char *v = r->v[i];
+        if (f[i].hidden) {
+            ckpt_json *h = ckpt_json_object();
+            ckpt_json_set_str(h, "name", f[i].name);
+            ckpt_json_set_bool(h, "is_set", v != NULL);
+            ckpt_json_append(hidden, h);
+        }
+        else if (!v) {
+            ckpt_json_set(o, f[i].name, ckpt_json_null());
+        }
+        else {
+            ckpt_json_set(o, f[i].name, f[i].type == CKPT_RF_BOOL  ? ckpt_json_bool(v[0] == 't')
+                                        : f[i].type == CKPT_RF_INT ? ckpt_json_integer(atoll(v))
+                                                                   : ckpt_json_string(v));
+        }
+    }
+    ckpt_json_set(o, "hidden_fields", hidden);
+    return o;
+}
+
+/* Hrefs kept below the API root, with it ("shared:" stays in front). */
+static ckpt_json *rooted(const ckpt_shape_ctx *c, const apr_array_header_t *hrefs)
+{
+    ckpt_json *arr = ckpt_json_array();
+    int i;
+
+    for (i = 0; hrefs && i < hrefs->nelts; i++) {
+        const char *h = APR_ARRAY_IDX(hrefs, i, const char *);
+        int shared = !strncmp(h, "shared:", 7);
+        ckpt_json_append(arr, ckpt_json_string(apr_pstrcat(c->p, shared ? "shared:" : "",
+                                                           c->api_root, h + (shared ? 7 : 0),
+                                                           NULL)));
+    }
+    return arr;
+}
+
+static ckpt_json *task_progress(const ckpt_task *t)
+{
+    ckpt_json *arr = ckpt_json_array(), *r;
+    int done = strcmp(t->state, "running") && strcmp(t->state, "canceling");
+
+    if (t->progress_total < 0) {
+        return arr;
+    }
+    r = ckpt_json_object();
+    ckpt_json_set_str(r, "message", "Downloading Artifacts");
+    ckpt_json_set_str(r, "code", "sync.downloading.artifacts");
+    ckpt_json_set_str(r, "state", done ? t->state : "running");
+    ckpt_json_set_int(r, "total", t->progress_total);
+    ckpt_json_set_int(r, "done", t->progress_done < 0 ? 0 : t->progress_done);
+    ckpt_json_set(r, "suffix", ckpt_json_null());
+    ckpt_json_append(arr, r);
+    return arr;
+}
+
+ckpt_json *ckpt_shape_task(const ckpt_shape_ctx *c, const void *obj)
+{
+    const ckpt_task *t = obj;
+    ckpt_json *o = ckpt_json_object(), *e = NULL;
+
+    ckpt_json_set_str(o, "pulp_href", ckpt_href(c->p, c->api_root, CKPT_HREF_TASK, t->id, 0));
+    ckpt_json_set_str(o, "pulp_created", t->pulp_created);
+    ckpt_json_set_str(o, "state", t->state);
+    ckpt_json_set_str(o, "name", t->name);
+    ckpt_json_set_str(o, "logging_cid", "");
+    ckpt_json_set_str(o, "started_at", t->started_at);
+    ckpt_json_set_str(o, "finished_at", t->finished_at);
+    if (t->error_description) {
+        e = ckpt_json_object();
+        ckpt_json_set_str(e, "description", t->error_description);
+        ckpt_json_set_str(e, "traceback", t->error_traceback ? t->error_traceback : "");
+    }
+    ckpt_json_set(o, "error", e ? e : ckpt_json_null());
+    ckpt_json_set_str(o, "worker", t->worker);
+    ckpt_json_set(o, "parent_task", ckpt_json_null());
+    ckpt_json_set(o, "child_tasks", ckpt_json_array());
+    ckpt_json_set(o, "task_group", ckpt_json_null());
+    ckpt_json_set(o, "progress_reports", task_progress(t));
+    ckpt_json_set(o, "created_resources", rooted(c, t->created_resources));
+    ckpt_json_set(o, "reserved_resources_record", rooted(c, t->reserved_resources));
+    return o;
+}
+
+ckpt_json *ckpt_shape_task_ref(const ckpt_shape_ctx *c, const ckpt_task *t)
+{
+    ckpt_json *o = ckpt_json_object();
+
+    ckpt_json_set_str(o, "task", ckpt_href(c->p, c->api_root, CKPT_HREF_TASK, t->id, 0));
     return o;
 }
 

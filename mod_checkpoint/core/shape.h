@@ -12,6 +12,8 @@
 #include "catalog.h"
 #include "model.h"
 #include "orphan.h"
+#include "remote.h"
+#include "task.h"
 
 typedef struct {
     apr_pool_t *p;
@@ -29,6 +31,12 @@ ckpt_json *ckpt_shape_pub(const ckpt_shape_ctx *c, const void *pub);
 ckpt_json *ckpt_shape_dist(const ckpt_shape_ctx *c, const void *dist);
 /* A chunked upload (chunked.h); its chunks when it has them (a read). */
 ckpt_json *ckpt_shape_upload(const ckpt_shape_ctx *c, const void *upload);
+/* A remote: its fields but the write-only ones, which hidden_fields
+ * lists with whether they are set, as Pulp does. */
+ckpt_json *ckpt_shape_remote(const ckpt_shape_ctx *c, const void *remote);
+ckpt_json *ckpt_shape_task(const ckpt_shape_ctx *c, const void *task);
+/* 202's {"task": href}. */
+ckpt_json *ckpt_shape_task_ref(const ckpt_shape_ctx *c, const ckpt_task *t);
 /* An upload's answer: the unit, and the version it made, if any. */
 ckpt_json *ckpt_shape_content_result(const ckpt_shape_ctx *c, const ckpt_content_result *r);
 /* obj (unowned, given up) with only the members that the comma-separated

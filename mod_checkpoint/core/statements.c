@@ -13,4 +13,4 @@ const ckpt_stmt ckpt_stmts_status[] = {
     {NULL, NULL}};
 
 const ckpt_stmt *const ckpt_statement_tables[] = {
-    ckpt_stmts_status, ckpt_stmts_api, ckpt_stmts_content, ckpt_stmts_ingest, NULL};
+    ckpt_stmts_status, ckpt_stmts_api, ckpt_stmts_content, ckpt_stmts_ingest, ckpt_stmts_tasks, NULL};

@@ -21,4 +21,22 @@
 #define CKPT_SQL_RFC3339(c)                                                                \
     "to_char(" c " AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"')"
 
+/* A page of a filtered set f (a CTE) ordered by o; $LIMIT/$OFFSET given. */
+#define PAGE(cols, from, inner, outer, lim, off)                                                  \
+    "SELECT (SELECT count(*) FROM f) AS count, " cols " FROM (SELECT 1) one LEFT JOIN LATERAL"    \
+    " (SELECT * FROM f ORDER BY " inner " LIMIT " lim "::bigint OFFSET " off "::bigint) " from    \
+    " ON true ORDER BY " outer
+
+/* Filters (filter.h): each parameter NULL when not given.  The five of
+ * a text column: exact, __startswith, __contains, __icontains, __in. */
+#define TEXT_FILTERS(col, a, b, c, d, e)                                                          \
+    "(" a "::text IS NULL OR " col " = " a ") AND (" b "::text IS NULL OR starts_with(" col ", "  \
+    b ")) AND (" c "::text IS NULL OR strpos(" col ", " c ") > 0) AND (" d "::text IS NULL OR"    \
+    " strpos(lower(" col "), lower(" d ")) > 0) AND (" e "::text[] IS NULL OR " col " = ANY ("    \
+    e "::text[]))"
+/* ordering=c or ordering=-c: the column c of t first, ascending or not. */
+#define ORD(o, t, c)                                                                              \
+    "CASE WHEN " o " = '" c "' THEN " t "." c " END, CASE WHEN " o " = '-" c "' THEN " t "." c    \
+    " END DESC"
+
 #endif

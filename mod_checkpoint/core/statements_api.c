@@ -13,7 +13,7 @@
 
 #define REPO_COLS                                                                                 \
     "r.id, r.name, r.description, r.retain_repo_versions, r.retain_checkpoints, "                 \
-    "r.latest_number, " TS("r.pulp_created") " AS pulp_created"
+    "r.latest_number, r.remote_id, " TS("r.pulp_created") " AS pulp_created"
 
 #define VER_COLS                                                                                  \
     "v.repository_id, v.number, v.base_version, v.added, v.removed, v.present, "                  \
@@ -47,18 +47,6 @@
     "u.id, u.size, " TS("u.pulp_created") " AS pulp_created, "                                    \
     TS("u.pulp_last_updated") " AS pulp_last_updated"
 
-/* Filters (filter.h): each parameter NULL when not given.  The five of
- * a text column: exact, __startswith, __contains, __icontains, __in. */
-#define TEXT_FILTERS(col, a, b, c, d, e)                                                          \
-    "(" a "::text IS NULL OR " col " = " a ") AND (" b "::text IS NULL OR starts_with(" col ", "  \
-    b ")) AND (" c "::text IS NULL OR strpos(" col ", " c ") > 0) AND (" d "::text IS NULL OR"    \
-    " strpos(lower(" col "), lower(" d ")) > 0) AND (" e "::text[] IS NULL OR " col " = ANY ("    \
-    e "::text[]))"
-/* ordering=c or ordering=-c: the column c of t first, ascending or not. */
-#define ORD(o, t, c)                                                                              \
-    "CASE WHEN " o " = '" c "' THEN " t "." c " END, CASE WHEN " o " = '-" c "' THEN " t "." c    \
-    " END DESC"
-
 #define CONTENT_ORDER(t)                                                                          \
     ORD("$9::text", t, "relative_path") ", " ORD("$9::text", t, "sha256") ", "                    \
     ORD("$9::text", t, "pulp_created") ", " t ".relative_path, " t ".id"
@@ -67,11 +55,6 @@
     ORD("$11::text", t, "name") ", " ORD("$11::text", t, "base_path") ", "                        \
     ORD("$11::text", t, "pulp_created") ", " t ".pulp_created, " t ".id"
 
-/* A page of a filtered set f (a CTE) ordered by o; $LIMIT/$OFFSET given. */
-#define PAGE(cols, from, inner, outer, lim, off)                                                  \
-    "SELECT (SELECT count(*) FROM f) AS count, " cols " FROM (SELECT 1) one LEFT JOIN LATERAL"    \
-    " (SELECT * FROM f ORDER BY " inner " LIMIT " lim "::bigint OFFSET " off "::bigint) " from    \
-    " ON true ORDER BY " outer
 
 /* The content of a new version, set-based: base version $2's units minus
  * those removed ($5) and those whose relative_path an added unit takes,
@@ -99,7 +82,7 @@ const ckpt_stmt ckpt_stmts_api[] = {
     /* repositories */
     {"api_repo_insert",
      "WITH r AS (INSERT INTO repository (name, description, retain_repo_versions,"
-     " retain_checkpoints) VALUES ($1, $2, $3::int, $4::int) RETURNING *),"
+     " retain_checkpoints, remote_id) VALUES ($1, $2, $3::int, $4::int, $5::uuid) RETURNING *),"
      " v AS (INSERT INTO repository_version (repository_id, number) SELECT id, 0 FROM r)"
      " SELECT " REPO_COLS " FROM r"},
     {"api_repo_get", "SELECT " REPO_COLS " FROM repository r WHERE r.id = $1"},
@@ -118,7 +101,8 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " name = CASE WHEN $2::bool THEN $3 ELSE r.name END,"
      " description = CASE WHEN $4::bool THEN $5 ELSE r.description END,"
      " retain_repo_versions = CASE WHEN $6::bool THEN $7::int ELSE r.retain_repo_versions END,"
-     " retain_checkpoints = CASE WHEN $8::bool THEN $9::int ELSE r.retain_checkpoints END"
+     " retain_checkpoints = CASE WHEN $8::bool THEN $9::int ELSE r.retain_checkpoints END,"
+     " remote_id = CASE WHEN $10::bool THEN $11::uuid ELSE r.remote_id END"
      " WHERE r.id = $1 RETURNING " REPO_COLS},
     {"api_repo_delete", "DELETE FROM repository WHERE id = $1"},
     {"api_repo_set_latest", "UPDATE repository SET latest_number = $2::int WHERE id = $1"},

@@ -150,9 +150,52 @@ static size_t to_membuf(char *data, size_t size, size_t n, void *baton)
     return add;
 }
 
-/* Common options of every request: fail on HTTP errors, time out. */
-static void request_options(CURL *h, const char *url)
+static void set_blob(CURL *h, CURLoption opt, const char *pem)
 {
+    struct curl_blob b;
+
+    if (pem) {
+        b.data = (void *)(apr_uintptr_t)pem;
+        b.len = strlen(pem);
+        b.flags = CURL_BLOB_COPY;
+        curl_easy_setopt(h, opt, &b);
+    }
+}
+
+/* A remote's connection fields (libcurl copies the strings it keeps). */
+static void connection_options(CURL *h, const ckpt_sync_conn *c)
+{
+    if (!c) {
+        return;
+    }
+    if (!c->tls_validation) {
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);
+        curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+    }
+    if (c->proxy_url) {
+        curl_easy_setopt(h, CURLOPT_PROXY, c->proxy_url);
+    }
+    if (c->proxy_username) {
+        curl_easy_setopt(h, CURLOPT_PROXYUSERNAME, c->proxy_username);
+        curl_easy_setopt(h, CURLOPT_PROXYPASSWORD, c->proxy_password ? c->proxy_password : "");
+    }
+    if (c->username) {
+        curl_easy_setopt(h, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(h, CURLOPT_USERNAME, c->username);
+        curl_easy_setopt(h, CURLOPT_PASSWORD, c->password ? c->password : "");
+    }
+    set_blob(h, CURLOPT_CAINFO_BLOB, c->ca_cert);
+    set_blob(h, CURLOPT_SSLCERT_BLOB, c->client_cert);
+    set_blob(h, CURLOPT_SSLKEY_BLOB, c->client_key);
+    if (c->client_cert) {
+        curl_easy_setopt(h, CURLOPT_SSLCERTTYPE, "PEM");
+    }
+}
+
+/* Common options of every request: fail on HTTP errors, time out. */
+static void request_options(CURL *h, const char *url, const ckpt_sync_conn *conn)
+{
+    connection_options(h, conn);
     curl_easy_setopt(h, CURLOPT_URL, url);
     curl_easy_setopt(h, CURLOPT_FAILONERROR, 1L);
     curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 1L);
@@ -163,8 +206,8 @@ static void request_options(CURL *h, const char *url)
     curl_easy_setopt(h, CURLOPT_USERAGENT, "checkpoint-sync");
 }
 
-static ckpt_rc fetch_manifest(apr_pool_t *p, const char *url, int attempts, membuf *m,
-                              ckpt_err *err)
+static ckpt_rc fetch_manifest(apr_pool_t *p, const char *url, int attempts,
+                              const ckpt_sync_conn *conn, membuf *m, ckpt_err *err)
 {
     CURL *h = curl_easy_init();
     CURLcode cc = CURLE_FAILED_INIT;
@@ -174,7 +217,7 @@ static ckpt_rc fetch_manifest(apr_pool_t *p, const char *url, int attempts, memb
     for (i = 0; h && i < attempts; i++) {
         m->len = 0;
         curl_easy_reset(h);
-        request_options(h, url);
+        request_options(h, url, conn);
         curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_membuf);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, m);
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, why);
@@ -213,6 +256,7 @@ typedef struct {
     int next, done, attempts;
     apr_uint64_t bytes, bytes_total;
     const ckpt_ingest_hooks *hooks;
+    const ckpt_sync_conn *conn;
 } downloader;
 
 static size_t to_upload(char *data, size_t size, size_t n, void *baton)
@@ -241,7 +285,7 @@ static ckpt_rc start(downloader *d, transfer *t, ckpt_err *err)
         return err->rc;
     }
     curl_easy_reset(t->h);
-    request_options(t->h, file_url(t->pool, t->h, d->base, t->f->relative_path));
+    request_options(t->h, file_url(t->pool, t->h, d->base, t->f->relative_path), d->conn);
     curl_easy_setopt(t->h, CURLOPT_WRITEFUNCTION, to_upload);
     curl_easy_setopt(t->h, CURLOPT_WRITEDATA, t);
     curl_easy_setopt(t->h, CURLOPT_PRIVATE, t);
@@ -393,7 +437,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     apr_pool_t *p = c->p;
     const ckpt_sync_req *req = c->req;
     downloader d = {p, c->root, NULL, NULL, NULL, 0, 0, req->attempts > 0 ? req->attempts : 3,
-                    0, 0, c->hooks};
+                    0, 0, c->hooks, req->conn};
     const char *manifest;
     membuf m = {p, NULL, 0, 0};
     apr_array_header_t *changed;
@@ -401,7 +445,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     int i;
 
     remote_urls(p, req->url, &d.base, &manifest);
-    if (fetch_manifest(p, manifest, d.attempts, &m, err) != CKPT_OK
+    if (fetch_manifest(p, manifest, d.attempts, req->conn, &m, err) != CKPT_OK
         || ckpt_sync_parse_manifest(p, m.buf ? m.buf : "", m.len, &in->files, err) != CKPT_OK
         || ckpt_ingest_changed(c->db, p, in, &changed, err) != CKPT_OK) {
         return err->rc;

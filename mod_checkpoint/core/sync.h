@@ -13,12 +13,22 @@
 
 #include "ingest.h"
 
+/* How to reach a remote (a remote's connection fields); NULL strings:
+ * not used. */
+typedef struct {
+    int tls_validation;            /* 0: neither the peer nor its name is checked */
+    const char *proxy_url, *proxy_username, *proxy_password;
+    const char *username, *password; /* HTTP Basic */
+    const char *ca_cert, *client_cert, *client_key; /* PEM text */
+} ckpt_sync_conn;
+
 typedef struct {
     const char *repository_id;  /* locked by ckpt_ingest_begin */
     const char *url;            /* the remote: a directory, or its PULP_MANIFEST */
     int additive;
     int connections;            /* 0: 4 */
     int attempts;               /* per file; 0: 3 */
+    const ckpt_sync_conn *conn; /* NULL: TLS checked, no proxy, no credentials */
 } ckpt_sync_req;
 
 ckpt_rc ckpt_sync(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_sync_req *req,

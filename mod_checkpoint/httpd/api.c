@@ -31,6 +31,8 @@ static const struct {
                    {CKPT_PUBS_PATH, ckpt_api_publications},
                    {CKPT_DISTS_PATH, ckpt_api_distributions},
                    {CKPT_UPLOADS_PATH, ckpt_api_uploads},
+                   {CKPT_REMOTES_PATH, ckpt_api_remotes},
+                   {CKPT_TASKS_PATH, ckpt_api_tasks},
                    {NULL, NULL}};
 
 static int route(ckpt_api_req *a)
@@ -65,7 +67,8 @@ static int route(ckpt_api_req *a)
  * path unreliable, so the root is found from the URL: the path before the
  * first segment that names a top-level resource. */
 static const char *const resources[] = {"status", "repositories", "content", "publications",
-                                        "distributions", "orphans", "docs", "uploads", NULL};
+                                        "distributions", "orphans", "docs", "uploads",
+                                        "remotes", "tasks", NULL};
 
 static const char *find_root(request_rec *r, const char **rest)
 {

@@ -102,6 +102,7 @@ typedef struct {
                      const char **id, ckpt_err *err);
     int creates, updates;            /* which of POST and PATCH write takes */
     int (*post)(ckpt_api_req *a);    /* a POST that is no JSON write (an upload) */
+    int replaces;                    /* PUT through write too (a full update) */
 } ckpt_api_resource;
 
 int ckpt_api_get(ckpt_api_req *a, const ckpt_api_resource *res, const ckpt_api_key *k);
@@ -128,5 +129,7 @@ int ckpt_api_content(ckpt_api_req *a, const char *rest);
 int ckpt_api_publications(ckpt_api_req *a, const char *rest);
 int ckpt_api_distributions(ckpt_api_req *a, const char *rest);
 int ckpt_api_uploads(ckpt_api_req *a, const char *rest);
+int ckpt_api_remotes(ckpt_api_req *a, const char *rest);
+int ckpt_api_tasks(ckpt_api_req *a, const char *rest);
 
 #endif

@@ -6,6 +6,7 @@
 #include "api.h"
 #include "input.h"
 #include "repository.h"
+#include "task.h"
 #include "version.h"
 
 static ckpt_rc repo_parse(ckpt_api_req *a, const ckpt_api_key *k, const ckpt_json *body,
@@ -14,7 +15,7 @@ static ckpt_rc repo_parse(ckpt_api_req *a, const ckpt_api_key *k, const ckpt_jso
     ckpt_repo_fields *in = apr_palloc(a->r->pool, sizeof(*in));
 
     *req = in;
-    return ckpt_input_repo(a->r->pool, body, !k, in, err);
+    return ckpt_input_repo(a->r->pool, a->root, body, !k, in, err);
 }
 
 static ckpt_rc repo_write(ckpt_api_req *a, const ckpt_api_key *k, void *req, void **obj,
@@ -71,7 +72,26 @@ static int repo_modify(ckpt_api_req *a, const char *id)
                             ckpt_shape_version(&a->shape, v));
 }
 
-/* Below a repository: modify/, versions/ and versions/<n>/. */
+/* sync/: a task for `checkpoint worker`, answered 202 {"task": href}. */
+static int repo_sync(ckpt_api_req *a, const char *id)
+{
+    ckpt_err err = {0};
+    ckpt_json *body;
+    const char *remote_id = NULL;
+    ckpt_task *t;
+    int mirror = 0;
+
+    if (ckpt_api_read_json(a, &body, &err) != CKPT_OK
+        || ckpt_input_sync(a->r->pool, a->root, body, &remote_id, &mirror, &err) != CKPT_OK
+        || ckpt_api_db(a, &err) != CKPT_OK
+        || ckpt_task_sync(a->db, a->r->pool, id, remote_id, mirror, &t, &err) != CKPT_OK) {
+        ckpt_err_context(&err, apr_pstrcat(a->r->pool, "sync of repository ", id, NULL));
+        return ckpt_api_error(a, &err);
+    }
+    return ckpt_api_send(a, HTTP_ACCEPTED, ckpt_shape_task_ref(&a->shape, t));
+}
+
+/* Below a repository: modify/, sync/, versions/ and versions/<n>/. */
 static int below_repository(ckpt_api_req *a, const char *id, const char *sub)
 {
     ckpt_api_key k = {id, 0};
@@ -79,6 +99,10 @@ static int below_repository(ckpt_api_req *a, const char *id, const char *sub)
 
     if (!strcmp(sub, "modify/")) {
         return a->r->method_number == M_POST ? repo_modify(a, id)
+                                             : ckpt_api_method_not_allowed(a, "POST");
+    }
+    if (!strcmp(sub, "sync/")) {
+        return a->r->method_number == M_POST ? repo_sync(a, id)
                                              : ckpt_api_method_not_allowed(a, "POST");
     }
     if (!strcmp(sub, "versions/")) {

@@ -92,6 +92,11 @@ int ckpt_api_route_object(ckpt_api_req *a, const ckpt_api_resource *res, const c
             return ckpt_api_write(a, res, k);
         }
         break;
+    case M_PUT:
+        if (res->replaces) {
+            return ckpt_api_write(a, res, k);
+        }
+        break;
     case M_DELETE:
         if (res->deletes) {
             return ckpt_api_delete(a, res, k);
@@ -102,7 +107,7 @@ int ckpt_api_route_object(ckpt_api_req *a, const ckpt_api_resource *res, const c
     }
     return ckpt_api_method_not_allowed(
         a, apr_pstrcat(a->r->pool, "GET, HEAD", res->updates ? ", PATCH" : "",
-                       res->deletes ? ", DELETE" : "", NULL));
+                       res->replaces ? ", PUT" : "", res->deletes ? ", DELETE" : "", NULL));
 }
 
 int ckpt_api_route(ckpt_api_req *a, const ckpt_api_resource *res, const char *rest)
