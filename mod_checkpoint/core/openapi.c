@@ -466,7 +466,6 @@ static const char components[] =
             "\"name\": " S_STR ", \"is_set\": " S_BOOL) "}") ", "
     "\"RepositorySyncURL\": " OBJ("",
         "\"remote\": " S_HREF ", \"mirror\": " S_BOOL) ", "
-    "\"AsyncOperationResponse\": " OBJ("\"task\"", "\"task\": " S_HREF) ", "
     "\"PatchedTaskCancel\": " OBJ("\"state\"",
         "\"state\": {\"type\": \"string\", \"enum\": [\"canceled\"]}") ", "
     "\"TaskResponse\": " OBJ("\"name\", \"state\"",
