@@ -197,28 +197,18 @@ static ckpt_json *query_param(apr_pool_t *p, const ckpt_filter *f, const ckpt_fi
     return o;
 }
 
-/* A field of an upload that may come in the query. */
-static ckpt_json *field_param(const char *name)
+/* A parameter in where ("query", "header") whose value is a string. */
+static ckpt_json *string_param(const char *name, const char *where, int required,
+                               const char *description)
 {
     ckpt_json *o = ckpt_json_object(), *s = ckpt_json_object();
 
     ckpt_json_set_str(o, "name", name);
-    ckpt_json_set_str(o, "in", "query");
-    ckpt_json_set_str(o, "description",
-                      "For an application/octet-stream body: the field of the same name.");
-    ckpt_json_set_str(s, "type", "string");
-    ckpt_json_set(o, "schema", s);
-    return o;
-}
-
-static ckpt_json *header_param(const char *name)
-{
-    ckpt_json *o = ckpt_json_object(), *s = ckpt_json_object();
-
-    ckpt_json_set_str(o, "name", name);
-    ckpt_json_set_str(o, "in", "header");
-    ckpt_json_set_bool(o, "required", 1);
-    ckpt_json_set_str(o, "description", "Where the chunk lies in the file: bytes a-b/size.");
+    ckpt_json_set_str(o, "in", where);
+    if (required) {
+        ckpt_json_set_bool(o, "required", 1);
+    }
+    ckpt_json_set_str(o, "description", description);
     ckpt_json_set_str(s, "type", "string");
     ckpt_json_set(o, "schema", s);
     return o;
@@ -255,10 +245,13 @@ static ckpt_json *parameters(apr_pool_t *p, const ckpt_openapi_op *o)
         ckpt_json_append(arr, query_param(p, f, o->filters));
     }
     for (q = o->query; q && *q; q++) {
-        ckpt_json_append(arr, field_param(*q));
+        ckpt_json_append(arr, string_param(*q, "query", 0,
+                                           "For an application/octet-stream body: the field "
+                                           "of the same name."));
     }
     if (o->header) {
-        ckpt_json_append(arr, header_param(o->header));
+        ckpt_json_append(arr, string_param(o->header, "header", 1,
+                                           "Where the chunk lies in the file: bytes a-b/size."));
     }
     return arr;
 }

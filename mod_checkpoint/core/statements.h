@@ -39,4 +39,17 @@
     "CASE WHEN " o " = '" c "' THEN " t "." c " END, CASE WHEN " o " = '-" c "' THEN " t "." c    \
     " END DESC"
 
+/* A page of the rows of table (alias a in cols) by name filters ($1 to
+ * $5, TEXT_FILTERS) and ordering ($6: name or pulp_created, '-' for
+ * descending), $7 limit and $8 offset: the lists of named objects
+ * (ckpt_filter_set's CKPT_TEXT_FILTERS("name", 0), CKPT_ORDERING_FILTER(5)). */
+#define CKPT_SQL_NAMED_LIST(table, cols, a)                                                       \
+    "WITH f AS (SELECT * FROM " table " WHERE "                                                   \
+    TEXT_FILTERS("name", "$1", "$2", "$3", "$4", "$5") ") "                                       \
+    PAGE(cols, a,                                                                                 \
+         ORD("$6::text", "f", "name") ", " ORD("$6::text", "f", "pulp_created")                   \
+         ", f.pulp_created, f.id",                                                                \
+         ORD("$6::text", a, "name") ", " ORD("$6::text", a, "pulp_created")                       \
+         ", " a ".pulp_created, " a ".id", "$7", "$8")
+
 #endif

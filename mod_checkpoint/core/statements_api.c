@@ -87,15 +87,7 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " SELECT " REPO_COLS " FROM r"},
     {"api_repo_get", "SELECT " REPO_COLS " FROM repository r WHERE r.id = $1"},
     {"api_repo_lock", "SELECT " REPO_COLS " FROM repository r WHERE r.id = $1 FOR UPDATE"},
-    /* $1-$5 name filters, $6 ordering */
-    {"api_repo_list",
-     "WITH f AS (SELECT * FROM repository WHERE "
-     TEXT_FILTERS("name", "$1", "$2", "$3", "$4", "$5") ") "
-     PAGE(REPO_COLS, "r",
-          ORD("$6::text", "f", "name") ", " ORD("$6::text", "f", "pulp_created")
-          ", f.pulp_created, f.id",
-          ORD("$6::text", "r", "name") ", " ORD("$6::text", "r", "pulp_created")
-          ", r.pulp_created, r.id", "$7", "$8")},
+    {"api_repo_list", CKPT_SQL_NAMED_LIST("repository", REPO_COLS, "r")},
     {"api_repo_update",
      "UPDATE repository r SET"
      " name = CASE WHEN $2::bool THEN $3 ELSE r.name END,"

@@ -48,14 +48,7 @@ const ckpt_stmt ckpt_stmts_tasks[] = {
                    "$13", "$14") ") RETURNING " REMOTE_COLS},
     {"remote_get", "SELECT " REMOTE_COLS " FROM remote m WHERE m.id = $1"},
     {"remote_lock", "SELECT " REMOTE_COLS " FROM remote m WHERE m.id = $1 FOR UPDATE"},
-    {"remote_list",
-     "WITH f AS (SELECT * FROM remote WHERE "
-     TEXT_FILTERS("name", "$1", "$2", "$3", "$4", "$5") ") "
-     PAGE(REMOTE_COLS, "m",
-          ORD("$6::text", "f", "name") ", " ORD("$6::text", "f", "pulp_created")
-          ", f.pulp_created, f.id",
-          ORD("$6::text", "m", "name") ", " ORD("$6::text", "m", "pulp_created")
-          ", m.pulp_created, m.id", "$7", "$8")},
+    {"remote_list", CKPT_SQL_NAMED_LIST("remote", REMOTE_COLS, "m")},
     {"remote_update",
      "UPDATE remote m SET (name, url, policy, tls_validation, proxy_url, proxy_username,"
      " proxy_password, username, password, ca_cert, client_cert, client_key,"
