@@ -91,7 +91,13 @@ is(api('GET', $up->{pulp_href})->code, 200, 'the upload is still there');
 
 $res = api('POST', "$up->{pulp_href}commit/", { sha256 => sha256_hex($bytes) });
 is($res->code, 202, 'commit: 202, as Pulp') or diag $res->content;
-is_deeply(json_of($res), { task => undef }, 'done before the answer: no task');
+my $task = json_of($res)->{task} // '';
+like($task, qr{^/pulp/api/v3/tasks/[0-9a-f-]{36}/$}, 'done before the answer, with a task');
+my $t = json_of(api('GET', $task));
+is($t->{state}, 'completed', 'which has completed');
+is($t->{name}, 'pulpcore.app.tasks.upload.commit', "under Pulp's name");
+is_deeply($t->{reserved_resources_record}, [ $up->{pulp_href} ], 'reserving the upload')
+    or diag explain $t;
 is(psql("SELECT size FROM artifact WHERE sha256 = '" . sha256_hex($bytes) . "'"), $size,
     'the assembled file is an artifact');
 ok(-s "$S/artifact/" . substr(sha256_hex($bytes), 0, 2) . '/' . substr(sha256_hex($bytes), 2), 'in storage');

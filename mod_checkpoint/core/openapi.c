@@ -490,9 +490,7 @@ static const char components[] =
         "\"file\": {\"type\": \"string\", \"format\": \"binary\", \"writeOnly\": true}, "
         "\"sha256\": {\"type\": \"string\", \"nullable\": true, \"writeOnly\": true}") ", "
     "\"UploadCommit\": " OBJ("\"sha256\"", "\"sha256\": {\"type\": \"string\", \"minLength\": 1}") ", "
-    "\"AsyncOperationResponse\": " OBJ("\"task\"", "\"task\": {\"type\": \"string\", "
-        "\"format\": \"uri\", \"nullable\": true, \"description\": \"The task that did the "
-        "work; null: it was done before the answer\"}") ", "
+    "\"AsyncOperationResponse\": " OBJ("\"task\"", "\"task\": " S_HREF) ", "
     "\"StatusResponse\": " OBJ("\"versions\", \"online\"",
         "\"versions\": {\"type\": \"array\", \"items\": " OBJ("\"component\", \"version\"",
             "\"component\": " S_STR ", \"version\": " S_STR) "}, "

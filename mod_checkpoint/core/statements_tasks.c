@@ -63,6 +63,12 @@ const ckpt_stmt ckpt_stmts_tasks[] = {
      " VALUES ($1, $2, $3, $4::bool, $5::text[]) RETURNING *)"
      " SELECT " TASK_COLS ", pg_notify('ckpt_task', t.id::text) IS NULL AS notified FROM t"},
     {"task_get", "SELECT " TASK_COLS " FROM task t WHERE t.id = $1"},
+    /* Work the API did at once (an upload's commit), on record as a task
+     * that completed, as Pulp answers it. */
+    {"task_done",
+     "INSERT INTO task AS t (name, state, started_at, finished_at, reserved_resources)"
+     " VALUES ($1, 'completed', clock_timestamp(), clock_timestamp(), $2::text[])"
+     " RETURNING " TASK_COLS},
     /* $1 state, $2 state__in, $3 name, $4 worker, $5 created_resources,
      * $6 reserved_resources, $7 ordering, $8 exclusive_resources,
      * $9 shared_resources, $10-$12 the __in lists of the last three. */

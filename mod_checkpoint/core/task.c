@@ -89,6 +89,21 @@ ckpt_rc ckpt_task_reap(ckpt_db *db, apr_pool_t *p, int *n, ckpt_err *err)
     return CKPT_OK;
 }
 
+ckpt_rc ckpt_task_done(ckpt_db *db, apr_pool_t *p, const char *name, const char *resource,
+                       ckpt_task **out, ckpt_err *err)
+{
+    apr_array_header_t *reserved = apr_array_make(p, 1, sizeof(const char *));
+    ckpt_dbres *res;
+
+    APR_ARRAY_PUSH(reserved, const char *) = resource;
+    if (ckpt_db_query(db, p, &res, err, "task_done", 2, name, ckpt_db_array(p, reserved))
+        != CKPT_OK) {
+        return err->rc;
+    }
+    *out = read_task(p, res, 0);
+    return CKPT_OK;
+}
+
 ckpt_rc ckpt_task_get(ckpt_db *db, apr_pool_t *p, const char *id, ckpt_task **out,
                       ckpt_err *err)
 {

@@ -11,6 +11,7 @@
 
 /* A sync's task name, as pulp_file names it. */
 #define CKPT_TASK_SYNC "pulp_file.app.tasks.synchronizing.synchronize"
+#define CKPT_TASK_COMMIT "pulpcore.app.tasks.upload.commit"
 
 typedef struct {
     const char *id;
@@ -32,6 +33,12 @@ typedef struct {
  * repository, CKPT_INVALID naming "remote" for the remote. */
 ckpt_rc ckpt_task_sync(ckpt_db *db, apr_pool_t *p, const char *repo_id, const char *remote_id,
                        int mirror, ckpt_task **out, ckpt_err *err);
+
+/* A task named name that completed now, reserving resource (an href
+ * below the API root): the record of work done before the answer, for
+ * clients that follow every 202's task. */
+ckpt_rc ckpt_task_done(ckpt_db *db, apr_pool_t *p, const char *name, const char *resource,
+                       ckpt_task **out, ckpt_err *err);
 
 /* Reads and lists first mark failed the running tasks whose worker is
  * gone (ckpt_task_reap), so no reader ever sees one "running". */

@@ -12,6 +12,7 @@
 #include "input.h"
 #include "multipart.h"
 #include "openapi.h"
+#include "task.h"
 
 static ckpt_rc upload_parse(ckpt_api_req *a, const ckpt_api_key *k, const ckpt_json *body,
                             void **req, ckpt_err *err)
@@ -112,8 +113,9 @@ static int delete_upload(ckpt_api_req *a, const char *id)
 static int commit(ckpt_api_req *a, const char *id)
 {
     ckpt_err err = {0};
-    ckpt_json *body, *answer;
+    ckpt_json *body;
     const char *sha256;
+    ckpt_task *t;
 
     if (a->r->method_number != M_POST) {
         return ckpt_api_method_not_allowed(a, "POST");
@@ -122,13 +124,15 @@ static int commit(ckpt_api_req *a, const char *id)
         || ckpt_input_commit(a->r->pool, body, &sha256, &err) != CKPT_OK
         || ckpt_api_db(a, &err) != CKPT_OK
         || ckpt_chunked_commit(a->db, a->r->pool, a->sconf->storage, id, sha256, &err)
+               != CKPT_OK
+        || ckpt_task_done(a->db, a->r->pool, CKPT_TASK_COMMIT,
+                          ckpt_href(a->r->pool, "", CKPT_HREF_UPLOAD, id, 0), &t, &err)
                != CKPT_OK) {
         ckpt_err_context(&err, apr_pstrcat(a->r->pool, "commit of upload ", id, NULL));
         return ckpt_api_error(a, &err);
     }
-    answer = ckpt_json_object();
-    ckpt_json_set(answer, "task", ckpt_json_null());
-    return ckpt_api_send(a, HTTP_ACCEPTED, answer);
+    /* Done before the answer; its task completed, for clients that follow it. */
+    return ckpt_api_send(a, HTTP_ACCEPTED, ckpt_shape_task_ref(&a->shape, t));
 }
 
 int ckpt_api_uploads(ckpt_api_req *a, const char *rest)
