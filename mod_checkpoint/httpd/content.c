@@ -307,8 +307,9 @@ static int settled(ckpt_rc rc, const ckpt_answer *a)
 }
 
 /* The answer for rest (see lookup_read), asked again of the primary when
- * a lagging standby's answer is not settled; when the primary is away
- * too, the standby's answer is given, for a short time only (cr->unsure). */
+ * a lagging standby's answer is not settled, or the read database went
+ * away under it; when the primary is away too, the standby's answer is
+ * given, for a short time only (cr->unsure). */
 static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_req *cr)
 {
     ckpt_request rq;
@@ -319,6 +320,8 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_r
 
     request_of(r, &rq);
     rc = lookup_read(r, p, rest, &rq, &cr->answer, &behind);
+    /* A read database that died under the request: the primary, too. */
+    behind |= rc == CKPT_DBDOWN && CKPT_SCONF(r->server)->db->split;
     if (!behind || settled(rc, &cr->answer)) {
         return rc;
     }
