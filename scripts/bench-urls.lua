@@ -12,7 +12,13 @@
 -- TAG, unless "-", is sent as the header X-Bench-Log, which the bench httpd
 -- uses to write an access log of that run only.  STATUS = 1 counts the
 -- answers per status class in response() (which costs wrk some CPU, so it
--- is off unless asked).
+-- is off unless asked).  STATUS = 2 also counts per second (os.time()) the
+-- requests sent, the answers received and the answers not 2xx/3xx, and
+-- done() prints them as "bench-urls second EPOCH sent N answered N bad N"
+-- (scripts/soak): a request sent but never answered is one that failed on
+-- its connection (wrk's socket errors have no Lua hook), so sent minus
+-- answered over a span of seconds is its failures, give or take the
+-- requests in flight at its two ends.
 local threads = {}
 local counter = 0
 local find, sub = string.find, string.sub
@@ -46,7 +52,9 @@ function init(args)
    used = 0
    exhausted = 0
    s2, s3, s4, s5 = 0, 0, 0, 0
-   if args[4] ~= "1" then response = nil end
+   persec = args[4] == "2"
+   sent, answered, bad = {}, {}, {}
+   if args[4] ~= "1" and not persec then response = nil end
 end
 
 function request()
@@ -59,6 +67,10 @@ function request()
    end
    local path = sub(data, pos, e - 1)
    pos = e + 1
+   if persec then
+      local t = os.time()
+      sent[t] = (sent[t] or 0) + 1
+   end
    return prefix .. path .. suffix
 end
 
@@ -67,6 +79,11 @@ function response(status, headers, body)
    elseif status >= 400 then s4 = s4 + 1
    elseif status >= 300 then s3 = s3 + 1
    else s2 = s2 + 1 end
+   if persec then
+      local t = os.time()
+      answered[t] = (answered[t] or 0) + 1
+      if status >= 400 then bad[t] = (bad[t] or 0) + 1 end
+   end
 end
 
 function done(summary, latency, requests)
@@ -78,4 +95,21 @@ function done(summary, latency, requests)
                           total.n, total.used, total.exhausted))
    io.write(string.format("bench-urls status 2xx %d 3xx %d 4xx %d 5xx %d\n",
                           total.s2, total.s3, total.s4, total.s5))
+   local secs, seen = {}, {}
+   for _, t in ipairs(threads) do
+      for _, k in ipairs({ "sent", "answered", "bad" }) do
+         for s, c in pairs(t:get(k) or {}) do
+            if not seen[s] then
+               seen[s] = { sent = 0, answered = 0, bad = 0 }
+               table.insert(secs, s)
+            end
+            seen[s][k] = seen[s][k] + c
+         end
+      end
+   end
+   table.sort(secs)
+   for _, s in ipairs(secs) do
+      io.write(string.format("bench-urls second %d sent %d answered %d bad %d\n",
+                             s, seen[s].sent, seen[s].answered, seen[s].bad))
+   end
 end
