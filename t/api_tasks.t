@@ -18,24 +18,16 @@ my $docroot = Apache::Test::vars('documentroot');
 my $work = "$docroot/$tag";
 my $base = 'http://' . hostport();
 
-sub put {
-    my ($path, $bytes) = @_;
-    (my $dir = $path) =~ s{/[^/]*$}{};
-    make_path($dir);
-    open(my $fh, '>:raw', $path) or die "$path: $!";
-    print $fh $bytes;
-    close $fh;
-}
 # A Pulp file remote served by the test httpd: files and their manifest
 # (or the manifest given).
 sub remote_tree {
     my ($name, $files, $manifest) = @_;
     my $d = "$work/$name";
     remove_tree($d);
-    put("$d/$_", $files->{$_}) for keys %$files;
+    write_file("$d/$_", $files->{$_}) for keys %$files;
     $manifest //= join '', map { "$_," . sha256_hex($files->{$_}) . ',' . length($files->{$_}) . "\n" }
         sort keys %$files;
-    put("$d/PULP_MANIFEST", $manifest);
+    write_file("$d/PULP_MANIFEST", $manifest);
     return "$base/$tag/$name/";
 }
 sub latest { json_of(api('GET', $_[0]{pulp_href}))->{latest_version_href} }
@@ -159,8 +151,8 @@ for my $q ('state=done', 'state__in=running,later', 'ordering=size', 'created_re
 
 # The remote's connection fields reach the sync: Basic auth, and a proxy.
 my $private = "$docroot/private/$tag";
-put("$private/secret", "secret $tag\n");
-put("$private/PULP_MANIFEST", "secret," . sha256_hex("secret $tag\n") . ",@{[length \"secret $tag\n\"]}\n");
+write_file("$private/secret", "secret $tag\n");
+write_file("$private/PULP_MANIFEST", "secret," . sha256_hex("secret $tag\n") . ",@{[length \"secret $tag\n\"]}\n");
 system('htpasswd', '-bc', "$docroot/private-users", 'alice', "pw-$tag") == 0 or die 'htpasswd';
 my $auth = json_of(api('POST', API . 'remotes/file/file/', { name => "$tag-auth", url => "$base/private/$tag/" }));
 my $arepo = new_repo();

@@ -26,17 +26,11 @@ make_path("$work/pkg/DEBIAN", "$work/pkg/usr/share/ckpt-ingest-hello", "$repo/po
           map { "$w/$_" } qw(state/lists/partial cache/archives/partial root/var/lib/dpkg/info
                              root/var/lib/dpkg/updates root/var/lib/dpkg/triggers));
 
-sub put {
-    my ($path, $bytes) = @_;
-    open(my $fh, '>:raw', $path) or die "$path: $!";
-    print $fh $bytes;
-    close $fh;
-}
 sub sh { my ($cmd) = @_; my $out = `$cmd 2>&1`; return ($? >> 8, $out) }
 
-put("$work/pkg/DEBIAN/control", "Package: ckpt-ingest-hello\nVersion: 1.0\nArchitecture: all\n"
+write_file("$work/pkg/DEBIAN/control", "Package: ckpt-ingest-hello\nVersion: 1.0\nArchitecture: all\n"
     . "Maintainer: mod_checkpoint <root\@localhost>\nDescription: the apt test of checkpoint import\n");
-put("$work/pkg/usr/share/ckpt-ingest-hello/hello", "hello from $tag\n");
+write_file("$work/pkg/usr/share/ckpt-ingest-hello/hello", "hello from $tag\n");
 my ($rc, $out) = sh("dpkg-deb --build --root-owner-group '$work/pkg' '$repo/pool/main/ckpt-ingest-hello_1.0_all.deb'");
 is($rc, 0, 'dpkg-deb builds the package') or diag $out;
 ($rc, $out) = sh("cd '$repo' && dpkg-scanpackages -m pool /dev/null 2>/dev/null > Packages && gzip -9nk Packages");
@@ -48,7 +42,7 @@ for my $f (qw(Packages Packages.gz)) {
     my $bytes = do { local $/; <$fh> };
     $release .= sprintf(" %s %d %s\n", sha256_hex($bytes), length $bytes, $f);
 }
-put("$repo/Release", $release);
+write_file("$repo/Release", $release);
 
 ($rc, $out) = sh(join ' ', map { "'$_'" } $cli, '--database', $ENV{CKPT_CONNINFO}, '--storage',
                  $ENV{CKPT_STORAGE}, 'import', $tag, $repo, '--create', '--checkpoint', '--json');
@@ -60,8 +54,8 @@ my $href = psql("SELECT '" . API . "repositories/file/file/' || id || '/' FROM r
 is(api('POST', API . 'distributions/file/file/', { name => $tag, base_path => $tag,
     repository => $href, checkpoint => JSON::PP::true() })->code, 201, 'a checkpoint distribution');
 
-put("$w/sources.list", "deb [trusted=yes] http://" . hostport() . "/pulp/content/$tag/$ts/ ./\n");
-put("$w/root/var/lib/dpkg/status", '');
+write_file("$w/sources.list", "deb [trusted=yes] http://" . hostport() . "/pulp/content/$tag/$ts/ ./\n");
+write_file("$w/root/var/lib/dpkg/status", '');
 my $apt = join ' ', 'apt-get -q', map { "-o '$_'" }
     "Dir::Etc::SourceList=$w/sources.list", 'Dir::Etc::SourceParts=/nonexistent',
     "Dir::State=$w/state", "Dir::State::status=$w/root/var/lib/dpkg/status", "Dir::Cache=$w/cache",

@@ -31,20 +31,12 @@ sub run {
     close $fh;
     return ($? >> 8, $out);
 }
-sub put {
-    my ($path, $bytes) = @_;
-    (my $dir = $path) =~ s{/[^/]*$}{};
-    make_path($dir);
-    open(my $fh, '>:raw', $path) or die "$path: $!";
-    print $fh $bytes;
-    close $fh;
-}
 sub tree {
     my ($name, %files) = @_;
     my $d = "$work/$name";
     remove_tree($d);
     make_path($d);
-    put("$d/$_", $files{$_}) for keys %files;
+    write_file("$d/$_", $files{$_}) for keys %files;
     return $d;
 }
 sub latest {
@@ -91,9 +83,9 @@ like($out, qr/unchanged \(no new version\)/, 'says nothing changed') or diag $ou
 like($out, qr/ 0 hashed/, 'and hashed nothing (the import state vouched)') or diag $out;
 is(latest($repo), 1, 'no new version');
 
-put("$dir/a/two", "TWO\n");
+write_file("$dir/a/two", "TWO\n");
 unlink("$dir/top");
-put("$dir/new/file", "new\n");
+write_file("$dir/new/file", "new\n");
 ($rc, $out) = run('import', $repo, $dir, '--json');
 is($rc, 0, 'import of a changed tree') or diag $out;
 $j = eval { JSON::PP::decode_json($out) } // {};
@@ -124,8 +116,8 @@ my $before = latest($repo);
 my %bad = (
     'a symlink that leaves the directory' => sub { symlink('/etc/passwd', "$_[0]/out") },
     'a fifo' => sub { POSIX::mkfifo("$_[0]/fifo", 0600) },
-    'a name that is not UTF-8' => sub { put("$_[0]/bad\xff\xfe", 'x') },
-    'a name with a backslash' => sub { put("$_[0]/back\\slash", 'x') },
+    'a name that is not UTF-8' => sub { write_file("$_[0]/bad\xff\xfe", 'x') },
+    'a name with a backslash' => sub { write_file("$_[0]/back\\slash", 'x') },
 );
 for my $what (sort keys %bad) {
     my $d = tree('bad', 'ok' => "fine\n");

@@ -12,7 +12,7 @@ use HTTP::Request ();
 
 our @EXPORT = qw(api api_raw json_of admin_ua anon_ua pg_stop pg_start cache_settle API CONTENT unique
                  upload new_repo modify psql storage_files tmp_files sha256_hex hostport expect_log
-                 error_log_lines slow_upload slow_upload_code);
+                 error_log_lines slow_upload slow_upload_code write_file);
 
 use constant API     => '/pulp/api/v3/';
 use constant CONTENT => '/pulp/content/';
@@ -178,6 +178,16 @@ sub _files {
 sub storage_files { _files("$ENV{CKPT_STORAGE}/artifact") }
 sub tmp_files     { _files("$ENV{CKPT_STORAGE}/tmp") }
 
+# write_file(PATH, BYTES): a file of exactly BYTES, its directories made.
+sub write_file {
+    my ($path, $bytes) = @_;
+    require File::Path;
+    (my $dir = $path) =~ s{/[^/]*$}{};
+    File::Path::make_path($dir);
+    open(my $fh, '>:raw', $path) or die "$path: $!";
+    print $fh $bytes;
+    close $fh;
+}
 sub sha256_hex { require Digest::SHA; Digest::SHA::sha256_hex($_[0]) }
 sub hostport { Apache::TestRequest::hostport() }
 
