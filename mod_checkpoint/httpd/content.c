@@ -249,7 +249,8 @@ static ckpt_rc resolve_with(request_rec *r, apr_pool_t *p, const char *rest,
  * checkpoints and the database, on a connection held only for these
  * statements (not for the whole download that may follow).  *behind: what
  * it read may lag the primary (a standby behind it, or no catalog reading
- * to tell). */
+ * to tell); -1 when it came through the catalog, whose reading says
+ * (asked only of an answer that is not settled: a hot file asks nothing). */
 static ckpt_rc lookup_read(request_rec *r, apr_pool_t *p, const char *rest,
                            const ckpt_request *rq, ckpt_answer *answer, int *behind)
 {
@@ -266,7 +267,7 @@ static ckpt_rc lookup_read(request_rec *r, apr_pool_t *p, const char *rest,
     g.r = r;
     if (cat) {
         st = ckpt_catalog_begin(cat, now, &ticket);
-        *behind = h->split && ckpt_catalog_behind(cat);
+        *behind = -1;
         if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, key, p, answer)) {
             return CKPT_OK;
         }
@@ -274,7 +275,6 @@ static ckpt_rc lookup_read(request_rec *r, apr_pool_t *p, const char *rest,
     apr_pool_create(&g.p, r->pool);
     if (st == CKPT_CATALOG_CHECK) {
         st = refresh(r, cat, &g, now, &ticket);
-        *behind = h->split && ckpt_catalog_behind(cat);
         if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, key, p, answer)) {
             apr_pool_destroy(g.p);
             return CKPT_OK;
@@ -312,6 +312,7 @@ static int settled(ckpt_rc rc, const ckpt_answer *a)
  * given, for a short time only (cr->unsure). */
 static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_req *cr)
 {
+    ckpt_dbholder *h = CKPT_SCONF(r->server)->db;
     ckpt_request rq;
     ckpt_answer again;
     db_getter g;
@@ -320,9 +321,15 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_r
 
     request_of(r, &rq);
     rc = lookup_read(r, p, rest, &rq, &cr->answer, &behind);
+    if (settled(rc, &cr->answer)) {
+        return rc;
+    }
+    if (behind < 0) {
+        behind = h->split && ckpt_catalog_behind(h->catalog);
+    }
     /* A read database that died under the request: the primary, too. */
-    behind |= rc == CKPT_DBDOWN && CKPT_SCONF(r->server)->db->split;
-    if (!behind || settled(rc, &cr->answer)) {
+    behind |= rc == CKPT_DBDOWN && h->split;
+    if (!behind) {
         return rc;
     }
     memset(&g, 0, sizeof(g));
