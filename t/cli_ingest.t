@@ -103,6 +103,39 @@ is($rc, 0, 'import --verify (mirror again)') or diag $out;
 like($out, qr/ 5 hashed/, '--verify hashes every file') or diag $out;
 is(present($repo), 'a/one=4 a/two=4 alias=4 b/c/three=2 new/file=4', 'and x/y leaves');
 
+# --- a tree of more than two batches (CKPT_INGEST_BATCH, 4096) --------------
+# The walk reaches the run's table a batch at a time and is hashed and
+# placed a batch at a time in path order: changes at both ends and in the
+# middle, and bytes shared by paths in different batches, come out right.
+my $n = 2 * 4096 + 5;
+my %many = map { (sprintf('m/%02d/f%05d', $_ % 37, $_) => 'bytes ' . ($_ % 50) . "\n") } 1 .. $n;
+my $mdir = tree('many', %many);
+($rc, $out) = run('import', "$tag-m", $mdir, '--create', '--json');
+is($rc, 0, "import of $n files") or diag $out;
+$j = eval { JSON::PP::decode_json($out) } // {};
+is_deeply([@$j{qw(version files hashed changed stored)}], [1, $n, $n, $n, $n],
+          'one version of every file, each hashed once') or diag $out;
+is(scalar(split ' ', present("$tag-m")), $n, 'the version holds them all');
+is(psql("SELECT count(DISTINCT sha256) FROM repository_content rc JOIN repository r ON"
+        . " r.id = rc.repository_id WHERE r.name = '$tag-m'"), 50, 'fifty distinct digests');
+my @paths = sort keys %many;
+write_file("$mdir/$_", "changed $_\n") for @paths[0, 4096, $#paths];
+unlink("$mdir/$paths[5000]") or die;
+write_file("$mdir/m/zz/last", "last\n");
+($rc, $out) = run('import', "$tag-m", $mdir, '--json');
+$j = eval { JSON::PP::decode_json($out) } // {};
+is_deeply([@$j{qw(version changed removed hashed)}], [2, 4, 1, 4],
+          'three changed across the batches, one gone, one new') or diag $out;
+is(scalar(split ' ', present("$tag-m")), $n, 'and the version has as many files');
+my $mid = $paths[4096];
+like(present("$tag-m"), qr{\Q$mid\E=\d+ .*m/zz/last=5}, 'among them the changed and the new');
+($rc, $out) = run('import', "$tag-m", $mdir, '--json');
+$j = eval { JSON::PP::decode_json($out) } // {};
+is_deeply([@$j{qw(version hashed changed removed)}], [undef, 0, 0, 0],
+          'again: no version, nothing hashed') or diag $out;
+is(psql("SELECT count(*) FROM import_state s JOIN repository r ON r.id = s.repository_id"
+        . " WHERE r.name = '$tag-m'"), $n, 'the import state names every file once');
+
 # --- --link: the same inode in storage --------------------------------------
 my $ldir = tree('linked', 'l/one' => "linked bytes $tag\n");
 ($rc, $out) = run('import', "$tag-l", $ldir, '--create', '--link');

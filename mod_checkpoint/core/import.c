@@ -34,14 +34,30 @@ void ckpt_ingest_report(const ckpt_ingest_hooks *hooks, const char *phase,
     }
 }
 
+/* The walk goes into the run's table a batch at a time: what it holds
+ * is the batch and the names of the directories still to read. */
 typedef struct {
+    ckpt_db *db;
     apr_pool_t *p;
     const char *dir;        /* DIR as given */
     const char *real;       /* DIR with symlinks resolved, and a '/' */
-    apr_array_header_t *files;
+    apr_pool_t *batchpool;  /* the batch's files, cleared once they are sent */
+    apr_array_header_t *batch;
     apr_array_header_t *dirs;  /* relative directories still to read */
+    apr_int64_t files;
     apr_off_t bytes;
 } walker;
+
+/* The batch into the run's table. */
+static ckpt_rc flush(walker *w, ckpt_err *err)
+{
+    if (ckpt_ingest_tree_add(w->db, w->p, w->batch, err) != CKPT_OK) {
+        return err->rc;
+    }
+    apr_pool_clear(w->batchpool);
+    w->batch = apr_array_make(w->batchpool, CKPT_INGEST_BATCH, sizeof(ckpt_ingest_file *));
+    return CKPT_OK;
+}
 
 static ckpt_rc refuse(walker *w, const char *rel, const char *why, ckpt_err *err)
 {
@@ -72,14 +88,13 @@ static ckpt_rc follow(walker *w, apr_pool_t *scratch, const char *abs, const cha
 static ckpt_rc entry(walker *w, apr_pool_t *scratch, const char *reldir, apr_finfo_t *fi,
                      ckpt_err *err)
 {
-    const char *rel = *reldir ? apr_pstrcat(w->p, reldir, "/", fi->name, NULL)
-                              : apr_pstrdup(w->p, fi->name);
+    const char *rel = *reldir ? apr_pstrcat(scratch, reldir, "/", fi->name, NULL) : fi->name;
     const char *abs = apr_pstrcat(scratch, w->dir, "/", rel, NULL);
     ckpt_ingest_file *f;
     int rc;
 
     if (fi->filetype == APR_DIR) {
-        APR_ARRAY_PUSH(w->dirs, const char *) = rel;
+        APR_ARRAY_PUSH(w->dirs, const char *) = apr_pstrdup(w->p, rel);
         return CKPT_OK;
     }
     if (fi->filetype == APR_LNK && follow(w, scratch, abs, rel, fi, err) != CKPT_OK) {
@@ -92,13 +107,14 @@ static ckpt_rc entry(walker *w, apr_pool_t *scratch, const char *reldir, apr_fin
         return refuse(w, rel, apr_psprintf(w->p, "not a valid relative_path: %s",
                                            ckpt_path_error(rc)), err);
     }
-    f = apr_pcalloc(w->p, sizeof(*f));
-    f->relative_path = rel;
+    f = apr_pcalloc(w->batchpool, sizeof(*f));
+    f->relative_path = apr_pstrdup(w->batchpool, rel);
     f->size = fi->size;
     f->mtime = fi->mtime;
+    w->files++;
     w->bytes += fi->size;
-    APR_ARRAY_PUSH(w->files, ckpt_ingest_file *) = f;
-    return CKPT_OK;
+    APR_ARRAY_PUSH(w->batch, ckpt_ingest_file *) = f;
+    return w->batch->nelts < CKPT_INGEST_BATCH ? CKPT_OK : flush(w, err);
 }
 
 static ckpt_rc read_dir(walker *w, apr_pool_t *scratch, const char *reldir, ckpt_err *err)
@@ -130,7 +146,7 @@ static ckpt_rc read_dir(walker *w, apr_pool_t *scratch, const char *reldir, ckpt
     return rc;
 }
 
-/* Every file under dir, in w->files. */
+/* Every file under dir, into the run's table. */
 static ckpt_rc walk(walker *w, const ckpt_ingest_hooks *hooks, ckpt_err *err)
 {
     apr_pool_t *scratch;
@@ -151,11 +167,11 @@ static ckpt_rc walk(walker *w, const ckpt_ingest_hooks *hooks, ckpt_err *err)
             || ckpt_ingest_cancelled(hooks, err) != CKPT_OK) {
             return err->rc;
         }
-        ckpt_ingest_report(hooks, "scanning", (apr_uint64_t)w->files->nelts, 0,
-                           (apr_uint64_t)w->bytes, 0);
+        ckpt_ingest_report(hooks, "scanning", (apr_uint64_t)w->files, 0, (apr_uint64_t)w->bytes,
+                           0);
     }
     apr_pool_destroy(scratch);
-    return CKPT_OK;
+    return flush(w, err);
 }
 
 /* The files to hash, shared by the hashing threads: each takes the next
@@ -165,8 +181,9 @@ typedef struct {
     const char *root, *dir;
     int link;
     const ckpt_ingest_hooks *hooks;
+    apr_uint64_t files_before, files_total, bytes_total;  /* of the run, for progress */
     volatile apr_uint32_t next, done, failed;
-    volatile apr_uint64_t bytes;
+    volatile apr_uint64_t bytes;  /* hashed in the run */
     ckpt_err err;          /* the first failure, its strings in errpool */
     apr_pool_t *errpool;
 } hashing;
@@ -213,7 +230,6 @@ static void *APR_THREAD_FUNC hash_thread(apr_thread_t *t, void *data)
         }
         f->staged = apr_pstrdup(me->results, tmp);
         f->sha256 = apr_pstrdup(me->results, sha);
-        f->fresh = 1;
         apr_atomic_add64(&h->bytes, (apr_uint64_t)f->size);
         apr_atomic_inc32(&h->done);
     }
@@ -228,9 +244,9 @@ static apr_status_t destroy_pool(void *data)
     return APR_SUCCESS;
 }
 
-/* Hashes (and stages) todo on n threads; reports progress meanwhile. */
-static ckpt_rc hash_all(apr_pool_t *p, hashing *h, int n, apr_uint64_t bytes_total,
-                        ckpt_err *err)
+/* Hashes (and stages) h->todo on n threads; reports progress meanwhile.
+ * What the threads make lives as long as p. */
+static ckpt_rc hash_all(apr_pool_t *p, hashing *h, int n, ckpt_err *err)
 {
     apr_thread_t *threads[16];
     hasher me[16];
@@ -250,8 +266,8 @@ static ckpt_rc hash_all(apr_pool_t *p, hashing *h, int n, apr_uint64_t bytes_tot
     }
     while (apr_atomic_read32(&h->done) < (apr_uint32_t)h->todo->nelts
            && !apr_atomic_read32(&h->failed) && ckpt_ingest_cancelled(h->hooks, err) == CKPT_OK) {
-        ckpt_ingest_report(h->hooks, "hashing", apr_atomic_read32(&h->done),
-                           (apr_uint64_t)h->todo->nelts, apr_atomic_read64(&h->bytes), bytes_total);
+        ckpt_ingest_report(h->hooks, "hashing", h->files_before + apr_atomic_read32(&h->done),
+                           h->files_total, apr_atomic_read64(&h->bytes), h->bytes_total);
         apr_sleep(apr_time_from_msec(100));
     }
     for (i = 0; i < n; i++) {
@@ -264,26 +280,65 @@ static ckpt_rc hash_all(apr_pool_t *p, hashing *h, int n, apr_uint64_t bytes_tot
     return ckpt_ingest_cancelled(h->hooks, err);
 }
 
-/* The files whose import state does not vouch for their digest. */
-static apr_array_header_t *to_hash(apr_pool_t *p, const apr_array_header_t *files,
-                                   apr_hash_t *state, apr_uint64_t *bytes)
+/* One batch of files to hash: hashed and staged, their digests
+ * recorded, the ones that change placed in storage, the others' staged
+ * copies dropped. */
+static ckpt_rc hash_batch(const ckpt_ingest_ctx *c, apr_pool_t *p, hashing *h,
+                          apr_array_header_t *batch, ckpt_ingest_result *res, ckpt_err *err)
 {
-    apr_array_header_t *todo = apr_array_make(p, files->nelts + 1, sizeof(ckpt_ingest_file *));
-    int i;
+    const ckpt_import_req *req = c->req;
+    ckpt_ingest_req in = {req->repository_id, req->additive, batch};
+    apr_array_header_t *changed;
+    apr_time_t start = apr_time_now();
+    ckpt_rc rc;
 
-    *bytes = 0;
-    for (i = 0; i < files->nelts; i++) {
-        ckpt_ingest_file *f = APR_ARRAY_IDX(files, i, ckpt_ingest_file *);
-        const ckpt_ingest_file *s =
-            state ? apr_hash_get(state, f->relative_path, APR_HASH_KEY_STRING) : NULL;
-        if (s && s->size == f->size && s->mtime == f->mtime) {
-            f->sha256 = apr_pstrmemdup(p, s->sha256, 64);
-            continue;
-        }
-        APR_ARRAY_PUSH(todo, ckpt_ingest_file *) = f;
-        *bytes += (apr_uint64_t)f->size;
+    h->todo = batch;
+    h->next = h->done = 0;
+    rc = hash_all(p, h, req->threads > 0 && req->threads <= 16 ? req->threads : 2, err);
+    res->t_fetch += apr_time_now() - start;
+    if (rc == CKPT_OK
+        && (ckpt_ingest_tree_hashed(c->db, p, batch, err) != CKPT_OK
+            || ckpt_ingest_changed(c->db, p, &in, &changed, err) != CKPT_OK
+            || ckpt_ingest_place(c->db, p, c->root, changed, res, err) != CKPT_OK)) {
+        rc = err->rc;
     }
-    return todo;
+    ckpt_ingest_discard(p, batch);
+    h->files_before += (apr_uint64_t)batch->nelts;
+    return rc;
+}
+
+/* Every file the import state does not vouch for, a batch at a time in
+ * path order; two pools take turns, so that the last path of one batch
+ * outlives it to find the next. */
+static ckpt_rc hash_tree(const ckpt_ingest_ctx *c, hashing *h, ckpt_ingest_result *res,
+                         ckpt_err *err)
+{
+    apr_pool_t *pools[2];
+    apr_array_header_t *batch;
+    const char *after = "";
+    ckpt_rc rc = CKPT_OK;
+    int turn;
+
+    apr_pool_create(&pools[0], c->p);
+    apr_pool_create(&pools[1], c->p);
+    for (turn = 0; rc == CKPT_OK; turn ^= 1) {
+        apr_pool_clear(pools[turn]);
+        if ((rc = ckpt_ingest_cancelled(c->hooks, err)) != CKPT_OK
+            || (rc = ckpt_ingest_tree_page(c->db, pools[turn], after, CKPT_INGEST_BATCH, &batch,
+                                           err)) != CKPT_OK
+            || !batch->nelts) {
+            break;
+        }
+        rc = hash_batch(c, pools[turn], h, batch, res, err);
+        after = APR_ARRAY_IDX(batch, batch->nelts - 1, ckpt_ingest_file *)->relative_path;
+    }
+    if (rc != CKPT_OK) {
+        err->reason = apr_pstrdup(c->p, ckpt_err_text(pools[turn], err));
+        err->what = err->field = NULL;
+    }
+    apr_pool_destroy(pools[0]);
+    apr_pool_destroy(pools[1]);
+    return rc;
 }
 
 static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_result *res,
@@ -291,45 +346,37 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
 {
     apr_pool_t *p = c->p;
     const ckpt_import_req *req = c->req;
-    walker w = {p, req->dir, NULL, in->files, apr_array_make(p, 64, sizeof(char *)), 0};
+    walker w = {c->db, p, req->dir, NULL, NULL, NULL, apr_array_make(p, 64, sizeof(char *)), 0, 0};
     hashing h;
-    apr_hash_t *state = NULL;
-    apr_array_header_t *changed;
-    apr_uint64_t bytes;
-
-    apr_pool_t *scratch;
-    apr_time_t start = apr_time_now();
+    apr_time_t start = apr_time_now(), stored;
 
     memset(&h, 0, sizeof(h));
-    apr_pool_create(&scratch, p); /* the import state, as large as the tree */
+    apr_pool_create(&w.batchpool, p);
+    w.batch = apr_array_make(w.batchpool, CKPT_INGEST_BATCH, sizeof(ckpt_ingest_file *));
     if (walk(&w, c->hooks, err) != CKPT_OK
-        || (!req->verify
-            && ckpt_ingest_state(c->db, scratch, req->repository_id, &state, err) != CKPT_OK)) {
+        || ckpt_ingest_tree_vouch(c->db, p, req->verify ? NULL : req->repository_id,
+                                  &h.files_total, &h.bytes_total, err) != CKPT_OK) {
         return err->rc;
     }
-    res->files = in->files->nelts;
+    apr_pool_destroy(w.batchpool);
+    res->files = w.files;
     res->bytes = w.bytes;
+    res->hashed = (apr_int64_t)h.files_total;
     res->t_read = apr_time_now() - start;
-    h.todo = to_hash(p, in->files, state, &bytes);
-    apr_pool_destroy(scratch);
     h.root = c->root;
     h.dir = req->dir;
     h.link = req->link;
     h.hooks = c->hooks;
     h.errpool = p;
-    res->hashed = h.todo->nelts;
-    if (hash_all(p, &h, req->threads > 0 && req->threads <= 16 ? req->threads : 2, bytes, err)
-            != CKPT_OK
-        || ckpt_ingest_changed(c->db, p, in, &changed, err) != CKPT_OK
+    if (hash_tree(c, &h, res, err) != CKPT_OK) {
+        return err->rc;
+    }
+    stored = apr_time_now();
+    if (ckpt_storage_sync(p, c->root, err) != CKPT_OK /* the names, before the version */
         || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    res->t_fetch = apr_time_now() - start - res->t_read;
-    ckpt_ingest_report(c->hooks, "storing", 0, (apr_uint64_t)changed->nelts, 0, 0);
-    if (ckpt_ingest_store(c->db, p, c->root, changed, res, err) != CKPT_OK
-        || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
-        return err->rc;
-    }
+    res->t_store += apr_time_now() - stored;
     return ckpt_ingest_commit(c->db, p, in, res, err);
 }
 

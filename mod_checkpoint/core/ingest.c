@@ -75,27 +75,6 @@ void ckpt_ingest_end(ckpt_db *db, apr_pool_t *p, const char *repo_id)
     ckpt_db_query(db, p, &res, NULL, "ingest_unlock", 1, repo_id);
 }
 
-ckpt_rc ckpt_ingest_state(ckpt_db *db, apr_pool_t *p, const char *repo_id, apr_hash_t **out,
-                          ckpt_err *err)
-{
-    ckpt_dbres *res;
-    int i;
-
-    if (ckpt_db_query(db, p, &res, err, "ingest_state", 1, repo_id) != CKPT_OK) {
-        return err->rc;
-    }
-    *out = apr_hash_make(p);
-    for (i = 0; i < res->nrows; i++) {
-        ckpt_ingest_file *f = apr_pcalloc(p, sizeof(*f));
-        f->relative_path = ckpt_dbres_get(res, i, "relative_path");
-        f->sha256 = ckpt_dbres_get(res, i, "sha256");
-        f->size = (apr_off_t)ckpt_dbres_int(res, i, "size", 0);
-        f->mtime = ckpt_dbres_int(res, i, "mtime", -1);
-        apr_hash_set(*out, f->relative_path, APR_HASH_KEY_STRING, f);
-    }
-    return CKPT_OK;
-}
-
 /* A failure's words, from scratch (about to go) into p. */
 static void keep_err(apr_pool_t *p, apr_pool_t *scratch, ckpt_rc rc, ckpt_err *err)
 {
@@ -115,7 +94,7 @@ typedef struct {
 enum {
     COL_PATHS_SHAS = 0,     /* paths and digests */
     COL_ALL = 1,            /* sizes and mtimes too */
-    COL_ONLY_FRESH = 2      /* of the files hashed in this run only */
+    COL_NO_SHA = 2          /* no digests (not known yet) */
 };
 enum { COLUMN_PATH, COLUMN_SHA, COLUMN_SIZE, COLUMN_MTIME };
 
@@ -123,7 +102,7 @@ enum { COLUMN_PATH, COLUMN_SHA, COLUMN_SIZE, COLUMN_MTIME };
  * digits live in scratch, cleared after each column: a 100,000-file tree
  * then holds only the literals it sends. */
 static const char *column_of(apr_pool_t *p, apr_pool_t *scratch,
-                             const apr_array_header_t *files, int what, int which)
+                             const apr_array_header_t *files, int which)
 {
     apr_array_header_t *c = apr_array_make(scratch, files->nelts + 1, sizeof(const char *));
     const char *out;
@@ -131,12 +110,7 @@ static const char *column_of(apr_pool_t *p, apr_pool_t *scratch,
 
     for (i = 0; i < files->nelts; i++) {
         const ckpt_ingest_file *f = APR_ARRAY_IDX(files, i, const ckpt_ingest_file *);
-        const char **e;
-
-        if ((what & COL_ONLY_FRESH) && !f->fresh) {
-            continue;
-        }
-        e = &APR_ARRAY_PUSH(c, const char *);
+        const char **e = &APR_ARRAY_PUSH(c, const char *);
         *e = which == COLUMN_PATH   ? f->relative_path
              : which == COLUMN_SHA  ? f->sha256
              : which == COLUMN_SIZE ? apr_off_t_toa(scratch, f->size)
@@ -153,14 +127,113 @@ static columns as_columns(apr_pool_t *p, const apr_array_header_t *files, int wh
     apr_pool_t *scratch;
 
     apr_pool_create(&scratch, p);
-    out.paths = column_of(p, scratch, files, what, COLUMN_PATH);
-    out.shas = column_of(p, scratch, files, what, COLUMN_SHA);
+    out.paths = column_of(p, scratch, files, COLUMN_PATH);
+    out.shas = (what & COL_NO_SHA) ? NULL : column_of(p, scratch, files, COLUMN_SHA);
     if (what & COL_ALL) {
-        out.sizes = column_of(p, scratch, files, what, COLUMN_SIZE);
-        out.mtimes = column_of(p, scratch, files, what, COLUMN_MTIME);
+        out.sizes = column_of(p, scratch, files, COLUMN_SIZE);
+        out.mtimes = column_of(p, scratch, files, COLUMN_MTIME);
     }
     apr_pool_destroy(scratch);
     return out;
+}
+
+ckpt_rc ckpt_ingest_tree_begin(ckpt_db *db, apr_pool_t *p, ckpt_err *err)
+{
+    ckpt_dbres *res;
+
+    if (ckpt_db_query(db, p, &res, err, "ingest_tree_present", 0) != CKPT_OK
+        || (!ckpt_dbres_bool(res, 0, "present")
+            && ckpt_db_query(db, p, &res, err, "ingest_tree_make", 0) != CKPT_OK)) {
+        return err->rc;
+    }
+    return ckpt_db_query(db, p, &res, err, "ingest_tree_clear", 0);
+}
+
+void ckpt_ingest_tree_end(ckpt_db *db, apr_pool_t *p)
+{
+    ckpt_dbres *res;
+
+    ckpt_db_query(db, p, &res, NULL, "ingest_tree_clear", 0);
+}
+
+ckpt_rc ckpt_ingest_tree_add(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
+                             ckpt_err *err)
+{
+    apr_pool_t *scratch;
+    ckpt_dbres *res;
+    columns c;
+    ckpt_rc rc;
+
+    if (!files->nelts) {
+        return CKPT_OK;
+    }
+    apr_pool_create(&scratch, p);
+    c = as_columns(scratch, files,
+                   COL_ALL | (APR_ARRAY_IDX(files, 0, const ckpt_ingest_file *)->sha256
+                                  ? 0
+                                  : COL_NO_SHA));
+    rc = ckpt_db_query(db, scratch, &res, err, "ingest_tree_add", 4, c.paths, c.sizes, c.mtimes,
+                       c.shas);
+    if (rc == CKPT_OK && res->affected < files->nelts) {
+        rc = ckpt_err_set(err, CKPT_INVALID, NULL, "a relative_path is listed twice");
+    }
+    keep_err(p, scratch, rc, err);
+    apr_pool_destroy(scratch);
+    return rc;
+}
+
+ckpt_rc ckpt_ingest_tree_vouch(ckpt_db *db, apr_pool_t *p, const char *repo_id,
+                               apr_uint64_t *files, apr_uint64_t *bytes, ckpt_err *err)
+{
+    ckpt_dbres *res;
+
+    if ((repo_id
+         && ckpt_db_query(db, p, &res, err, "ingest_tree_vouch", 1, repo_id) != CKPT_OK)
+        || ckpt_db_query(db, p, &res, err, "ingest_tree_analyze", 0) != CKPT_OK
+        || ckpt_db_query(db, p, &res, err, "ingest_tree_todo", 0) != CKPT_OK) {
+        return err->rc;
+    }
+    *files = (apr_uint64_t)ckpt_dbres_int(res, 0, "files", 0);
+    *bytes = (apr_uint64_t)ckpt_dbres_int(res, 0, "bytes", 0);
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
+                              apr_array_header_t **out, ckpt_err *err)
+{
+    ckpt_dbres *res;
+    int i;
+
+    if (ckpt_db_query(db, p, &res, err, "ingest_tree_page", 2, after, apr_itoa(p, limit))
+        != CKPT_OK) {
+        return err->rc;
+    }
+    *out = apr_array_make(p, res->nrows + 1, sizeof(ckpt_ingest_file *));
+    for (i = 0; i < res->nrows; i++) {
+        ckpt_ingest_file *f = apr_pcalloc(p, sizeof(*f));
+        f->relative_path = ckpt_dbres_get(res, i, "relative_path");
+        f->size = (apr_off_t)ckpt_dbres_int(res, i, "size", 0);
+        f->mtime = ckpt_dbres_int(res, i, "mtime", -1);
+        APR_ARRAY_PUSH(*out, ckpt_ingest_file *) = f;
+    }
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
+                                ckpt_err *err)
+{
+    apr_pool_t *scratch;
+    ckpt_dbres *res;
+    columns c;
+    ckpt_rc rc;
+
+    apr_pool_create(&scratch, p);
+    c = as_columns(scratch, files, COL_ALL);
+    rc = ckpt_db_query(db, scratch, &res, err, "ingest_tree_hashed", 3, c.paths, c.shas,
+                       c.sizes);
+    keep_err(p, scratch, rc, err);
+    apr_pool_destroy(scratch);
+    return rc;
 }
 
 /* The files at the positions ingest_changed answers. */
@@ -187,12 +260,12 @@ ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *r
                             apr_array_header_t **changed, ckpt_err *err)
 {
     apr_pool_t *scratch;
-    apr_array_header_t *found;
+    apr_array_header_t *found = NULL;
     columns cols;
     ckpt_rc rc;
 
-    /* The columns and the answer are as large as the tree: only the list
-     * of what changed outlives this. */
+    /* The columns and the answer are as large as the files given: only
+     * the list of what changed outlives this. */
     apr_pool_create(&scratch, p);
     cols = as_columns(scratch, req->files, COL_PATHS_SHAS);
     rc = changed_files(db, scratch, req, &cols, &found, err);
@@ -274,15 +347,17 @@ static ckpt_rc place_one(apr_pool_t *p, const char *root, ckpt_ingest_file *f,
     return CKPT_OK;
 }
 
-ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
+ckpt_rc ckpt_ingest_place(ckpt_db *db, apr_pool_t *p, const char *root,
                           const apr_array_header_t *changed, ckpt_ingest_result *res,
                           ckpt_err *err)
 {
     apr_pool_t *scratch;
     apr_time_t start = apr_time_now();
-    ckpt_rc rc;
     int i;
 
+    if (!changed->nelts) {
+        return CKPT_OK;
+    }
     if (lease(db, p, changed, err) != CKPT_OK
         || ckpt_storage_sync(p, root, err) != CKPT_OK) { /* the bytes, before any name */
         return err->rc;
@@ -298,71 +373,108 @@ ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
         }
     }
     apr_pool_destroy(scratch);
+    res->t_store += apr_time_now() - start;
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
+                          const apr_array_header_t *changed, ckpt_ingest_result *res,
+                          ckpt_err *err)
+{
+    apr_time_t start;
+    ckpt_rc rc;
+
+    if (ckpt_ingest_place(db, p, root, changed, res, err) != CKPT_OK) {
+        return err->rc;
+    }
+    start = apr_time_now();
     rc = ckpt_storage_sync(p, root, err); /* the names, before the version */
-    res->t_store = apr_time_now() - start;
+    res->t_store += apr_time_now() - start;
     return rc;
 }
 
 typedef struct {
     const ckpt_ingest_req *req;
-    columns cols;
     ckpt_ingest_result *res;
 } commit_baton;
 
-/* ids: the column "col" of every row of res. */
-static apr_array_header_t *column(apr_pool_t *p, const ckpt_dbres *res, const char *col)
+/* The ranges of the changed paths, closed where the latest version has
+ * them and opened anew at version next; *closed and *opened count them. */
+static ckpt_rc replace(ckpt_db *db, apr_pool_t *p, const char *repo, const char *next,
+                       apr_int64_t *closed, apr_int64_t *opened, ckpt_err *err)
 {
-    apr_array_header_t *ids = apr_array_make(p, res->nrows + 1, sizeof(const char *));
-    int i;
+    ckpt_dbres *res;
 
-    for (i = 0; i < res->nrows; i++) {
-        APR_ARRAY_PUSH(ids, const char *) = ckpt_dbres_get(res, i, col);
-    }
-    return ids;
-}
-
-/* The units of changed and the version that adds them and drops gone. */
-static ckpt_rc make_version(ckpt_db *db, apr_pool_t *p, commit_baton *b,
-                            const apr_array_header_t *changed, const ckpt_dbres *gone,
-                            ckpt_err *err)
-{
-    columns c = as_columns(p, changed, COL_PATHS_SHAS);
-    ckpt_modify_req m = {b->req->repository_id, -1, NULL, NULL};
-    ckpt_dbres *units;
-
-    if (ckpt_db_query(db, p, &units, err, "ingest_content", 2, c.paths, c.shas) != CKPT_OK) {
+    if (ckpt_db_query(db, p, &res, err, "ingest_tree_units", 0) != CKPT_OK
+        || ckpt_db_query(db, p, &res, err, "ingest_tree_close_replaced", 2, repo, next)
+               != CKPT_OK) {
         return err->rc;
     }
-    m.add = column(p, units, "id");
-    m.remove = gone ? column(p, gone, "content_id") : NULL;
-    return ckpt_modify_in_txn(db, p, &m, &b->res->version, err);
+    *closed = res->affected;
+    if (ckpt_db_query(db, p, &res, err, "ingest_tree_open", 2, repo, next) != CKPT_OK) {
+        return err->rc;
+    }
+    *opened = res->affected;
+    return CKPT_OK;
 }
 
+/* What the import saw of each file, for the next one (not for a sync). */
+static ckpt_rc record_state(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
+                            ckpt_err *err)
+{
+    ckpt_dbres *res;
+
+    if (!req->additive && ckpt_db_query(db, p, &res, err, "ingest_tree_state_forget", 1,
+                                        req->repository_id) != CKPT_OK) {
+        return err->rc;
+    }
+    return ckpt_db_query(db, p, &res, err, "ingest_tree_state_put", 1, req->repository_id);
+}
+
+/* The version of the tree in ingest_file: what changed replaced, what a
+ * mirror's tree lacks removed; none when nothing changed. */
 static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
 {
     commit_baton *b = baton;
-    const char *repo = b->req->repository_id;
-    apr_array_header_t *changed;
-    ckpt_dbres *gone = NULL, *res;
-    columns fresh = as_columns(p, b->req->files, COL_ALL | COL_ONLY_FRESH);
+    const char *repo = b->req->repository_id, *next;
+    apr_int64_t closed = 0, opened = 0;
+    ckpt_dbres *changed, *gone = NULL;
+    int latest;
 
     b->res->version = NULL;
-    if (changed_files(db, p, b->req, &b->cols, &changed, err) != CKPT_OK
-        || (!b->req->additive && ckpt_db_query(db, p, &gone, err, "ingest_gone", 2, repo,
-                                               b->cols.paths) != CKPT_OK)) {
+    if (ckpt_modify_lock(db, p, repo, &latest, err) != CKPT_OK
+        || ckpt_db_query(db, p, &changed, err, "ingest_tree_changed", 1, repo) != CKPT_OK) {
         return err->rc;
     }
-    b->res->changed = changed->nelts;
-    b->res->removed = gone ? gone->nrows : 0;
-    if ((changed->nelts || b->res->removed)
-        && make_version(db, p, b, changed, gone, err) != CKPT_OK) {
+    next = apr_itoa(p, latest + 1);
+    if (!b->req->additive
+        && ckpt_db_query(db, p, &gone, err, "ingest_tree_close_gone", 2, repo, next) != CKPT_OK) {
         return err->rc;
     }
-    if ((!b->req->additive && ckpt_db_query(db, p, &res, err, "ingest_state_forget", 2, repo,
-                                            b->cols.paths) != CKPT_OK)
-        || ckpt_db_query(db, p, &res, err, "ingest_state_put", 5, repo, fresh.paths,
-                         fresh.sizes, fresh.mtimes, fresh.shas) != CKPT_OK) {
+    b->res->changed = changed->affected;
+    b->res->removed = gone ? gone->affected : 0;
+    if ((b->res->changed && replace(db, p, repo, next, &closed, &opened, err) != CKPT_OK)
+        || ((b->res->changed || b->res->removed)
+            && ckpt_modify_finish(db, p, repo, latest, -1, opened, closed + b->res->removed,
+                                  &b->res->version, err) != CKPT_OK)) {
         return err->rc;
+    }
+    return record_state(db, p, b->req, err);
+}
+
+/* req->files (a sync's manifest) into ingest_file, a batch at a time. */
+static ckpt_rc load(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files, ckpt_err *err)
+{
+    apr_array_header_t batch;
+    int i;
+
+    for (i = 0; i < files->nelts; i += CKPT_INGEST_BATCH) {
+        batch = *files;
+        batch.elts = files->elts + (apr_size_t)i * sizeof(ckpt_ingest_file *);
+        batch.nelts = files->nelts - i < CKPT_INGEST_BATCH ? files->nelts - i : CKPT_INGEST_BATCH;
+        if (ckpt_ingest_tree_add(db, p, &batch, err) != CKPT_OK) {
+            return err->rc;
+        }
     }
     return CKPT_OK;
 }
@@ -370,26 +482,24 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
 ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
                            ckpt_ingest_result *res, ckpt_err *err)
 {
-    commit_baton b;
+    commit_baton b = {req, res};
     ckpt_dbres *ignored;
     apr_pool_t *scratch;
-    ckpt_rc rc;
+    ckpt_rc rc = CKPT_OK;
 
-    /* Everything the transaction builds is as large as the tree; only the
-     * version outlives it (and err's words, copied). */
     apr_time_t start = apr_time_now();
 
     apr_pool_create(&scratch, p);
-    b.req = req;
-    b.cols = as_columns(scratch, req->files, COL_PATHS_SHAS);
-    b.res = res;
-    rc = ckpt_db_txn(db, scratch, commit_txn, &b, err);
-    if (rc == CKPT_OK && res->version) {
+    if ((req->files && (rc = load(db, scratch, req->files, err)) != CKPT_OK)
+        || (rc = ckpt_db_query(db, scratch, &ignored, err, "ingest_tree_analyze", 0)) != CKPT_OK
+        || (rc = ckpt_db_txn(db, scratch, commit_txn, &b, err)) != CKPT_OK) {
+        keep_err(p, scratch, rc, err);
+    }
+    else if (res->version) {
         res->version = apr_pmemdup(p, res->version, sizeof(*res->version));
         res->version->pulp_created = apr_pstrdup(p, res->version->pulp_created);
         res->version->repository_id = apr_pstrdup(p, res->version->repository_id);
     }
-    keep_err(p, scratch, rc, err);
     if (rc == CKPT_OK && res->changed + res->removed + res->hashed >= ANALYZE_AFTER) {
         ckpt_db_query(db, scratch, &ignored, NULL, "ingest_analyze", 0);
     }
@@ -421,8 +531,14 @@ ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int addit
     memset(res, 0, sizeof(*res));
     in.repository_id = repo_id;
     in.additive = additive;
-    in.files = apr_array_make(c->p, 1024, sizeof(ckpt_ingest_file *));
-    rc = fn(c, &in, res, err);
-    ckpt_ingest_discard(c->p, in.files);
+    in.files = NULL;
+    rc = ckpt_ingest_tree_begin(c->db, c->p, err);
+    if (rc == CKPT_OK) {
+        rc = fn(c, &in, res, err);
+        ckpt_ingest_tree_end(c->db, c->p);
+    }
+    if (in.files) {
+        ckpt_ingest_discard(c->p, in.files);
+    }
     return rc == CKPT_OK ? CKPT_OK : ckpt_err_context(err, what);
 }

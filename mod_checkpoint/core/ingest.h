@@ -25,13 +25,20 @@ typedef struct {
     apr_off_t size;
     apr_int64_t mtime;    /* microseconds (import), -1 (sync) */
     const char *staged;   /* a temporary file with its bytes, or NULL */
-    int fresh;            /* hashed in this run: import records its state */
 } ckpt_ingest_file;
+
+/* Files go this many at a time into the run's table, and import hashes
+ * and places them this many at a time. */
+#define CKPT_INGEST_BATCH 4096
 
 typedef struct {
     const char *repository_id;
-    int additive;                 /* 0: the version holds exactly files */
-    apr_array_header_t *files;    /* ckpt_ingest_file *, distinct paths */
+    int additive;                 /* 0: the version holds exactly the tree */
+    /* ckpt_ingest_file *, distinct paths: a sync's manifest, loaded into
+     * the run's table by the commit; NULL: the tree is there already (an
+     * import streams its walk into it, so its memory does not grow with
+     * the tree). */
+    apr_array_header_t *files;
 } ckpt_ingest_req;
 
 typedef struct {
@@ -68,9 +75,25 @@ void ckpt_ingest_end(ckpt_db *db, apr_pool_t *p, const char *repo_id);
 ckpt_rc ckpt_ingest_lock(ckpt_db *db, apr_pool_t *p, const char *repo_id, const char *name,
                          ckpt_err *err);
 
-/* What the last import saw: relative_path -> ckpt_ingest_file *. */
-ckpt_rc ckpt_ingest_state(ckpt_db *db, apr_pool_t *p, const char *repo_id, apr_hash_t **out,
-                          ckpt_err *err);
+/* The run's tree: a temporary table of this connection's session
+ * (ingest_file: path, size, mtime, digest), emptied by begin and end. */
+ckpt_rc ckpt_ingest_tree_begin(ckpt_db *db, apr_pool_t *p, ckpt_err *err);
+void ckpt_ingest_tree_end(ckpt_db *db, apr_pool_t *p);
+/* Adds files (at most a batch; digests all known or all NULL);
+ * CKPT_INVALID when a path is there already. */
+ckpt_rc ckpt_ingest_tree_add(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
+                             ckpt_err *err);
+/* Takes the digests that the last import of repo_id (NULL: none) vouches
+ * for; *files and *bytes: what is left to hash. */
+ckpt_rc ckpt_ingest_tree_vouch(ckpt_db *db, apr_pool_t *p, const char *repo_id,
+                               apr_uint64_t *files, apr_uint64_t *bytes, ckpt_err *err);
+/* Up to limit files without a digest whose path sorts after after ("":
+ * from the first), in path order, in *out (from p). */
+ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
+                              apr_array_header_t **out, ckpt_err *err);
+/* Records the digests (and sizes) of files, hashed in this run. */
+ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
+                                ckpt_err *err);
 
 /* The files of req that the latest version does not hold as they are. */
 ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
@@ -78,14 +101,20 @@ ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *r
 
 /* Leases the digests of changed and puts their bytes in place: a staged
  * file is renamed into storage (or dropped when storage has the digest);
- * an unstaged one must be in storage already. */
+ * an unstaged one must be in storage already.  Place syncs the bytes
+ * before their names; store then syncs the names too, as a commit needs
+ * (import places a batch at a time and syncs once at the end). */
+ckpt_rc ckpt_ingest_place(ckpt_db *db, apr_pool_t *p, const char *root,
+                          const apr_array_header_t *changed, ckpt_ingest_result *res,
+                          ckpt_err *err);
 ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
                           const apr_array_header_t *changed, ckpt_ingest_result *res,
                           ckpt_err *err);
 
-/* One transaction: the units of what changed, the version (the API's
- * modify), the import state.  res->version stays NULL when the latest
- * version already is what req asks. */
+/* req->files, if any, into the run's table; then one transaction: the
+ * units of what changed, the version (the ranges as the API's modify
+ * makes them), the import state.  res->version stays NULL when the
+ * latest version already is what req asks. */
 ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
                            ckpt_ingest_result *res, ckpt_err *err);
 
@@ -99,8 +128,9 @@ typedef struct {
 } ckpt_ingest_ctx;
 typedef ckpt_rc (*ckpt_ingest_fn)(const ckpt_ingest_ctx *c, ckpt_ingest_req *in,
                                   ckpt_ingest_result *res, ckpt_err *err);
-/* Around a run's own work (fn): res cleared, the file list made, staged
- * files removed however fn ends, a failure named by what. */
+/* Around a run's own work (fn): res cleared, the run's table emptied
+ * before and after, the staged files of in->files removed however fn
+ * ends, a failure named by what. */
 ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int additive,
                         const char *what, ckpt_ingest_fn fn, ckpt_ingest_result *res,
                         ckpt_err *err);

@@ -38,20 +38,30 @@ static ckpt_rc check_units(ckpt_db *db, apr_pool_t *p, const char *ids, const ch
     return CKPT_OK;
 }
 
-/* Locks the repository (concurrent modifies of one serialize here) and
- * checks what the request names; *latest is the repository's latest. */
-static ckpt_rc check_request(ckpt_db *db, apr_pool_t *p, const ckpt_modify_req *req,
-                             const char *add, const char *remove, int *latest, ckpt_err *err)
+ckpt_rc ckpt_modify_lock(ckpt_db *db, apr_pool_t *p, const char *repo, int *latest,
+                         ckpt_err *err)
 {
     ckpt_dbres *res;
 
-    if (ckpt_db_query(db, p, &res, err, "api_repo_lock", 1, req->repository_id) != CKPT_OK) {
+    if (ckpt_db_query(db, p, &res, err, "api_repo_lock", 1, repo) != CKPT_OK) {
         return err->rc;
     }
     if (res->nrows == 0) {
         return ckpt_err_set(err, CKPT_NOTFOUND, NULL, NULL);
     }
     *latest = (int)ckpt_dbres_int(res, 0, "latest_number", 0);
+    return CKPT_OK;
+}
+
+/* The repository locked, and what the request names checked. */
+static ckpt_rc check_request(ckpt_db *db, apr_pool_t *p, const ckpt_modify_req *req,
+                             const char *add, const char *remove, int *latest, ckpt_err *err)
+{
+    ckpt_dbres *res;
+
+    if (ckpt_modify_lock(db, p, req->repository_id, latest, err) != CKPT_OK) {
+        return err->rc;
+    }
     if (req->base_version >= 0) {
         if (ckpt_db_query(db, p, &res, err, "api_ver_id", 2, req->repository_id,
                           apr_itoa(p, req->base_version)) != CKPT_OK) {
@@ -97,28 +107,36 @@ static ckpt_rc apply(ckpt_db *db, apr_pool_t *p, const ckpt_modify_req *req, int
     return CKPT_OK;
 }
 
-ckpt_rc ckpt_modify_in_txn(ckpt_db *db, apr_pool_t *p, const ckpt_modify_req *req,
+ckpt_rc ckpt_modify_finish(ckpt_db *db, apr_pool_t *p, const char *repo, int latest,
+                           int base_version, apr_int64_t added, apr_int64_t removed,
                            ckpt_repo_version **out, ckpt_err *err)
 {
-    const char *add = id_array(p, req->add), *remove = id_array(p, req->remove);
-    const char *repo = req->repository_id, *next;
-    int latest = 0, added = 0, removed = 0;
+    const char *next = apr_itoa(p, latest + 1);
     ckpt_dbres *res, *ignored;
 
-    if (check_request(db, p, req, add, remove, &latest, err) != CKPT_OK
-        || apply(db, p, req, latest, add, remove, &added, &removed, err) != CKPT_OK) {
-        return err->rc;
-    }
-    next = apr_itoa(p, latest + 1);
     if (ckpt_db_query(db, p, &res, err, "api_mod_version", 5, repo, next,
-                      req->base_version >= 0 ? apr_itoa(p, req->base_version) : NULL,
-                      apr_itoa(p, added), apr_itoa(p, removed)) != CKPT_OK
+                      base_version >= 0 ? apr_itoa(p, base_version) : NULL,
+                      ckpt_i64toa(p, added), ckpt_i64toa(p, removed)) != CKPT_OK
         || ckpt_db_query(db, p, &ignored, err, "api_repo_set_latest", 2, repo, next) != CKPT_OK
         || ckpt_retain_versions(db, p, repo, err) != CKPT_OK) {
         return err->rc;
     }
     *out = ckpt_version_read(p, res, 0);
     return CKPT_OK;
+}
+
+ckpt_rc ckpt_modify_in_txn(ckpt_db *db, apr_pool_t *p, const ckpt_modify_req *req,
+                           ckpt_repo_version **out, ckpt_err *err)
+{
+    const char *add = id_array(p, req->add), *remove = id_array(p, req->remove);
+    int latest = 0, added = 0, removed = 0;
+
+    if (check_request(db, p, req, add, remove, &latest, err) != CKPT_OK
+        || apply(db, p, req, latest, add, remove, &added, &removed, err) != CKPT_OK) {
+        return err->rc;
+    }
+    return ckpt_modify_finish(db, p, req->repository_id, latest, req->base_version, added,
+                              removed, out, err);
 }
 
 typedef struct {

@@ -1,12 +1,12 @@
 /* The statements of bulk ingest (ingest.c): a tree of (relative_path,
- * sha256, size) rows arrives as arrays and is compared, leased and
- * recorded with one statement each, whatever the number of files.
- * Parameters: $1 is the repository; arrays are text literals
- * (ckpt_db_array) cast to their type. */
+ * sha256, size) rows arrives in batches of arrays into a temporary table
+ * and is compared, leased and committed with one statement each, whatever
+ * the number of files.  Parameters: $1 is the repository; arrays are text
+ * literals (ckpt_db_array) cast to their type. */
 #include "db.h"
 #include "statements.h"
 
-/* The tree's rows that the latest version does not hold as they are. */
+/* The rows of a batch that the latest version does not hold as they are. */
 #define CHANGED                                                                                  \
     "SELECT x.i FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS x(path, sha, i)"         \
     " WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"         \
@@ -19,21 +19,8 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_try_lock", "SELECT pg_try_advisory_lock(10, hashtext($1::text)) AS locked"},
     {"ingest_unlock", "SELECT pg_advisory_unlock(10, hashtext($1::text)) AS unlocked"},
     {"ingest_repo_by_name", "SELECT r.id FROM repository r WHERE r.name = $1"},
-    /* What the last import saw, where the latest version still agrees. */
-    {"ingest_state",
-     "SELECT s.relative_path, s.size, s.mtime, s.sha256 FROM import_state s"
-     " JOIN repository_content rc ON rc.repository_id = s.repository_id"
-     "  AND rc.relative_path = s.relative_path AND rc.version_removed IS NULL"
-     "  AND rc.sha256 = s.sha256 AND rc.size = s.size"
-     " WHERE s.repository_id = $1"},
     /* $2 paths, $3 digests: 1-based positions of the rows that change. */
     {"ingest_changed", CHANGED},
-    /* $2 paths: the units of the latest version whose path the tree lacks. */
-    {"ingest_gone",
-     "SELECT rc.content_id FROM repository_content rc"
-     " WHERE rc.repository_id = $1 AND rc.version_removed IS NULL"
-     "   AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS t(path)"
-     "                    WHERE t.path = rc.relative_path)"},
     /* Artifact rows before their bytes, with a lease of an hour on their
      * interest: orphan cleanup spares a row and a file that a row names,
      * so bytes placed for a version not yet made are never swept.  $1
@@ -44,22 +31,91 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "   FROM unnest($1::text[], $2::bigint[]) AS x(s, z)"
      " ON CONFLICT (sha256) DO UPDATE SET timestamp_of_interest ="
      "  greatest(a.timestamp_of_interest, excluded.timestamp_of_interest)"},
-    /* $1 paths, $2 digests: their units, made or found. */
-    {"ingest_content",
-     "INSERT INTO content AS c (relative_path, sha256)"
-     " SELECT * FROM unnest($1::text[], $2::text[])"
-     " ON CONFLICT (relative_path, sha256) DO UPDATE SET timestamp_of_interest = clock_timestamp()"
-     " RETURNING c.id"},
-    {"ingest_state_forget",
-     "DELETE FROM import_state s WHERE s.repository_id = $1"
-     "  AND NOT EXISTS (SELECT 1 FROM unnest($2::text[]) AS t(path) WHERE t.path = s.relative_path)"},
-    /* $2 paths, $3 sizes, $4 mtimes, $5 digests */
-    {"ingest_state_put",
-     "INSERT INTO import_state (repository_id, relative_path, size, mtime, sha256)"
-     " SELECT $1, * FROM unnest($2::text[], $3::bigint[], $4::bigint[], $5::text[])"
-     " ON CONFLICT (repository_id, relative_path) DO UPDATE"
-     " SET size = excluded.size, mtime = excluded.mtime, sha256 = excluded.sha256"},
     /* After a large change, so that the next run's joins are planned on
      * what the tables hold now rather than before autovacuum comes by. */
     {"ingest_analyze", "ANALYZE import_state, repository_content"},
+
+    /* The tree of a run, in this session's own table: it arrives in
+     * batches and is compared, hashed and committed where it lies, so a
+     * run's memory does not grow with the number of files.  A temporary
+     * table: no other session sees it, no WAL is written for it, and it
+     * goes with the session however a run ends. */
+    {"ingest_tree_present",
+     "SELECT to_regclass('pg_temp.ingest_file') IS NOT NULL AS present"},
+    {"ingest_tree_make",
+     "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_file ("
+     " relative_path text PRIMARY KEY, sha256 text, size bigint NOT NULL,"
+     " mtime bigint NOT NULL, fresh boolean NOT NULL DEFAULT false,"
+     " changed boolean NOT NULL DEFAULT false)"},
+    {"ingest_tree_clear", "TRUNCATE ingest_file"},
+    /* Temporary tables are not analyzed by autovacuum. */
+    {"ingest_tree_analyze", "ANALYZE ingest_file"},
+    /* $1 paths, $2 sizes, $3 mtimes, $4 digests (NULL: not known yet);
+     * a path given twice is not inserted twice (affected says so). */
+    {"ingest_tree_add",
+     "INSERT INTO ingest_file (relative_path, size, mtime, sha256)"
+     " SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[])"
+     " ON CONFLICT (relative_path) DO NOTHING"},
+    /* The digests the last import's state vouches for: what it saw of a
+     * file (size, mtime) is what the file is now, and the latest version
+     * still holds that path with that digest, so that a change made
+     * through the API is never hidden by it. */
+    {"ingest_tree_vouch",
+     "UPDATE ingest_file f SET sha256 = s.sha256 FROM import_state s"
+     " JOIN repository_content rc ON rc.repository_id = s.repository_id"
+     "  AND rc.relative_path = s.relative_path AND rc.version_removed IS NULL"
+     "  AND rc.sha256 = s.sha256 AND rc.size = s.size"
+     " WHERE s.repository_id = $1 AND s.relative_path = f.relative_path"
+     "   AND s.size = f.size AND s.mtime = f.mtime"},
+    {"ingest_tree_todo",
+     "SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM ingest_file"
+     " WHERE sha256 IS NULL"},
+    /* The next $2 files to hash after path $1, in path order. */
+    {"ingest_tree_page",
+     "SELECT relative_path, size, mtime FROM ingest_file"
+     " WHERE sha256 IS NULL AND relative_path > $1 ORDER BY relative_path LIMIT $2::int"},
+    /* $1 paths, $2 digests, $3 sizes: hashed in this run. */
+    {"ingest_tree_hashed",
+     "UPDATE ingest_file f SET sha256 = x.sha, size = x.size, fresh = true"
+     " FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(path, sha, size)"
+     " WHERE f.relative_path = x.path"},
+
+    /* The commit, one transaction.  What the latest version does not
+     * hold as it is ($1 repository): */
+    {"ingest_tree_changed",
+     "UPDATE ingest_file f SET changed = true WHERE NOT EXISTS (SELECT 1 FROM repository_content rc"
+     "  WHERE rc.repository_id = $1 AND rc.relative_path = f.relative_path"
+     "    AND rc.version_removed IS NULL AND rc.sha256 = f.sha256)"},
+    /* Its units, made or found. */
+    {"ingest_tree_units",
+     "INSERT INTO content AS c (relative_path, sha256)"
+     " SELECT f.relative_path, f.sha256 FROM ingest_file f WHERE f.changed"
+     " ON CONFLICT (relative_path, sha256) DO UPDATE SET timestamp_of_interest = clock_timestamp()"},
+    /* $2 the new version: the ranges of replaced paths close... */
+    {"ingest_tree_close_replaced",
+     "UPDATE repository_content rc SET version_removed = $2::int"
+     " FROM ingest_file f WHERE f.changed AND rc.repository_id = $1"
+     "  AND rc.relative_path = f.relative_path AND rc.version_removed IS NULL"},
+    /* ...and, for a mirror, those of paths the tree lacks... */
+    {"ingest_tree_close_gone",
+     "UPDATE repository_content rc SET version_removed = $2::int"
+     " WHERE rc.repository_id = $1 AND rc.version_removed IS NULL"
+     "   AND NOT EXISTS (SELECT 1 FROM ingest_file f WHERE f.relative_path = rc.relative_path)"},
+    /* ...and the changed paths' new ranges open. */
+    {"ingest_tree_open",
+     "INSERT INTO repository_content"
+     " (repository_id, content_id, relative_path, dir, sha256, size, version_added)"
+     " SELECT $1, c.id, c.relative_path, regexp_replace(c.relative_path, '/?[^/]*$', ''),"
+     "  c.sha256, a.size, $2::int"
+     "   FROM ingest_file f JOIN content c ON c.relative_path = f.relative_path"
+     "    AND c.sha256 = f.sha256 JOIN artifact a ON a.sha256 = c.sha256"
+     "  WHERE f.changed ORDER BY c.relative_path"},
+    {"ingest_tree_state_forget",
+     "DELETE FROM import_state s WHERE s.repository_id = $1"
+     "  AND NOT EXISTS (SELECT 1 FROM ingest_file f WHERE f.relative_path = s.relative_path)"},
+    {"ingest_tree_state_put",
+     "INSERT INTO import_state (repository_id, relative_path, size, mtime, sha256)"
+     " SELECT $1, f.relative_path, f.size, f.mtime, f.sha256 FROM ingest_file f WHERE f.fresh"
+     " ON CONFLICT (repository_id, relative_path) DO UPDATE"
+     " SET size = excluded.size, mtime = excluded.mtime, sha256 = excluded.sha256"},
     {NULL, NULL}};

@@ -33,6 +33,17 @@ ckpt_rc ckpt_modify(ckpt_db *db, apr_pool_t *p, const ckpt_modify_req *req,
 ckpt_rc ckpt_modify_in_txn(ckpt_db *db, apr_pool_t *p, const ckpt_modify_req *req,
                            ckpt_repo_version **out, ckpt_err *err);
 
+/* The two ends of a modify, for a caller that changes the membership
+ * rows itself (ingest.c): the repository locked (concurrent modifies of
+ * one serialize here; CKPT_NOTFOUND when it is gone) and its latest
+ * number; then version latest + 1 recorded with what was added and
+ * removed, made the latest, and retain_repo_versions applied. */
+ckpt_rc ckpt_modify_lock(ckpt_db *db, apr_pool_t *p, const char *repo, int *latest,
+                         ckpt_err *err);
+ckpt_rc ckpt_modify_finish(ckpt_db *db, apr_pool_t *p, const char *repo, int latest,
+                           int base_version, apr_int64_t added, apr_int64_t removed,
+                           ckpt_repo_version **out, ckpt_err *err);
+
 ckpt_repo_version *ckpt_version_read(apr_pool_t *p, const ckpt_dbres *res, int row);
 
 #endif
