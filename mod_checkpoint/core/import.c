@@ -7,6 +7,8 @@
 #include <apr_atomic.h>
 #include <apr_file_info.h>
 #include <apr_strings.h>
+#include <apr_thread_cond.h>
+#include <apr_thread_mutex.h>
 #include <apr_thread_proc.h>
 
 #include "import.h"
@@ -174,24 +176,40 @@ static ckpt_rc walk(walker *w, const ckpt_ingest_hooks *hooks, ckpt_err *err)
     return flush(w, err);
 }
 
-/* The files to hash, shared by the hashing threads: each takes the next
- * index; the first failure stops them all. */
+/* What every batch's hashing shares: where files come from and go, and
+ * the run's progress. */
 typedef struct {
-    const apr_array_header_t *todo;
     const char *root, *dir;
     int link;
+    int threads;
     const ckpt_ingest_hooks *hooks;
-    apr_uint64_t files_before, files_total, bytes_total;  /* of the run, for progress */
-    volatile apr_uint32_t next, done, failed;
-    volatile apr_uint64_t bytes;  /* hashed in the run */
-    ckpt_err err;          /* the first failure, its strings in errpool */
-    apr_pool_t *errpool;
-} hashing;
+    apr_uint64_t files_total, bytes_total;
+    volatile apr_uint32_t done;    /* files hashed in the run */
+    volatile apr_uint64_t bytes;
+} hash_common;
 
+struct hashing;
 typedef struct {
-    hashing *h;
+    struct hashing *h;
     apr_pool_t *results;   /* this thread's own: digests and staged paths */
 } hasher;
+
+/* One batch being hashed: its threads each take the next index of todo;
+ * the first failure stops them all.  The last thread to finish says so
+ * on cond, which the caller waits on between progress reports. */
+typedef struct hashing {
+    hash_common *c;
+    const apr_array_header_t *todo;
+    volatile apr_uint32_t next, failed;
+    ckpt_err err;          /* the first failure, its strings in errpool */
+    apr_pool_t *errpool;
+    apr_thread_mutex_t *mutex;
+    apr_thread_cond_t *cond;
+    int running;           /* threads not finished, under mutex */
+    int n;
+    apr_thread_t *threads[16];
+    hasher me[16];
+} hashing;
 
 static void hash_failed(hashing *h, const ckpt_err *e, apr_pool_t *scratch)
 {
@@ -202,38 +220,51 @@ static void hash_failed(hashing *h, const ckpt_err *e, apr_pool_t *scratch)
     }
 }
 
+/* The next file of the batch, staged and hashed: 0 when there is none. */
+static int hash_one(hashing *h, apr_pool_t *results, apr_pool_t *scratch)
+{
+    hash_common *c = h->c;
+    apr_uint32_t i = apr_atomic_inc32(&h->next);
+    ckpt_ingest_file *f;
+    const char *tmp, *sha;
+    ckpt_err e = {0};
+
+    if (i >= (apr_uint32_t)h->todo->nelts) {
+        return 0;
+    }
+    f = APR_ARRAY_IDX(h->todo, i, ckpt_ingest_file *);
+    apr_pool_clear(scratch);
+    if (ckpt_storage_stage_file(scratch, c->root,
+                                apr_pstrcat(scratch, c->dir, "/", f->relative_path, NULL),
+                                c->link, &tmp, &sha, &f->size, &e) != CKPT_OK) {
+        hash_failed(h, &e, scratch);
+        return 0;
+    }
+    f->staged = apr_pstrdup(results, tmp);
+    f->sha256 = apr_pstrdup(results, sha);
+    apr_atomic_add64(&c->bytes, (apr_uint64_t)f->size);
+    apr_atomic_inc32(&c->done);
+    return 1;
+}
+
 static void *APR_THREAD_FUNC hash_thread(apr_thread_t *t, void *data)
 {
     hasher *me = data;
     hashing *h = me->h;
     apr_pool_t *scratch;
-
     ckpt_err stop = {0};
 
     apr_pool_create(&scratch, me->results);
-    while (!apr_atomic_read32(&h->failed) && ckpt_ingest_cancelled(h->hooks, &stop) == CKPT_OK) {
-        apr_uint32_t i = apr_atomic_inc32(&h->next);
-        ckpt_ingest_file *f;
-        const char *tmp, *sha;
-        ckpt_err e = {0};
-
-        if (i >= (apr_uint32_t)h->todo->nelts) {
-            break;
-        }
-        f = APR_ARRAY_IDX(h->todo, i, ckpt_ingest_file *);
-        apr_pool_clear(scratch);
-        if (ckpt_storage_stage_file(scratch, h->root,
-                                    apr_pstrcat(scratch, h->dir, "/", f->relative_path, NULL),
-                                    h->link, &tmp, &sha, &f->size, &e) != CKPT_OK) {
-            hash_failed(h, &e, scratch);
-            break;
-        }
-        f->staged = apr_pstrdup(me->results, tmp);
-        f->sha256 = apr_pstrdup(me->results, sha);
-        apr_atomic_add64(&h->bytes, (apr_uint64_t)f->size);
-        apr_atomic_inc32(&h->done);
+    while (!apr_atomic_read32(&h->failed)
+           && ckpt_ingest_cancelled(h->c->hooks, &stop) == CKPT_OK
+           && hash_one(h, me->results, scratch)) {
     }
     apr_pool_destroy(scratch);
+    apr_thread_mutex_lock(h->mutex);
+    if (--h->running == 0) {
+        apr_thread_cond_signal(h->cond);
+    }
+    apr_thread_mutex_unlock(h->mutex);
     apr_thread_exit(t, APR_SUCCESS);
     return NULL;
 }
@@ -244,100 +275,185 @@ static apr_status_t destroy_pool(void *data)
     return APR_SUCCESS;
 }
 
-/* Hashes (and stages) h->todo on n threads; reports progress meanwhile.
- * What the threads make lives as long as p. */
-static ckpt_rc hash_all(apr_pool_t *p, hashing *h, int n, ckpt_err *err)
+/* Starts hashing (and staging) todo on the run's threads, which go on
+ * while the caller does other work.  What they make lives as long as p. */
+static void hash_start(apr_pool_t *p, hash_common *c, const apr_array_header_t *todo,
+                       hashing *h)
 {
-    apr_thread_t *threads[16];
-    hasher me[16];
+    apr_status_t rv;
+    int i, n = c->threads > 0 && c->threads <= 16 ? c->threads : 2;
+
+    memset(h, 0, sizeof(*h));
+    h->c = c;
+    h->todo = todo;
+    h->errpool = p;
+    apr_thread_mutex_create(&h->mutex, APR_THREAD_MUTEX_DEFAULT, p);
+    apr_thread_cond_create(&h->cond, p);
+    h->running = n;
+    for (i = 0; i < n; i++) {
+        h->me[i].h = h;
+        apr_pool_create_unmanaged_ex(&h->me[i].results, NULL, NULL);
+        apr_pool_cleanup_register(p, h->me[i].results, destroy_pool, apr_pool_cleanup_null);
+        if ((rv = apr_thread_create(&h->threads[i], NULL, hash_thread, &h->me[i], p))
+            != APR_SUCCESS) {
+            apr_atomic_set32(&h->failed, 1);
+            ckpt_err_os(&h->err, h->errpool, rv, "starting a hashing thread");
+            apr_thread_mutex_lock(h->mutex);
+            h->running -= n - i;
+            apr_thread_mutex_unlock(h->mutex);
+            break;
+        }
+        h->n = i + 1;
+    }
+}
+
+/* Waits for the batch hash_start began, reporting progress meanwhile. */
+static ckpt_rc hash_finish(hashing *h, ckpt_err *err)
+{
+    hash_common *c = h->c;
     apr_status_t rv;
     int i;
 
-    for (i = 0; i < n; i++) {
-        me[i].h = h;
-        apr_pool_create_unmanaged_ex(&me[i].results, NULL, NULL);
-        apr_pool_cleanup_register(p, me[i].results, destroy_pool, apr_pool_cleanup_null);
-        if ((rv = apr_thread_create(&threads[i], NULL, hash_thread, &me[i], p)) != APR_SUCCESS) {
-            apr_atomic_set32(&h->failed, 1);
-            n = i;
-            ckpt_err_os(&h->err, h->errpool, rv, "starting a hashing thread");
-            break;
-        }
+    apr_thread_mutex_lock(h->mutex);
+    while (h->running > 0) {
+        ckpt_ingest_report(c->hooks, "hashing", apr_atomic_read32(&c->done), c->files_total,
+                           apr_atomic_read64(&c->bytes), c->bytes_total);
+        apr_thread_cond_timedwait(h->cond, h->mutex, apr_time_from_msec(100));
     }
-    while (apr_atomic_read32(&h->done) < (apr_uint32_t)h->todo->nelts
-           && !apr_atomic_read32(&h->failed) && ckpt_ingest_cancelled(h->hooks, err) == CKPT_OK) {
-        ckpt_ingest_report(h->hooks, "hashing", h->files_before + apr_atomic_read32(&h->done),
-                           h->files_total, apr_atomic_read64(&h->bytes), h->bytes_total);
-        apr_sleep(apr_time_from_msec(100));
-    }
-    for (i = 0; i < n; i++) {
-        apr_thread_join(&rv, threads[i]);
+    apr_thread_mutex_unlock(h->mutex);
+    for (i = 0; i < h->n; i++) {
+        apr_thread_join(&rv, h->threads[i]);
     }
     if (apr_atomic_read32(&h->failed)) {
         *err = h->err;
         return err->rc;
     }
-    return ckpt_ingest_cancelled(h->hooks, err);
+    return ckpt_ingest_cancelled(c->hooks, err);
 }
 
-/* One batch of files to hash: hashed and staged, their digests
- * recorded, the ones that change placed in storage, the others' staged
- * copies dropped. */
-static ckpt_rc hash_batch(const ckpt_ingest_ctx *c, apr_pool_t *p, hashing *h,
-                          apr_array_header_t *batch, ckpt_ingest_result *res, ckpt_err *err)
+/* A hashed batch: the staged copies of files that do not change
+ * dropped, the digests recorded with the staged files that stay (the
+ * run's table owns them from then on: placed together at the end, after
+ * one syncfs, or removed on a failure). */
+static ckpt_rc settle_batch(const ckpt_ingest_ctx *c, apr_pool_t *p,
+                            apr_array_header_t *batch, ckpt_err *err)
 {
     const ckpt_import_req *req = c->req;
     ckpt_ingest_req in = {req->repository_id, req->additive, batch};
     apr_array_header_t *changed;
-    apr_time_t start = apr_time_now();
-    ckpt_rc rc;
+    apr_hash_t *keep = apr_hash_make(p);
+    int i;
 
-    h->todo = batch;
-    h->next = h->done = 0;
-    rc = hash_all(p, h, req->threads > 0 && req->threads <= 16 ? req->threads : 2, err);
-    res->t_fetch += apr_time_now() - start;
-    if (rc == CKPT_OK
-        && (ckpt_ingest_tree_hashed(c->db, p, batch, err) != CKPT_OK
-            || ckpt_ingest_changed(c->db, p, &in, &changed, err) != CKPT_OK
-            || ckpt_ingest_place(c->db, p, c->root, changed, res, err) != CKPT_OK)) {
-        rc = err->rc;
+    if (ckpt_ingest_changed(c->db, p, &in, &changed, err) != CKPT_OK) {
+        return err->rc;
     }
-    ckpt_ingest_discard(p, batch);
-    h->files_before += (apr_uint64_t)batch->nelts;
-    return rc;
+    for (i = 0; i < changed->nelts; i++) {
+        ckpt_ingest_file **f = &APR_ARRAY_IDX(changed, i, ckpt_ingest_file *);
+        apr_hash_set(keep, f, sizeof(*f), *f);
+    }
+    for (i = 0; i < batch->nelts; i++) {
+        ckpt_ingest_file **f = &APR_ARRAY_IDX(batch, i, ckpt_ingest_file *);
+        if ((*f)->staged && !apr_hash_get(keep, f, sizeof(*f))) {
+            apr_file_remove((*f)->staged, p);
+            (*f)->staged = NULL;
+        }
+    }
+    if (ckpt_ingest_tree_hashed(c->db, p, batch, err) != CKPT_OK) {
+        return err->rc;
+    }
+    for (i = 0; i < batch->nelts; i++) {
+        APR_ARRAY_IDX(batch, i, ckpt_ingest_file *)->staged = NULL;
+    }
+    return CKPT_OK;
+}
+
+/* The pipeline of hash_tree: one batch hashing on the threads while the
+ * one before is settled here.  Slot k has its own pool and batch. */
+typedef struct {
+    apr_pool_t *pool;
+    apr_array_header_t *batch;
+    hashing h;
+    int hashing;     /* hash_start called, hash_finish not yet */
+} batch_slot;
+
+/* The next page of files after the last of prev (or from the first),
+ * into slot, and its hashing started; slot->batch is empty at the end. */
+static ckpt_rc next_batch(const ckpt_ingest_ctx *c, hash_common *hc, const batch_slot *prev,
+                          batch_slot *slot, ckpt_err *err)
+{
+    const char *after =
+        prev && prev->batch && prev->batch->nelts
+            ? APR_ARRAY_IDX(prev->batch, prev->batch->nelts - 1, ckpt_ingest_file *)->relative_path
+            : "";
+
+    apr_pool_clear(slot->pool);
+    slot->batch = NULL;
+    if (ckpt_ingest_tree_page(c->db, slot->pool, after, CKPT_INGEST_BATCH, &slot->batch, err)
+        != CKPT_OK) {
+        return err->rc;
+    }
+    if (slot->batch->nelts) {
+        hash_start(slot->pool, hc, slot->batch, &slot->h);
+        slot->hashing = 1;
+    }
+    return CKPT_OK;
+}
+
+/* Waits for a slot's hashing, then settles it (unless ok is 0: after a
+ * failure, only waits); the staged files the run's table did not take
+ * are removed either way. */
+static ckpt_rc drain(const ckpt_ingest_ctx *c, batch_slot *slot, int ok, ckpt_err *err)
+{
+    ckpt_err mine = {0};
+    ckpt_rc rc = CKPT_OK;
+
+    if (slot->hashing) {
+        slot->hashing = 0;
+        rc = hash_finish(&slot->h, ok ? err : &mine);
+    }
+    if (ok && rc == CKPT_OK && slot->batch && slot->batch->nelts) {
+        rc = settle_batch(c, slot->pool, slot->batch, err);
+    }
+    if (slot->batch) {
+        ckpt_ingest_discard(slot->pool, slot->batch);
+    }
+    return ok ? rc : CKPT_OK;
 }
 
 /* Every file the import state does not vouch for, a batch at a time in
- * path order; two pools take turns, so that the last path of one batch
- * outlives it to find the next. */
-static ckpt_rc hash_tree(const ckpt_ingest_ctx *c, hashing *h, ckpt_ingest_result *res,
+ * path order: batch k + 1 hashes on the threads while batch k is
+ * settled. */
+static ckpt_rc hash_tree(const ckpt_ingest_ctx *c, hash_common *hc, ckpt_ingest_result *res,
                          ckpt_err *err)
 {
-    apr_pool_t *pools[2];
-    apr_array_header_t *batch;
-    const char *after = "";
-    ckpt_rc rc = CKPT_OK;
-    int turn;
+    batch_slot slots[2];
+    apr_time_t start = apr_time_now();
+    ckpt_rc rc;
+    int k;
 
-    apr_pool_create(&pools[0], c->p);
-    apr_pool_create(&pools[1], c->p);
-    for (turn = 0; rc == CKPT_OK; turn ^= 1) {
-        apr_pool_clear(pools[turn]);
-        if ((rc = ckpt_ingest_cancelled(c->hooks, err)) != CKPT_OK
-            || (rc = ckpt_ingest_tree_page(c->db, pools[turn], after, CKPT_INGEST_BATCH, &batch,
-                                           err)) != CKPT_OK
-            || !batch->nelts) {
+    memset(slots, 0, sizeof(slots));
+    apr_pool_create(&slots[0].pool, c->p);
+    apr_pool_create(&slots[1].pool, c->p);
+    rc = next_batch(c, hc, NULL, &slots[0], err);
+    for (k = 0; rc == CKPT_OK && slots[k].batch->nelts; k ^= 1) {
+        if ((rc = hash_finish(&slots[k].h, err)) != CKPT_OK) {
+            slots[k].hashing = 0;
             break;
         }
-        rc = hash_batch(c, pools[turn], h, batch, res, err);
-        after = APR_ARRAY_IDX(batch, batch->nelts - 1, ckpt_ingest_file *)->relative_path;
+        slots[k].hashing = 0;
+        if ((rc = next_batch(c, hc, &slots[k], &slots[k ^ 1], err)) == CKPT_OK) {
+            rc = drain(c, &slots[k], 1, err);
+        }
     }
+    res->t_fetch = apr_time_now() - start;
     if (rc != CKPT_OK) {
-        err->reason = apr_pstrdup(c->p, ckpt_err_text(pools[turn], err));
+        err->reason = apr_pstrdup(c->p, ckpt_err_text(slots[k].pool, err));
         err->what = err->field = NULL;
     }
-    apr_pool_destroy(pools[0]);
-    apr_pool_destroy(pools[1]);
+    drain(c, &slots[0], 0, err);
+    drain(c, &slots[1], 0, err);
+    apr_pool_destroy(slots[0].pool);
+    apr_pool_destroy(slots[1].pool);
     return rc;
 }
 
@@ -347,36 +463,35 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     apr_pool_t *p = c->p;
     const ckpt_import_req *req = c->req;
     walker w = {c->db, p, req->dir, NULL, NULL, NULL, apr_array_make(p, 64, sizeof(char *)), 0, 0};
-    hashing h;
-    apr_time_t start = apr_time_now(), stored;
+    hash_common hc;
+    apr_time_t start = apr_time_now();
 
-    memset(&h, 0, sizeof(h));
+    memset(&hc, 0, sizeof(hc));
     apr_pool_create(&w.batchpool, p);
     w.batch = apr_array_make(w.batchpool, CKPT_INGEST_BATCH, sizeof(ckpt_ingest_file *));
     if (walk(&w, c->hooks, err) != CKPT_OK
         || ckpt_ingest_tree_vouch(c->db, p, req->verify ? NULL : req->repository_id,
-                                  &h.files_total, &h.bytes_total, err) != CKPT_OK) {
+                                  &hc.files_total, &hc.bytes_total, err) != CKPT_OK) {
         return err->rc;
     }
     apr_pool_destroy(w.batchpool);
     res->files = w.files;
     res->bytes = w.bytes;
-    res->hashed = (apr_int64_t)h.files_total;
+    res->hashed = (apr_int64_t)hc.files_total;
     res->t_read = apr_time_now() - start;
-    h.root = c->root;
-    h.dir = req->dir;
-    h.link = req->link;
-    h.hooks = c->hooks;
-    h.errpool = p;
-    if (hash_tree(c, &h, res, err) != CKPT_OK) {
+    hc.root = c->root;
+    hc.dir = req->dir;
+    hc.link = req->link;
+    hc.threads = req->threads;
+    hc.hooks = c->hooks;
+    if (hash_tree(c, &hc, res, err) != CKPT_OK) {
         return err->rc;
     }
-    stored = apr_time_now();
-    if (ckpt_storage_sync(p, c->root, err) != CKPT_OK /* the names, before the version */
+    if (ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK
+        || ckpt_ingest_tree_store(c->db, p, c->root, res, err) != CKPT_OK
         || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    res->t_store += apr_time_now() - stored;
     return ckpt_ingest_commit(c->db, p, in, res, err);
 }
 

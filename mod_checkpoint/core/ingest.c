@@ -88,15 +88,16 @@ static void keep_err(apr_pool_t *p, apr_pool_t *scratch, ckpt_rc rc, ckpt_err *e
 /* Columns of files as array parameters: paths, digests, sizes, mtimes
  * (NULL where not asked for). */
 typedef struct {
-    const char *paths, *shas, *sizes, *mtimes;
+    const char *paths, *shas, *sizes, *mtimes, *staged;
 } columns;
 
 enum {
     COL_PATHS_SHAS = 0,     /* paths and digests */
     COL_ALL = 1,            /* sizes and mtimes too */
-    COL_NO_SHA = 2          /* no digests (not known yet) */
+    COL_NO_SHA = 2,         /* no digests (not known yet) */
+    COL_STAGED = 4          /* staged files ('' for none) */
 };
-enum { COLUMN_PATH, COLUMN_SHA, COLUMN_SIZE, COLUMN_MTIME };
+enum { COLUMN_PATH, COLUMN_SHA, COLUMN_SIZE, COLUMN_MTIME, COLUMN_STAGED };
 
 /* One column as an array literal in p.  The element pointers and the
  * digits live in scratch, cleared after each column: a 100,000-file tree
@@ -113,8 +114,9 @@ static const char *column_of(apr_pool_t *p, apr_pool_t *scratch,
         const char **e = &APR_ARRAY_PUSH(c, const char *);
         *e = which == COLUMN_PATH   ? f->relative_path
              : which == COLUMN_SHA  ? f->sha256
-             : which == COLUMN_SIZE ? apr_off_t_toa(scratch, f->size)
-                                    : ckpt_i64toa(scratch, f->mtime);
+             : which == COLUMN_SIZE   ? apr_off_t_toa(scratch, f->size)
+             : which == COLUMN_MTIME  ? ckpt_i64toa(scratch, f->mtime)
+             : f->staged ? f->staged : "";
     }
     out = ckpt_db_array(p, c);
     apr_pool_clear(scratch);
@@ -123,7 +125,7 @@ static const char *column_of(apr_pool_t *p, apr_pool_t *scratch,
 
 static columns as_columns(apr_pool_t *p, const apr_array_header_t *files, int what)
 {
-    columns out = {NULL, NULL, NULL, NULL};
+    columns out = {NULL, NULL, NULL, NULL, NULL};
     apr_pool_t *scratch;
 
     apr_pool_create(&scratch, p);
@@ -132,6 +134,9 @@ static columns as_columns(apr_pool_t *p, const apr_array_header_t *files, int wh
     if (what & COL_ALL) {
         out.sizes = column_of(p, scratch, files, COLUMN_SIZE);
         out.mtimes = column_of(p, scratch, files, COLUMN_MTIME);
+    }
+    if (what & COL_STAGED) {
+        out.staged = column_of(p, scratch, files, COLUMN_STAGED);
     }
     apr_pool_destroy(scratch);
     return out;
@@ -228,9 +233,9 @@ ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_head
     ckpt_rc rc;
 
     apr_pool_create(&scratch, p);
-    c = as_columns(scratch, files, COL_ALL);
-    rc = ckpt_db_query(db, scratch, &res, err, "ingest_tree_hashed", 3, c.paths, c.shas,
-                       c.sizes);
+    c = as_columns(scratch, files, COL_ALL | COL_STAGED);
+    rc = ckpt_db_query(db, scratch, &res, err, "ingest_tree_hashed", 4, c.paths, c.shas,
+                       c.sizes, c.staged);
     keep_err(p, scratch, rc, err);
     apr_pool_destroy(scratch);
     return rc;
@@ -347,23 +352,16 @@ static ckpt_rc place_one(apr_pool_t *p, const char *root, ckpt_ingest_file *f,
     return CKPT_OK;
 }
 
-ckpt_rc ckpt_ingest_place(ckpt_db *db, apr_pool_t *p, const char *root,
-                          const apr_array_header_t *changed, ckpt_ingest_result *res,
-                          ckpt_err *err)
+/* Renames the staged files of changed into place (staged ones first: a
+ * digest staged once serves every path of it) and checks that storage
+ * has the bytes of the others. */
+static ckpt_rc place_all(apr_pool_t *p, const char *root, const apr_array_header_t *changed,
+                         ckpt_ingest_result *res, ckpt_err *err)
 {
     apr_pool_t *scratch;
-    apr_time_t start = apr_time_now();
     int i;
 
-    if (!changed->nelts) {
-        return CKPT_OK;
-    }
-    if (lease(db, p, changed, err) != CKPT_OK
-        || ckpt_storage_sync(p, root, err) != CKPT_OK) { /* the bytes, before any name */
-        return err->rc;
-    }
     apr_pool_create(&scratch, p);
-    /* Staged files first: a digest staged once serves every path of it. */
     for (i = 0; i < 2 * changed->nelts; i++) {
         ckpt_ingest_file *f = APR_ARRAY_IDX(changed, i % changed->nelts, ckpt_ingest_file *);
         apr_pool_clear(scratch);
@@ -373,7 +371,6 @@ ckpt_rc ckpt_ingest_place(ckpt_db *db, apr_pool_t *p, const char *root,
         }
     }
     apr_pool_destroy(scratch);
-    res->t_store += apr_time_now() - start;
     return CKPT_OK;
 }
 
@@ -381,16 +378,115 @@ ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
                           const apr_array_header_t *changed, ckpt_ingest_result *res,
                           ckpt_err *err)
 {
-    apr_time_t start;
+    apr_time_t start = apr_time_now();
     ckpt_rc rc;
 
-    if (ckpt_ingest_place(db, p, root, changed, res, err) != CKPT_OK) {
+    if (lease(db, p, changed, err) != CKPT_OK
+        || ckpt_storage_sync(p, root, err) != CKPT_OK /* the bytes, before any name */
+        || place_all(p, root, changed, res, err) != CKPT_OK) {
         return err->rc;
     }
-    start = apr_time_now();
     rc = ckpt_storage_sync(p, root, err); /* the names, before the version */
-    res->t_store += apr_time_now() - start;
+    res->t_store = apr_time_now() - start;
     return rc;
+}
+
+/* The staged files of the run's table, a page at a time (path order). */
+typedef ckpt_rc (*page_fn)(ckpt_db *db, apr_pool_t *p, const char *root,
+                           apr_array_header_t *files, ckpt_ingest_result *res, ckpt_err *err);
+
+static ckpt_rc each_staged(ckpt_db *db, apr_pool_t *p, const char *root, page_fn fn,
+                           ckpt_ingest_result *res, ckpt_err *err)
+{
+    apr_pool_t *pools[2];
+    apr_array_header_t *page = NULL;
+    const char *after = "";
+    ckpt_dbres *r;
+    ckpt_rc rc = CKPT_OK;
+    int k, i;
+
+    apr_pool_create(&pools[0], p);
+    apr_pool_create(&pools[1], p);
+    for (k = 0; rc == CKPT_OK; k ^= 1) {
+        apr_pool_clear(pools[k]);
+        if ((rc = ckpt_db_query(db, pools[k], &r, err, "ingest_tree_staged_page", 2, after,
+                                apr_itoa(pools[k], CKPT_INGEST_BATCH))) != CKPT_OK
+            || !r->nrows) {
+            break;
+        }
+        page = apr_array_make(pools[k], r->nrows, sizeof(ckpt_ingest_file *));
+        for (i = 0; i < r->nrows; i++) {
+            ckpt_ingest_file *f = apr_pcalloc(pools[k], sizeof(*f));
+            f->relative_path = ckpt_dbres_get(r, i, "relative_path");
+            f->sha256 = ckpt_dbres_get(r, i, "sha256");
+            f->size = (apr_off_t)ckpt_dbres_int(r, i, "size", 0);
+            f->staged = ckpt_dbres_get(r, i, "staged");
+            APR_ARRAY_PUSH(page, ckpt_ingest_file *) = f;
+        }
+        rc = fn(db, pools[k], root, page, res, err);
+        after = APR_ARRAY_IDX(page, page->nelts - 1, ckpt_ingest_file *)->relative_path;
+    }
+    keep_err(p, pools[k], rc, err);
+    apr_pool_destroy(pools[0]);
+    apr_pool_destroy(pools[1]);
+    return rc;
+}
+
+static ckpt_rc lease_page(ckpt_db *db, apr_pool_t *p, const char *root,
+                          apr_array_header_t *files, ckpt_ingest_result *res, ckpt_err *err)
+{
+    (void)root;
+    (void)res;
+    return lease(db, p, files, err);
+}
+
+/* A page placed, and its rows no longer naming the staged files. */
+static ckpt_rc place_page(ckpt_db *db, apr_pool_t *p, const char *root,
+                          apr_array_header_t *files, ckpt_ingest_result *res, ckpt_err *err)
+{
+    ckpt_dbres *r;
+
+    if (place_all(p, root, files, res, err) != CKPT_OK) {
+        ckpt_ingest_discard(p, files);
+        return err->rc;
+    }
+    return ckpt_db_query(db, p, &r, err, "ingest_tree_placed", 1,
+                         as_columns(p, files, COL_PATHS_SHAS).paths);
+}
+
+static ckpt_rc discard_page(ckpt_db *db, apr_pool_t *p, const char *root,
+                            apr_array_header_t *files, ckpt_ingest_result *res, ckpt_err *err)
+{
+    ckpt_dbres *r;
+
+    (void)root;
+    (void)res;
+    ckpt_ingest_discard(p, files);
+    return ckpt_db_query(db, p, &r, err, "ingest_tree_placed", 1,
+                         as_columns(p, files, COL_PATHS_SHAS).paths);
+}
+
+ckpt_rc ckpt_ingest_tree_store(ckpt_db *db, apr_pool_t *p, const char *root,
+                               ckpt_ingest_result *res, ckpt_err *err)
+{
+    apr_time_t start = apr_time_now();
+    ckpt_rc rc;
+
+    if (each_staged(db, p, root, lease_page, res, err) != CKPT_OK
+        || ckpt_storage_sync(p, root, err) != CKPT_OK /* the bytes, before any name */
+        || each_staged(db, p, root, place_page, res, err) != CKPT_OK) {
+        return err->rc;
+    }
+    rc = ckpt_storage_sync(p, root, err); /* the names, before the version */
+    res->t_store = apr_time_now() - start;
+    return rc;
+}
+
+void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p)
+{
+    ckpt_err ignored = {0};
+
+    each_staged(db, p, NULL, discard_page, NULL, &ignored);
 }
 
 typedef struct {
@@ -535,6 +631,9 @@ ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int addit
     rc = ckpt_ingest_tree_begin(c->db, c->p, err);
     if (rc == CKPT_OK) {
         rc = fn(c, &in, res, err);
+        if (rc != CKPT_OK) {
+            ckpt_ingest_tree_discard(c->db, c->p);
+        }
         ckpt_ingest_tree_end(c->db, c->p);
     }
     if (in.files) {

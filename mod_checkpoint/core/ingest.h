@@ -91,7 +91,9 @@ ckpt_rc ckpt_ingest_tree_vouch(ckpt_db *db, apr_pool_t *p, const char *repo_id,
  * from the first), in path order, in *out (from p). */
 ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
                               apr_array_header_t **out, ckpt_err *err);
-/* Records the digests (and sizes) of files, hashed in this run. */
+/* Records the digests (and sizes) of files, hashed in this run, and
+ * their staged files (NULL: none), which the table then owns: they are
+ * placed by ckpt_ingest_tree_store or removed by ckpt_ingest_run. */
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
                                 ckpt_err *err);
 
@@ -101,15 +103,19 @@ ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *r
 
 /* Leases the digests of changed and puts their bytes in place: a staged
  * file is renamed into storage (or dropped when storage has the digest);
- * an unstaged one must be in storage already.  Place syncs the bytes
- * before their names; store then syncs the names too, as a commit needs
- * (import places a batch at a time and syncs once at the end). */
-ckpt_rc ckpt_ingest_place(ckpt_db *db, apr_pool_t *p, const char *root,
-                          const apr_array_header_t *changed, ckpt_ingest_result *res,
-                          ckpt_err *err);
+ * an unstaged one must be in storage already.  One syncfs before the
+ * renames (the bytes before any name) and one after (the names before a
+ * version names them). */
 ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
                           const apr_array_header_t *changed, ckpt_ingest_result *res,
                           ckpt_err *err);
+
+/* The same as ckpt_ingest_store for the staged files of the run's table,
+ * a page at a time; then nothing there names a staged file. */
+ckpt_rc ckpt_ingest_tree_store(ckpt_db *db, apr_pool_t *p, const char *root,
+                               ckpt_ingest_result *res, ckpt_err *err);
+/* Removes the staged files the run's table still names. */
+void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p);
 
 /* req->files, if any, into the run's table; then one transaction: the
  * units of what changed, the version (the ranges as the API's modify
@@ -129,8 +135,8 @@ typedef struct {
 typedef ckpt_rc (*ckpt_ingest_fn)(const ckpt_ingest_ctx *c, ckpt_ingest_req *in,
                                   ckpt_ingest_result *res, ckpt_err *err);
 /* Around a run's own work (fn): res cleared, the run's table emptied
- * before and after, the staged files of in->files removed however fn
- * ends, a failure named by what. */
+ * before and after, the staged files of in->files and of the table
+ * removed however fn ends, a failure named by what. */
 ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int additive,
                         const char *what, ckpt_ingest_fn fn, ckpt_ingest_result *res,
                         ckpt_err *err);

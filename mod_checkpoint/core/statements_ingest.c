@@ -46,7 +46,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_file ("
      " relative_path text PRIMARY KEY, sha256 text, size bigint NOT NULL,"
      " mtime bigint NOT NULL, fresh boolean NOT NULL DEFAULT false,"
-     " changed boolean NOT NULL DEFAULT false)"},
+     " changed boolean NOT NULL DEFAULT false, staged text)"},
     {"ingest_tree_clear", "TRUNCATE ingest_file"},
     /* Temporary tables are not analyzed by autovacuum. */
     {"ingest_tree_analyze", "ANALYZE ingest_file"},
@@ -74,11 +74,20 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_tree_page",
      "SELECT relative_path, size, mtime FROM ingest_file"
      " WHERE sha256 IS NULL AND relative_path > $1 ORDER BY relative_path LIMIT $2::int"},
-    /* $1 paths, $2 digests, $3 sizes: hashed in this run. */
+    /* $1 paths, $2 digests, $3 sizes, $4 staged files ('' for none):
+     * hashed in this run. */
     {"ingest_tree_hashed",
-     "UPDATE ingest_file f SET sha256 = x.sha, size = x.size, fresh = true"
-     " FROM unnest($1::text[], $2::text[], $3::bigint[]) AS x(path, sha, size)"
+     "UPDATE ingest_file f SET sha256 = x.sha, size = x.size, fresh = true,"
+     " staged = nullif(x.staged, '')"
+     " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS x(path, sha, size, staged)"
      " WHERE f.relative_path = x.path"},
+    /* The next $2 staged files after path $1, in path order... */
+    {"ingest_tree_staged_page",
+     "SELECT relative_path, sha256, size, staged FROM ingest_file"
+     " WHERE staged IS NOT NULL AND relative_path > $1 ORDER BY relative_path LIMIT $2::int"},
+    /* ...and, once they are placed (or dropped), $1 their paths. */
+    {"ingest_tree_placed",
+     "UPDATE ingest_file SET staged = NULL WHERE relative_path = ANY ($1::text[])"},
 
     /* The commit, one transaction.  What the latest version does not
      * hold as it is ($1 repository): */
