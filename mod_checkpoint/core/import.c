@@ -43,6 +43,7 @@ typedef struct {
     apr_pool_t *p;
     const char *dir;        /* DIR as given */
     const char *real;       /* DIR with symlinks resolved, and a '/' */
+    const char *vouch;      /* the repository whose import state vouches, or NULL */
     apr_pool_t *batchpool;  /* the batch's files, cleared once they are sent */
     apr_array_header_t *batch;
     apr_array_header_t *dirs;  /* relative directories still to read */
@@ -53,7 +54,7 @@ typedef struct {
 /* The batch into the run's table. */
 static ckpt_rc flush(walker *w, ckpt_err *err)
 {
-    if (ckpt_ingest_tree_add(w->db, w->p, w->batch, err) != CKPT_OK) {
+    if (ckpt_ingest_tree_add(w->db, w->p, w->batch, w->vouch, err) != CKPT_OK) {
         return err->rc;
     }
     apr_pool_clear(w->batchpool);
@@ -462,7 +463,8 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
 {
     apr_pool_t *p = c->p;
     const ckpt_import_req *req = c->req;
-    walker w = {c->db, p, req->dir, NULL, NULL, NULL, apr_array_make(p, 64, sizeof(char *)), 0, 0};
+    walker w = {c->db, p, req->dir, NULL, req->verify ? NULL : req->repository_id, NULL, NULL,
+                apr_array_make(p, 64, sizeof(char *)), 0, 0};
     hash_common hc;
     apr_time_t start = apr_time_now();
 
@@ -470,8 +472,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     apr_pool_create(&w.batchpool, p);
     w.batch = apr_array_make(w.batchpool, CKPT_INGEST_BATCH, sizeof(ckpt_ingest_file *));
     if (walk(&w, c->hooks, err) != CKPT_OK
-        || ckpt_ingest_tree_vouch(c->db, p, req->verify ? NULL : req->repository_id,
-                                  &hc.files_total, &hc.bytes_total, err) != CKPT_OK) {
+        || ckpt_ingest_tree_todo(c->db, p, &hc.files_total, &hc.bytes_total, err) != CKPT_OK) {
         return err->rc;
     }
     apr_pool_destroy(w.batchpool);

@@ -162,7 +162,7 @@ void ckpt_ingest_tree_end(ckpt_db *db, apr_pool_t *p)
 }
 
 ckpt_rc ckpt_ingest_tree_add(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
-                             ckpt_err *err)
+                             const char *vouch, ckpt_err *err)
 {
     apr_pool_t *scratch;
     ckpt_dbres *res;
@@ -177,8 +177,8 @@ ckpt_rc ckpt_ingest_tree_add(ckpt_db *db, apr_pool_t *p, const apr_array_header_
                    COL_ALL | (APR_ARRAY_IDX(files, 0, const ckpt_ingest_file *)->sha256
                                   ? 0
                                   : COL_NO_SHA));
-    rc = ckpt_db_query(db, scratch, &res, err, "ingest_tree_add", 4, c.paths, c.sizes, c.mtimes,
-                       c.shas);
+    rc = ckpt_db_query(db, scratch, &res, err, "ingest_tree_add", 5, c.paths, c.sizes, c.mtimes,
+                       c.shas, vouch);
     if (rc == CKPT_OK && res->affected < files->nelts) {
         rc = ckpt_err_set(err, CKPT_INVALID, NULL, "a relative_path is listed twice");
     }
@@ -187,14 +187,12 @@ ckpt_rc ckpt_ingest_tree_add(ckpt_db *db, apr_pool_t *p, const apr_array_header_
     return rc;
 }
 
-ckpt_rc ckpt_ingest_tree_vouch(ckpt_db *db, apr_pool_t *p, const char *repo_id,
-                               apr_uint64_t *files, apr_uint64_t *bytes, ckpt_err *err)
+ckpt_rc ckpt_ingest_tree_todo(ckpt_db *db, apr_pool_t *p, apr_uint64_t *files,
+                              apr_uint64_t *bytes, ckpt_err *err)
 {
     ckpt_dbres *res;
 
-    if ((repo_id
-         && ckpt_db_query(db, p, &res, err, "ingest_tree_vouch", 1, repo_id) != CKPT_OK)
-        || ckpt_db_query(db, p, &res, err, "ingest_tree_analyze", 0) != CKPT_OK
+    if (ckpt_db_query(db, p, &res, err, "ingest_tree_analyze", 0) != CKPT_OK
         || ckpt_db_query(db, p, &res, err, "ingest_tree_todo", 0) != CKPT_OK) {
         return err->rc;
     }
@@ -568,7 +566,7 @@ static ckpt_rc load(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
         batch = *files;
         batch.elts = files->elts + (apr_size_t)i * sizeof(ckpt_ingest_file *);
         batch.nelts = files->nelts - i < CKPT_INGEST_BATCH ? files->nelts - i : CKPT_INGEST_BATCH;
-        if (ckpt_ingest_tree_add(db, p, &batch, err) != CKPT_OK) {
+        if (ckpt_ingest_tree_add(db, p, &batch, NULL, err) != CKPT_OK) {
             return err->rc;
         }
     }

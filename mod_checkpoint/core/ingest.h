@@ -79,14 +79,14 @@ ckpt_rc ckpt_ingest_lock(ckpt_db *db, apr_pool_t *p, const char *repo_id, const 
  * (ingest_file: path, size, mtime, digest), emptied by begin and end. */
 ckpt_rc ckpt_ingest_tree_begin(ckpt_db *db, apr_pool_t *p, ckpt_err *err);
 void ckpt_ingest_tree_end(ckpt_db *db, apr_pool_t *p);
-/* Adds files (at most a batch; digests all known or all NULL);
- * CKPT_INVALID when a path is there already. */
+/* Adds files (at most a batch; digests all known or all NULL), taking
+ * the digests that the last import of repository vouch (NULL: none)
+ * vouches for; CKPT_INVALID when a path is there already. */
 ckpt_rc ckpt_ingest_tree_add(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
-                             ckpt_err *err);
-/* Takes the digests that the last import of repo_id (NULL: none) vouches
- * for; *files and *bytes: what is left to hash. */
-ckpt_rc ckpt_ingest_tree_vouch(ckpt_db *db, apr_pool_t *p, const char *repo_id,
-                               apr_uint64_t *files, apr_uint64_t *bytes, ckpt_err *err);
+                             const char *vouch, ckpt_err *err);
+/* What is left to hash: *files and *bytes. */
+ckpt_rc ckpt_ingest_tree_todo(ckpt_db *db, apr_pool_t *p, apr_uint64_t *files,
+                              apr_uint64_t *bytes, ckpt_err *err);
 /* Up to limit files without a digest whose path sorts after after ("":
  * from the first), in path order, in *out (from p). */
 ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,

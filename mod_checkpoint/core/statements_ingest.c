@@ -51,22 +51,22 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     /* Temporary tables are not analyzed by autovacuum. */
     {"ingest_tree_analyze", "ANALYZE ingest_file"},
     /* $1 paths, $2 sizes, $3 mtimes, $4 digests (NULL: not known yet);
-     * a path given twice is not inserted twice (affected says so). */
+     * a path given twice is not inserted twice (affected says so).  A
+     * digest not given is taken where the last import's state of
+     * repository $5 vouches for it: what it saw of the file (size, mtime)
+     * is what the file is now, and the latest version still holds that
+     * path with that digest, so that a change made through the API is
+     * never hidden by it. */
     {"ingest_tree_add",
      "INSERT INTO ingest_file (relative_path, size, mtime, sha256)"
-     " SELECT * FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[])"
+     " SELECT x.path, x.size, x.mtime, coalesce(x.sha, (SELECT s.sha256 FROM import_state s"
+     "   JOIN repository_content rc ON rc.repository_id = s.repository_id"
+     "    AND rc.relative_path = s.relative_path AND rc.version_removed IS NULL"
+     "    AND rc.sha256 = s.sha256 AND rc.size = s.size"
+     "  WHERE s.repository_id = $5::uuid AND s.relative_path = x.path"
+     "    AND s.size = x.size AND s.mtime = x.mtime))"
+     " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS x(path, size, mtime, sha)"
      " ON CONFLICT (relative_path) DO NOTHING"},
-    /* The digests the last import's state vouches for: what it saw of a
-     * file (size, mtime) is what the file is now, and the latest version
-     * still holds that path with that digest, so that a change made
-     * through the API is never hidden by it. */
-    {"ingest_tree_vouch",
-     "UPDATE ingest_file f SET sha256 = s.sha256 FROM import_state s"
-     " JOIN repository_content rc ON rc.repository_id = s.repository_id"
-     "  AND rc.relative_path = s.relative_path AND rc.version_removed IS NULL"
-     "  AND rc.sha256 = s.sha256 AND rc.size = s.size"
-     " WHERE s.repository_id = $1 AND s.relative_path = f.relative_path"
-     "   AND s.size = f.size AND s.mtime = f.mtime"},
     {"ingest_tree_todo",
      "SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM ingest_file"
      " WHERE sha256 IS NULL"},
