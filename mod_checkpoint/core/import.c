@@ -489,7 +489,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
         return err->rc;
     }
     if (ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK
-        || ckpt_ingest_tree_store(c->db, p, c->root, res, err) != CKPT_OK
+        || ckpt_ingest_tree_store(c->db, p, c->root, c->hooks, res, err) != CKPT_OK
         || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }

@@ -4,6 +4,7 @@
 #include <apr_strings.h>
 
 #include "artifact.h"
+#include "import.h"
 #include "ingest.h"
 #include "list.h"
 #include "repository.h"
@@ -389,12 +390,20 @@ ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
     return rc;
 }
 
-/* The staged files of the run's table, a page at a time (path order). */
-typedef ckpt_rc (*page_fn)(ckpt_db *db, apr_pool_t *p, const char *root,
-                           apr_array_header_t *files, ckpt_ingest_result *res, ckpt_err *err);
+/* What a pass over the staged files of the run's table works for. */
+typedef struct {
+    const char *root;
+    ckpt_ingest_result *res;
+    const ckpt_ingest_hooks *hooks;
+    apr_uint64_t done;
+} staged_pass;
 
-static ckpt_rc each_staged(ckpt_db *db, apr_pool_t *p, const char *root, page_fn fn,
-                           ckpt_ingest_result *res, ckpt_err *err)
+/* The staged files of the run's table, a page at a time (path order). */
+typedef ckpt_rc (*page_fn)(ckpt_db *db, apr_pool_t *p, staged_pass *st,
+                           apr_array_header_t *files, ckpt_err *err);
+
+static ckpt_rc each_staged(ckpt_db *db, apr_pool_t *p, page_fn fn, staged_pass *st,
+                           ckpt_err *err)
 {
     apr_pool_t *pools[2];
     apr_array_header_t *page = NULL;
@@ -421,7 +430,7 @@ static ckpt_rc each_staged(ckpt_db *db, apr_pool_t *p, const char *root, page_fn
             f->staged = ckpt_dbres_get(r, i, "staged");
             APR_ARRAY_PUSH(page, ckpt_ingest_file *) = f;
         }
-        rc = fn(db, pools[k], root, page, res, err);
+        rc = fn(db, pools[k], st, page, err);
         after = APR_ARRAY_IDX(page, page->nelts - 1, ckpt_ingest_file *)->relative_path;
     }
     keep_err(p, pools[k], rc, err);
@@ -430,49 +439,51 @@ static ckpt_rc each_staged(ckpt_db *db, apr_pool_t *p, const char *root, page_fn
     return rc;
 }
 
-static ckpt_rc lease_page(ckpt_db *db, apr_pool_t *p, const char *root,
-                          apr_array_header_t *files, ckpt_ingest_result *res, ckpt_err *err)
+static ckpt_rc lease_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
+                          apr_array_header_t *files, ckpt_err *err)
 {
-    (void)root;
-    (void)res;
+    (void)st;
     return lease(db, p, files, err);
 }
 
 /* A page placed, and its rows no longer naming the staged files. */
-static ckpt_rc place_page(ckpt_db *db, apr_pool_t *p, const char *root,
-                          apr_array_header_t *files, ckpt_ingest_result *res, ckpt_err *err)
+static ckpt_rc place_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
+                          apr_array_header_t *files, ckpt_err *err)
 {
     ckpt_dbres *r;
 
-    if (place_all(p, root, files, res, err) != CKPT_OK) {
+    if (place_all(p, st->root, files, st->res, err) != CKPT_OK) {
         ckpt_ingest_discard(p, files);
         return err->rc;
     }
+    st->done += (apr_uint64_t)files->nelts;
+    ckpt_ingest_report(st->hooks, "storing", st->done, 0, 0, 0);
     return ckpt_db_query(db, p, &r, err, "ingest_tree_placed", 1,
                          as_columns(p, files, COL_PATHS_SHAS).paths);
 }
 
-static ckpt_rc discard_page(ckpt_db *db, apr_pool_t *p, const char *root,
-                            apr_array_header_t *files, ckpt_ingest_result *res, ckpt_err *err)
+static ckpt_rc discard_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
+                            apr_array_header_t *files, ckpt_err *err)
 {
     ckpt_dbres *r;
 
-    (void)root;
-    (void)res;
+    (void)st;
     ckpt_ingest_discard(p, files);
     return ckpt_db_query(db, p, &r, err, "ingest_tree_placed", 1,
                          as_columns(p, files, COL_PATHS_SHAS).paths);
 }
 
 ckpt_rc ckpt_ingest_tree_store(ckpt_db *db, apr_pool_t *p, const char *root,
-                               ckpt_ingest_result *res, ckpt_err *err)
+                               const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res,
+                               ckpt_err *err)
 {
+    staged_pass st = {root, res, hooks, 0};
     apr_time_t start = apr_time_now();
     ckpt_rc rc;
 
-    if (each_staged(db, p, root, lease_page, res, err) != CKPT_OK
+    if (each_staged(db, p, lease_page, &st, err) != CKPT_OK
         || ckpt_storage_sync(p, root, err) != CKPT_OK /* the bytes, before any name */
-        || each_staged(db, p, root, place_page, res, err) != CKPT_OK) {
+        || each_staged(db, p, place_page, &st, err) != CKPT_OK) {
         return err->rc;
     }
     rc = ckpt_storage_sync(p, root, err); /* the names, before the version */
@@ -482,9 +493,10 @@ ckpt_rc ckpt_ingest_tree_store(ckpt_db *db, apr_pool_t *p, const char *root,
 
 void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p)
 {
+    staged_pass st = {NULL, NULL, NULL, 0};
     ckpt_err ignored = {0};
 
-    each_staged(db, p, NULL, discard_page, NULL, &ignored);
+    each_staged(db, p, discard_page, &st, &ignored);
 }
 
 typedef struct {

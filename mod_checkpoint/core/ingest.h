@@ -113,7 +113,8 @@ ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
 /* The same as ckpt_ingest_store for the staged files of the run's table,
  * a page at a time; then nothing there names a staged file. */
 ckpt_rc ckpt_ingest_tree_store(ckpt_db *db, apr_pool_t *p, const char *root,
-                               ckpt_ingest_result *res, ckpt_err *err);
+                               const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res,
+                               ckpt_err *err);
 /* Removes the staged files the run's table still names. */
 void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p);
 
