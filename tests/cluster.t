@@ -137,8 +137,8 @@ my $st = body(api('web1', 'GET', "${API}status/"));
 ok($st->{database_connection}{connected}, 'status/: the primary answers');
 ok($st->{read_database_connection}{connected} && $st->{read_database_connection}{standby},
    'status/: content reads a hot standby');
-cmp_ok(psql('standby', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mod_checkpoint'"),
-       '>', 0, 'the httpd nodes hold connections to the standby');
+cmp_ok(psql('standby', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mod_checkpoint_read'"),
+       '>', 0, 'the httpd nodes hold content connections to the standby');
 
 # ---- replication lag: the standby's replay paused ----
 wait_past($c1, 1);    # so that a second lies between the two checkpoints
@@ -216,6 +216,8 @@ ok($st->{read_database_connection}{connected} && !$st->{read_database_connection
 # CheckpointStandbyRetry passes with the standby still away: the
 # connections on the primary try it again, find none and stay; no request
 # sees it.
+cmp_ok(psql('primary', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mod_checkpoint_read'"),
+       '>', 0, 'content connections (application_name mod_checkpoint_read) on the primary');
 sleep $retry + 0.5;
 for my $node (qw(web1 web2)) {
     is(failed_gets($node, "$tag/$c3/a.txt", 20), 0, "$node: standby still down after the retry interval, no request fails");
@@ -237,6 +239,8 @@ for my $node (qw(web1 web2)) {
         $row >= 10 }), "$node: status/ shows reads on the standby again") or diag "$row in a row";
 }
 is($failed, 0, 'no content request failed while the connections went back to the standby');
+cmp_ok(psql('standby', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mod_checkpoint_read'"),
+       '>', 0, 'content connections on the standby again');
 diag sprintf 'reads back on the standby %.1f s after it caught up (CheckpointStandbyRetry %d)', time - $back, $retry;
 
 # ---- a killed Apache node ----

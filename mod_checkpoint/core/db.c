@@ -168,7 +168,8 @@ static apr_status_t db_connect(ckpt_db *db)
      * target_session_attrs included. */
     const char *keys[] = {"connect_timeout", "application_name", "target_session_attrs",
                           "dbname", NULL};
-    const char *vals[] = {db->dbp->connect_timeout, "mod_checkpoint",
+    const char *app = db->dbp->conf.application_name;
+    const char *vals[] = {db->dbp->connect_timeout, app ? app : "mod_checkpoint",
                           db->dbp->conf.session_attrs, db->dbp->conf.conninfo, NULL};
 
     if (!db->dbp->conf.session_attrs) {

@@ -512,6 +512,8 @@ static void split_holder(ckpt_dbholder *h, server_rec *s, const ckpt_server_conf
     h->read_conf = h->conf;
     h->read_conf.conninfo = c->read_conninfo;
     h->read_conf.session_attrs = "prefer-standby";
+    /* Which pool a server's connection is of, in pg_stat_activity. */
+    h->read_conf.application_name = "mod_checkpoint_read";
     h->read_conf.reserved = 0;
     h->read_conf.standby_retry = apr_time_from_sec(c->standby_retry);
     h->read_conf.on_event = read_db_event;
