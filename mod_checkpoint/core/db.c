@@ -161,7 +161,14 @@ static ckpt_rc prepare(ckpt_db *db, int i)
     return CKPT_OK;
 }
 
-static apr_status_t db_connect(ckpt_db *db)
+/* The way back to a standby (return_to_standby) asks for one only, and
+ * waits for each host no longer than libpq's shortest connect_timeout:
+ * while no standby answers it costs one attempt per host, not libpq's
+ * second round of prefer-standby through them all. */
+#define RETURN_SESSION_ATTRS "standby"
+#define RETURN_CONNECT_TIMEOUT "2"
+
+static apr_status_t db_connect(ckpt_db *db, int returning)
 {
     /* The user's conninfo comes last so that it wins: with expand_dbname
      * libpq takes a key=value string or a URI, several hosts and
@@ -169,10 +176,11 @@ static apr_status_t db_connect(ckpt_db *db)
     const char *keys[] = {"connect_timeout", "application_name", "target_session_attrs",
                           "dbname", NULL};
     const char *app = db->dbp->conf.application_name;
-    const char *vals[] = {db->dbp->connect_timeout, app ? app : "mod_checkpoint",
-                          db->dbp->conf.session_attrs, db->dbp->conf.conninfo, NULL};
+    const char *attrs = returning ? RETURN_SESSION_ATTRS : db->dbp->conf.session_attrs;
+    const char *vals[] = {returning ? RETURN_CONNECT_TIMEOUT : db->dbp->connect_timeout,
+                          app ? app : "mod_checkpoint", attrs, db->dbp->conf.conninfo, NULL};
 
-    if (!db->dbp->conf.session_attrs) {
+    if (!attrs) {
         /* libpq's own default, any server. */
         keys[2] = keys[3];
         vals[2] = vals[3];
@@ -206,7 +214,7 @@ static apr_status_t db_construct(void **resource, void *params, apr_pool_t *pool
     db->dbp = dbp;
     db->pool = sub;
     db->prepared = apr_pcalloc(sub, (apr_size_t)dbp->nstmts + 1);
-    if (db_connect(db) != APR_SUCCESS) {
+    if (db_connect(db, 0) != APR_SUCCESS) {
         pool_failed(dbp, db->error);
         apr_pool_destroy(sub);
         return APR_EGENERAL;
@@ -333,11 +341,13 @@ apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
 /* Between requests (the connection idle, on its way back to the pool): a
  * connection of a pool that returns to standbys, found on a primary
  * (in_hot_standby off: a standby was away when it was made, or was
- * promoted since), is made again once standby_retry has passed.  The new
- * one replaces it only when it is on a standby; otherwise the old one
- * stays and the next attempt is standby_retry later.  No request waits
- * for it or sees its outcome.  Servers before PostgreSQL 14 do not say
- * in_hot_standby: their connections stay where they are. */
+ * promoted since), is made again once standby_retry has passed, to a
+ * standby only.  The new one replaces it when it is on a standby (the
+ * conninfo's own target_session_attrs may have let it reach a primary);
+ * otherwise the old one stays and the next attempt is standby_retry
+ * later.  No request fails for it or sees its outcome.  Servers before
+ * PostgreSQL 14 do not say in_hot_standby: their connections stay where
+ * they are. */
 static void return_to_standby(ckpt_db *db)
 {
     const char *hs = db->dbp->returns ? PQparameterStatus(db->conn, "in_hot_standby") : NULL;
@@ -353,7 +363,7 @@ static void return_to_standby(ckpt_db *db)
         return;
     }
     db->retry_at = apr_time_now() + db->dbp->conf.standby_retry;
-    if (db_connect(db) == APR_SUCCESS && ckpt_db_in_standby(db)) {
+    if (db_connect(db, 1) == APR_SUCCESS && ckpt_db_in_standby(db)) {
         PQfinish(old);
         memset(db->prepared, 0, (apr_size_t)db->dbp->nstmts);
         db->retry_at = 0;
