@@ -362,7 +362,7 @@ static void return_to_standby(ckpt_db *db)
         db->retry_at = db->retry_at ? db->retry_at : now + db->dbp->conf.standby_retry;
         return;
     }
-    db->retry_at = apr_time_now() + db->dbp->conf.standby_retry;
+    db->retry_at = now + db->dbp->conf.standby_retry;
     if (db_connect(db, 1) == APR_SUCCESS && ckpt_db_in_standby(db)) {
         PQfinish(old);
         memset(db->prepared, 0, (apr_size_t)db->dbp->nstmts);
