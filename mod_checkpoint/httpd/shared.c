@@ -111,11 +111,27 @@ void ckpt_shared_child_init(ckpt_shared_store *st, apr_pool_t *p)
     }
 }
 
+/* shmcb picks an entry's subcache by the first byte of its id alone, and
+ * keys share their first bytes (the database's prefix): an id is the key
+ * after one byte of its hash, or every entry would go to one subcache. */
+static const unsigned char *id_of(apr_pool_t *p, const char *key, unsigned int *idlen)
+{
+    apr_ssize_t klen = APR_HASH_KEY_STRING;
+    unsigned int h = apr_hashfunc_default(key, &klen);
+    unsigned char *id = apr_palloc(p, (apr_size_t)klen + 1);
+
+    id[0] = (unsigned char)(h ^ (h >> 8) ^ (h >> 16) ^ (h >> 24));
+    memcpy(id + 1, key, (apr_size_t)klen);
+    *idlen = (unsigned int)klen + 1;
+    return id;
+}
+
 static const unsigned char *shared_get(void *baton, apr_pool_t *p, const char *key,
                                        apr_size_t *len)
 {
     ckpt_shared_store *st = baton;
-    unsigned int n = CKPT_CATALOG_SHARED_MAX;
+    unsigned int n = CKPT_CATALOG_SHARED_MAX, idlen;
+    const unsigned char *id = id_of(p, key, &idlen);
     unsigned char *buf;
     apr_status_t rv;
 
@@ -123,8 +139,7 @@ static const unsigned char *shared_get(void *baton, apr_pool_t *p, const char *k
         return NULL;
     }
     buf = apr_palloc(p, n);
-    rv = st->provider->retrieve(st->instance, st->s, (const unsigned char *)key,
-                                (unsigned int)strlen(key), buf, &n, p);
+    rv = st->provider->retrieve(st->instance, st->s, id, idlen, buf, &n, p);
     apr_global_mutex_unlock(st->mutex);
     *len = n;
     return rv == APR_SUCCESS ? buf : NULL;
@@ -134,14 +149,15 @@ static void shared_put(void *baton, apr_pool_t *p, const char *key, const unsign
                        apr_size_t len)
 {
     ckpt_shared_store *st = baton;
+    unsigned int idlen;
+    const unsigned char *id = id_of(p, key, &idlen);
 
     if (!st->mutex || len > CKPT_CATALOG_SHARED_MAX
         || apr_global_mutex_lock(st->mutex) != APR_SUCCESS) {
         return;
     }
     /* shmcb takes the bytes as not const, but only copies them */
-    st->provider->store(st->instance, st->s, (const unsigned char *)key,
-                        (unsigned int)strlen(key), apr_time_now() + SHARED_EXPIRY,
+    st->provider->store(st->instance, st->s, id, idlen, apr_time_now() + SHARED_EXPIRY,
                         (unsigned char *)data, (unsigned int)len, p);
     apr_global_mutex_unlock(st->mutex);
 }
