@@ -61,7 +61,7 @@ sub lists {
 }
 
 my $status = json_of($ua{default}->get($base{default} . API . 'status/')) // {};
-is($status->{content_cache}{shared_catalog_bytes}, 128 * 1024 * 1024,
+is($status->{content_cache}{shared_catalog_bytes}, 256 * 1024 * 1024,
    'the shipped CheckpointSharedCatalogSize');
 
 my $d = lists('default', '20250301T100000Z', [qw(a.txt b.txt)]);

@@ -28,7 +28,7 @@
 #define DEFAULT_CACHE_BYTES ((apr_off_t)16 * 1024 * 1024)
 #define DEFAULT_CATALOG_BYTES ((apr_off_t)16 * 1024 * 1024)
 #define DEFAULT_CACHE_REFRESH_MS 500
-#define DEFAULT_SHARED_BYTES ((apr_off_t)128 * 1024 * 1024)
+#define DEFAULT_SHARED_BYTES ((apr_off_t)256 * 1024 * 1024)
 /* shmcb's least (8 KiB) would keep no block: one of the largest shared
  * blocks in each of its subcaches. */
 #define MIN_SHARED_BYTES ((apr_off_t)1024 * 1024)
@@ -253,7 +253,7 @@ static const char *set_bytes(cmd_parms *cmd, void *dummy, const char *arg)
     int shared = !strcasecmp(cmd->directive->directive, "CheckpointSharedCatalogSize");
     const char *err = ap_check_cmd_context(cmd, shared ? GLOBAL_ONLY : NOT_IN_DIR_CONTEXT);
     const char *usage = apr_pstrcat(cmd->pool, cmd->directive->directive,
-                                    shared ? ": bytes per node, like 128M (at least 1M; "
+                                    shared ? ": bytes per node, like 256M (at least 1M; "
                                              "0 turns it off)"
                                            : ": bytes per process, like 16M",
                                     shared    ? ""

@@ -48,7 +48,10 @@ static apr_status_t destroy_store(void *data)
  * only where anonymous shared memory is not). */
 static apr_status_t make_instance(ckpt_shared_store *st, apr_pool_t *pconf, apr_pool_t *ptemp)
 {
-    struct ap_socache_hints hints = {80, 8 * 1024, apr_time_from_sec(600)};
+    /* A block of 100 files is about 7.5 KB packed; half of it as the
+     * average gives each subcache index entries enough that its data,
+     * not its index, is what fills. */
+    struct ap_socache_hints hints = {80, 4 * 1024, apr_time_from_sec(600)};
     const char *arg = apr_psprintf(ptemp, "%s(%" APR_SIZE_T_FMT ")",
                                    ap_runtime_dir_relative(ptemp, "checkpoint-catalog"),
                                    st->bytes);
