@@ -613,9 +613,9 @@ sub print_catalogs {
     }
     for my $pid (sort keys %by_pid) {
         my $t = $by_pid{$pid};
-        printf "# catalog of process %d %s: %d directory blocks, %.1f of %.1f MiB, %d block loads, %d evictions; answers %d hits, %d misses\n",
+        printf "# catalog of process %d %s: %d directory blocks, %.1f of %.1f MiB, %d block loads, %d from the shared catalog, %d evictions; answers %d hits, %d misses\n",
             $pid, $when, $t->{directory_blocks}, $t->{catalog_bytes_used} / 1048576, $t->{limit} / 1048576,
-            $t->{block_loads}, $t->{evictions}, $t->{answer_hits}, $t->{answer_misses};
+            $t->{block_loads}, $t->{shared_block_hits} // 0, $t->{evictions}, $t->{answer_hits}, $t->{answer_misses};
     }
 }
 

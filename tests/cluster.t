@@ -140,6 +140,41 @@ ok($st->{read_database_connection}{connected} && $st->{read_database_connection}
 cmp_ok(psql('standby', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mod_checkpoint_read'"),
        '>', 0, 'the httpd nodes hold content connections to the standby');
 
+# ---- the node's shared catalog: what one process read, another takes ----
+# One kept-alive connection is one process; status/ tells that process's
+# catalog.  The first process that lists the repository's root reads its
+# block from the database; any other process of web1 then takes it from
+# the shared catalog (CheckpointSharedCatalogSize) without reading it.
+sub on_one_process {
+    my ($path) = @_;
+    my $c = LWP::UserAgent->new(timeout => 30, max_redirect => 0, keep_alive => 1);
+    my $cat = sub {
+        my $r = $c->get("$web{web1}${API}status/");
+        return (eval { $json->decode($r->decoded_content) } // {})->{content_cache}{this_process} // {};
+    };
+    my $before = $cat->();
+    my $code = $c->get("$web{web1}/pulp/content/$path")->code;
+    my $after = $cat->();
+    return { pid => $before->{pid}, same => ($after->{pid} // 0) == ($before->{pid} // -1), code => $code,
+             map { $_ => ($after->{$_} // 0) - ($before->{$_} // 0) } qw(block_loads shared_block_hits) };
+}
+{
+    my $first = on_one_process("$tag/$c1/");
+    ok($first->{same} && $first->{code} == 200 && $first->{block_loads} >= 1,
+       'web1: the first process to list a directory reads its block') or diag explain $first;
+    my ($other, %seen) = (undef, ($first->{pid} // 0) => 1);
+    for (1 .. 60) {
+        my $o = on_one_process("$tag/$c1/");
+        if ($o->{same} && !$seen{ $o->{pid} }) { $other = $o; last }
+        $seen{ $o->{pid} // 0 } = 1;   # this one has seen it now
+    }
+    ok($other, 'web1: another of its 4 processes answered one of 60 new connections');
+    $other //= {};
+    is($other->{code}, 200, 'web1: another process lists it');
+    ok(($other->{block_loads} // 1) == 0 && ($other->{shared_block_hits} // 0) >= 1,
+       'web1: from the shared catalog, without reading the block') or diag explain $other;
+}
+
 # ---- replication lag: the standby's replay paused ----
 wait_past($c1, 1);    # so that a second lies between the two checkpoints
 psql('standby', 'SELECT pg_wal_replay_pause()');

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <apr_general.h>
+#include <apr_hash.h>
 #include <apr_strings.h>
 #include <apr_thread_proc.h>
 #include <check.h>
@@ -33,7 +34,7 @@ static void teardown(void)
 static ckpt_catalog *make(apr_size_t list_bytes)
 {
     ckpt_catalog *c;
-    ckpt_catalog_conf conf;
+    ckpt_catalog_conf conf = {0};
 
     conf.cache_bytes = 1 << 20;
     conf.list_bytes = list_bytes;
@@ -573,6 +574,161 @@ START_TEST(test_blocks_bounded)
 }
 END_TEST
 
+/* ---- the shared store ---- */
+
+/* The packed form answers as the block does; anything else is refused. */
+START_TEST(test_block_pack)
+{
+    ckpt_dirblock *b = ckpt_dirblock_make(pool, 8, rows, 6), *u;
+    apr_size_t len;
+    unsigned char *packed = ckpt_dirblock_pack(b, pool, &len), *bad;
+    const char *sha = NULL;
+    apr_off_t size = 0;
+    ckpt_dir_content dc;
+
+    u = ckpt_dirblock_unpack(pool, packed, len);
+    ck_assert_ptr_nonnull(u);
+    ck_assert(ckpt_dirblock_covers(u, 8) && !ckpt_dirblock_covers(u, 9));
+    ck_assert_int_eq(ckpt_dirblock_find(u, pool, 2, "Release", &sha, &size), CKPT_DIRBLOCK_FILE);
+    ck_assert_str_eq(sha, SHA("a"));
+    ck_assert_int_eq((int)size, 10);
+    ck_assert_int_eq(ckpt_dirblock_find(u, pool, 7, "old", &sha, &size), CKPT_DIRBLOCK_FILE);
+    ck_assert_str_eq(sha, SHA("d"));
+    ck_assert_int_eq(ckpt_dirblock_find(u, pool, 5, "main", &sha, &size), CKPT_DIRBLOCK_DIR);
+    memset(&dc, 0, sizeof(dc));
+    ck_assert(ckpt_dirblock_list(u, pool, 4, 1, &dc));
+    ck_assert_str_eq(dc.index_sha256, SHA("e"));
+    ck_assert_uint_eq(ckpt_dirblock_bytes(u), ckpt_dirblock_bytes(b));
+    /* cut short, one byte more, another magic */
+    ck_assert_ptr_null(ckpt_dirblock_unpack(pool, packed, len - 1));
+    bad = apr_pcalloc(pool, len + 1);
+    memcpy(bad, packed, len);
+    ck_assert_ptr_null(ckpt_dirblock_unpack(pool, bad, len + 1));
+    bad[0] ^= 1;
+    ck_assert_ptr_null(ckpt_dirblock_unpack(pool, bad, len));
+    /* names out of order: binary search would miss them */
+    memcpy(bad, packed, len);
+    memcpy(bad + len - 4, "aaa", 3); /* the last name, "old", as "aaa" */
+    ck_assert_ptr_null(ckpt_dirblock_unpack(pool, bad, len));
+    /* an empty block */
+    b = ckpt_dirblock_make(pool, 3, rows, 0);
+    packed = ckpt_dirblock_pack(b, pool, &len);
+    u = ckpt_dirblock_unpack(pool, packed, len);
+    ck_assert_ptr_nonnull(u);
+    memset(&dc, 0, sizeof(dc));
+    ck_assert(!ckpt_dirblock_list(u, pool, 2, 1, &dc));
+}
+END_TEST
+
+/* A store in a hash, as the module's socache is: what gets put is copied. */
+typedef struct {
+    apr_hash_t *h;
+    int gets, puts;
+} test_store;
+
+static const unsigned char *store_get(void *baton, apr_pool_t *p, const char *key,
+                                      apr_size_t *len)
+{
+    test_store *st = baton;
+    const apr_array_header_t *v = apr_hash_get(st->h, key, APR_HASH_KEY_STRING);
+
+    st->gets++;
+    if (!v) {
+        return NULL;
+    }
+    *len = (apr_size_t)v->nelts;
+    return apr_pmemdup(p, v->elts, *len);
+}
+
+static void store_put(void *baton, apr_pool_t *p, const char *key, const unsigned char *data,
+                      apr_size_t len)
+{
+    test_store *st = baton;
+    apr_array_header_t *v = apr_array_make(pool, (int)len, 1);
+
+    (void)p;
+    memcpy(v->elts, data, len);
+    v->nelts = (int)len;
+    apr_hash_set(st->h, apr_pstrdup(pool, key), APR_HASH_KEY_STRING, v);
+    st->puts++;
+}
+
+/* A catalog on store st that has read generation gen. */
+static ckpt_catalog *shared_catalog(const ckpt_catalog_shared *sh, apr_int64_t gen,
+                                    apr_uint64_t *ticket)
+{
+    ckpt_catalog *c;
+    ckpt_catalog_conf conf = {0};
+
+    conf.list_bytes = 1 << 20;
+    conf.refresh = REFRESH;
+    conf.shared = sh;
+    ck_assert_int_eq(ckpt_catalog_create(&c, pool, &conf), APR_SUCCESS);
+    ck_assert_int_eq(ckpt_catalog_begin(c, SEC(100), ticket), CKPT_CATALOG_CHECK);
+    ckpt_catalog_checked(c, gen, NULL, SEC(100), ticket);
+    return c;
+}
+
+/* What one catalog loads, another takes from the store without a load;
+ * not when it was loaded before the taker's first reading or before a
+ * reading that forgot everything, nor for a version above its own. */
+START_TEST(test_catalog_shared_blocks)
+{
+    test_store st = {apr_hash_make(pool), 0, 0};
+    ckpt_catalog_shared sh = {&st, store_get, store_put, "db1"};
+    apr_uint64_t t1, t2, t3;
+    ckpt_catalog *c1 = shared_catalog(&sh, 1, &t1), *c2 = shared_catalog(&sh, 1, &t2), *c3;
+    ckpt_catalog_changes all = changes(NULL, 0, 1);
+    ckpt_catalog_stats s1, s2;
+    ckpt_dirblock_kind kind;
+    const char *sha;
+    apr_off_t size;
+
+    ck_assert(ckpt_catalog_load_block(c1, pool, REPO_A, "dists", 3));
+    ck_assert(!ckpt_catalog_block_from_shared(c1, pool, t1, REPO_A, "dists", 3));
+    ckpt_catalog_set_block(c1, pool, t1, REPO_A, "dists", 8, rows, 6);
+    ck_assert_int_eq(st.puts, 1);
+    ck_assert_ptr_nonnull(apr_hash_get(st.h, "db1:" REPO_A ":dists", APR_HASH_KEY_STRING));
+    /* c2 takes it */
+    ck_assert(ckpt_catalog_load_block(c2, pool, REPO_A, "dists", 3));
+    ck_assert(ckpt_catalog_block_from_shared(c2, pool, t2, REPO_A, "dists", 3));
+    ck_assert_int_eq(ckpt_catalog_block_find(c2, pool, REPO_A, "dists", 3, "Release", &kind,
+                                             &sha, &size), CKPT_CATALOG_FOUND);
+    ck_assert_str_eq(sha, SHA("b"));
+    ck_assert(!ckpt_catalog_load_block(c2, pool, REPO_A, "dists", 5)); /* known now */
+    ckpt_catalog_get_stats(c1, &s1);
+    ckpt_catalog_get_stats(c2, &s2);
+    ck_assert_uint_eq(s1.block_loads, 1);
+    ck_assert_uint_eq(s1.shared_hits, 0);
+    ck_assert_uint_eq(s2.block_loads, 0);
+    ck_assert_uint_eq(s2.shared_hits, 1);
+    ck_assert_uint_eq(s2.blocks, 1);
+    /* version 9 is above what the shared block covers: c2 must read it */
+    ck_assert(ckpt_catalog_load_block(c2, pool, REPO_A, "dists", 9));
+    ck_assert(!ckpt_catalog_block_from_shared(c2, pool, t2, REPO_A, "dists", 9));
+    ckpt_catalog_set_block(c2, pool, t2, REPO_A, "dists", -1, NULL, 0); /* the load failed */
+    /* a catalog whose first reading came later does not vouch for it */
+    c3 = shared_catalog(&sh, 2, &t3);
+    ck_assert(ckpt_catalog_load_block(c3, pool, REPO_A, "dists", 3));
+    ck_assert(!ckpt_catalog_block_from_shared(c3, pool, t3, REPO_A, "dists", 3));
+    ckpt_catalog_set_block(c3, pool, t3, REPO_A, "dists", 8, rows, 6); /* stored as of 2 */
+    /* nor one that forgot everything since */
+    read_gen(c2, 5, SEC(101), &all, &t2);
+    ck_assert(ckpt_catalog_load_block(c2, pool, REPO_A, "dists", 3));
+    ck_assert(!ckpt_catalog_block_from_shared(c2, pool, t2, REPO_A, "dists", 3));
+    ckpt_catalog_set_block(c2, pool, t2, REPO_A, "dists", 8, rows, 6);
+    ck_assert_int_eq(st.puts, 3);
+    /* while c1, which forgot everything at 5 too, takes what c2 stored as of 5 */
+    read_gen(c1, 5, SEC(102), &all, &t1);
+    ck_assert(ckpt_catalog_load_block(c1, pool, REPO_A, "dists", 3));
+    ck_assert(ckpt_catalog_block_from_shared(c1, pool, t1, REPO_A, "dists", 3));
+    ck_assert_int_eq(st.puts, 3);
+    read_gen(c3, 3, SEC(103), NULL, &t3);
+    ck_assert(ckpt_catalog_load_block(c3, pool, REPO_A, "other", 3));
+    ck_assert(!ckpt_catalog_block_from_shared(c3, pool, t3, REPO_A, "other", 3)); /* none */
+}
+END_TEST
+
 /* Threads that read, check, load and forget at once, under ASan in CI. */
 #if APR_HAS_THREADS
 typedef struct {
@@ -645,7 +801,7 @@ static void *APR_THREAD_FUNC worker(apr_thread_t *th, void *data)
 START_TEST(test_threads)
 {
     ckpt_catalog *c;
-    ckpt_catalog_conf conf;
+    ckpt_catalog_conf conf = {0};
     apr_thread_t *th[4];
     worker_arg w[4];
     apr_status_t rv;
@@ -690,6 +846,8 @@ static Suite *catalog_suite(void)
     tcase_add_test(tc, test_catalog_blocks);
     tcase_add_test(tc, test_block_long_history);
     tcase_add_test(tc, test_blocks_bounded);
+    tcase_add_test(tc, test_block_pack);
+    tcase_add_test(tc, test_catalog_shared_blocks);
 #if APR_HAS_THREADS
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_threads);

@@ -448,6 +448,37 @@ static const char *column(const char *sql, int col)
     return out;
 }
 
+/* A block's two parts are index-only scans of their covering btrees
+ * (sql/050, sql/060), in the plans of the first executions and in the
+ * generic one: the subdirectories' part by the GiST range index read
+ * 49 buffers for none, and its generic plan a whole sequential scan of
+ * repository_dir (the table here is too small for the planner to prefer
+ * an index on its own, so sequential scans are off). */
+START_TEST(test_block_reads_its_btrees)
+{
+    const char *repo = value("SELECT id FROM repository WHERE name = 'long'");
+    int mode;
+
+    exec("SET enable_seqscan = off");
+    exec(apr_psprintf(pool, "PREPARE b AS %s", sql_of("content_block")));
+    for (mode = 0; mode < 2; mode++) {
+        const char *plan;
+
+        exec(mode ? "SET plan_cache_mode = force_generic_plan"
+                  : "SET plan_cache_mode = force_custom_plan");
+        plan = column(apr_psprintf(pool, "EXPLAIN EXECUTE b('%s', 'dists', %d)", repo,
+                                   CKPT_DIRBLOCK_MAX_ROWS + 1),
+                      0);
+        ck_assert_msg(strstr(plan, "Index Only Scan using repository_content_dir_block_idx")
+                          && strstr(plan, "Index Only Scan using repository_dir_block_idx"),
+                      "%s plan of content_block: %s", mode ? "generic" : "custom", plan);
+    }
+    exec("RESET plan_cache_mode");
+    exec("RESET enable_seqscan");
+    exec("DEALLOCATE b");
+}
+END_TEST
+
 /* What the history statements answer in the long repository: a path's
  * two stretches with their checkpoints (a minute apart from version 1),
  * and a diff between neighbouring versions. */
@@ -542,6 +573,7 @@ static Suite *history_suite(void)
     tcase_add_loop_test(tc, test_capped_reads_are_bounded, 0,
                         (int)(sizeof(capped) / sizeof(capped[0])));
     tcase_add_test(tc, test_answers_at_each_version);
+    tcase_add_test(tc, test_block_reads_its_btrees);
     tcase_add_test(tc, test_history_answers);
     tcase_add_test(tc, test_directory_ranges_follow_files);
     suite_add_tcase(s, tc);

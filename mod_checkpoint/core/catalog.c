@@ -46,6 +46,9 @@ struct ckpt_catalog {
     int behind;               /* read from a standby that lags the primary */
     int checking;
     apr_int64_t generation;   /* -1: none yet */
+    apr_int64_t floor;        /* shared blocks loaded before this generation are not
+                               * taken: the first reading's, or the last that forgot
+                               * everything */
     apr_uint64_t epoch;       /* bumped whenever something is forgotten */
     /* distributions: dist_pool is NULL while they are not loaded */
     apr_pool_t *dist_pool;
@@ -57,11 +60,19 @@ struct ckpt_catalog {
     apr_hash_t *lists;        /* repository id -> item */
     apr_hash_t *blocks;       /* "<repository id>:<dir>" -> item */
     struct item_ring lru;     /* every item, least recently used first */
-    apr_hash_t *loading;      /* what is being loaded ("L" or "B" + key) -> its pool */
+    apr_hash_t *loading;      /* what is being loaded ("L" or "B" + key) -> its mark */
     apr_size_t list_bytes;
     ckpt_cache *answers;      /* NULL: none are kept */
     apr_uint64_t readings, changes, dist_loads, list_loads, list_evictions, block_loads;
+    apr_uint64_t shared_hits;
 };
+
+/* A load under way: its pool (gone with the mark) and the generation the
+ * catalog had read when it began. */
+typedef struct {
+    apr_pool_t *pool;
+    apr_int64_t generation;
+} mark;
 
 static void lock(ckpt_catalog *c)
 {
@@ -104,6 +115,7 @@ apr_status_t ckpt_catalog_create(ckpt_catalog **out, apr_pool_t *p,
 
     c->conf = *conf;
     c->generation = -1;
+    c->floor = -1;
 #if APR_HAS_THREADS
     if ((rv = apr_thread_mutex_create(&c->mutex, APR_THREAD_MUTEX_DEFAULT, p)) != APR_SUCCESS) {
         return rv;
@@ -259,6 +271,9 @@ void ckpt_catalog_checked_standby(ckpt_catalog *c, apr_int64_t generation,
     lock(c);
     if (changes && generation != c->generation) {
         forget(c, changes);
+    }
+    if (c->generation < 0 || (changes && changes->unknown)) {
+        c->floor = generation;
     }
     c->generation = generation;
     c->checked = asked;
@@ -492,23 +507,31 @@ static item *new_item(ckpt_catalog *c, apr_hash_t *map, const char *key, apr_siz
 static int start_loading(ckpt_catalog *c, const char *key)
 {
     apr_pool_t *kp;
+    mark *m;
 
     if (apr_hash_get(c->loading, key, APR_HASH_KEY_STRING)
         || apr_pool_create(&kp, c->root) != APR_SUCCESS) {
         return 0;
     }
-    apr_hash_set(c->loading, apr_pstrdup(kp, key), APR_HASH_KEY_STRING, kp);
+    m = apr_palloc(kp, sizeof(*m));
+    m->pool = kp;
+    m->generation = c->generation;
+    apr_hash_set(c->loading, apr_pstrdup(kp, key), APR_HASH_KEY_STRING, m);
     return 1;
 }
 
-static void done_loading(ckpt_catalog *c, const char *key)
+/* Ends the mark of key; the generation when it began (-1: no mark). */
+static apr_int64_t done_loading(ckpt_catalog *c, const char *key)
 {
-    apr_pool_t *kp = apr_hash_get(c->loading, key, APR_HASH_KEY_STRING);
+    mark *m = apr_hash_get(c->loading, key, APR_HASH_KEY_STRING);
+    apr_int64_t g = -1;
 
-    if (kp) {
+    if (m) {
+        g = m->generation;
         apr_hash_set(c->loading, key, APR_HASH_KEY_STRING, NULL);
-        apr_pool_destroy(kp);
+        apr_pool_destroy(m->pool);
     }
+    return g;
 }
 
 /* The index of the last checkpoint created by the end of sec, or -1. */
@@ -730,33 +753,78 @@ int ckpt_catalog_load_block(ckpt_catalog *c, apr_pool_t *p, const char *reposito
 /* What a block row takes, about, before the block is made. */
 #define BLOCK_ROW_BYTES 96
 
-/* Keeps the block of key made of rows (NULL: too big), under the mutex. */
-static void keep_block(ckpt_catalog *c, const char *key, int latest,
-                       const ckpt_dirblock_row *rows, int n)
+/* A new item for the block of key, in place of an older one, with room
+ * for estimate bytes; NULL when out of memory. */
+static item *block_item(ckpt_catalog *c, const char *key, apr_size_t estimate)
 {
-    apr_size_t base = sizeof(item) + strlen(key) + 1;
     item *it = apr_hash_get(c->blocks, key, APR_HASH_KEY_STRING);
 
     if (it) {
         drop_item(c, it); /* an older one */
     }
-    it = new_item(c, c->blocks, key, base + (rows ? BLOCK_ROW_BYTES * (apr_size_t)n : 0));
+    return new_item(c, c->blocks, key, sizeof(item) + strlen(key) + 1 + estimate);
+}
+
+/* Counts what the item's block takes, room having been made for an
+ * estimate; drops the item when it has no block (it was malformed). */
+static ckpt_dirblock *block_made(ckpt_catalog *c, item *it)
+{
+    if (!it->block) {
+        drop_item(c, it);
+        return NULL;
+    }
+    c->list_bytes -= it->bytes;
+    it->bytes = sizeof(item) + strlen(it->key) + 1 + ckpt_dirblock_bytes(it->block);
+    c->list_bytes += it->bytes;
+    return it->block;
+}
+
+/* Keeps the block of key made of rows (NULL: too big), under the mutex;
+ * the block, or NULL. */
+static ckpt_dirblock *keep_block(ckpt_catalog *c, const char *key, int latest,
+                                 const ckpt_dirblock_row *rows, int n)
+{
+    item *it = block_item(c, key, rows ? BLOCK_ROW_BYTES * (apr_size_t)n : 0);
+
     if (!it) {
-        return;
+        return NULL;
     }
     it->latest = latest;
     if (rows) {
+        /* a malformed digest drops it: ask per path */
         it->block = ckpt_dirblock_make(it->pool, latest, rows, n);
-        if (!it->block) {
-            drop_item(c, it); /* a malformed digest: ask per path */
-            return;
+        if (!block_made(c, it)) {
+            return NULL;
         }
-        /* Room was made for the estimate; count what it takes. */
-        c->list_bytes -= it->bytes;
-        it->bytes = base + ckpt_dirblock_bytes(it->block);
-        c->list_bytes += it->bytes;
     }
     c->block_loads++;
+    return it->block;
+}
+
+/* A shared value: the generation, then the packed block. */
+#define SHARED_HEAD sizeof(apr_int64_t)
+
+static const char *shared_key(ckpt_catalog *c, apr_pool_t *p, const char *key)
+{
+    return apr_pstrcat(p, c->conf.shared->prefix, ":", key, NULL);
+}
+
+/* The shared value of block b loaded from generation g, into p (NULL:
+ * too big to share); under the mutex, b being the catalog's. */
+static const unsigned char *shared_value(const ckpt_dirblock *b, apr_pool_t *p, apr_int64_t g,
+                                         apr_size_t *len)
+{
+    apr_size_t n;
+    unsigned char *packed = ckpt_dirblock_pack(b, p, &n), *v;
+
+    if (n + SHARED_HEAD > CKPT_CATALOG_SHARED_MAX) {
+        return NULL;
+    }
+    v = apr_palloc(p, SHARED_HEAD + n);
+    memcpy(v, &g, SHARED_HEAD);
+    memcpy(v + SHARED_HEAD, packed, n);
+    *len = SHARED_HEAD + n;
+    return v;
 }
 
 void ckpt_catalog_set_block(ckpt_catalog *c, apr_pool_t *p, apr_uint64_t ticket,
@@ -764,13 +832,69 @@ void ckpt_catalog_set_block(ckpt_catalog *c, apr_pool_t *p, apr_uint64_t ticket,
                             const ckpt_dirblock_row *rows, int n)
 {
     const char *key = block_key(p, repository_id, dir);
+    const unsigned char *v = NULL;
+    const ckpt_dirblock *b = NULL;
+    apr_size_t len = 0;
+    apr_int64_t g;
 
     lock(c);
     if (latest >= 0 && ticket == c->epoch) {
-        keep_block(c, key, latest, rows, n);
+        b = keep_block(c, key, latest, rows, n);
     }
-    done_loading(c, apr_pstrcat(p, "B", key, NULL));
+    g = done_loading(c, apr_pstrcat(p, "B", key, NULL));
+    if (b && c->conf.shared && g >= 0) {
+        v = shared_value(b, p, g, &len);
+    }
     unlock(c);
+    if (v) {
+        c->conf.shared->put(c->conf.shared->baton, p, shared_key(c, p, key), v, len);
+    }
+}
+
+/* Keeps the shared value v of key when it may be taken and covers
+ * version, under the mutex: 1 when it did. */
+static int keep_shared(ckpt_catalog *c, const char *key, const unsigned char *v,
+                       apr_size_t len, int version)
+{
+    apr_int64_t g;
+    item *it;
+
+    memcpy(&g, v, SHARED_HEAD);
+    if (g < c->floor || (it = block_item(c, key, len)) == NULL) {
+        return 0;
+    }
+    it->block = ckpt_dirblock_unpack(it->pool, v + SHARED_HEAD, len - SHARED_HEAD);
+    if (!block_made(c, it)) {
+        return 0;
+    }
+    if (!ckpt_dirblock_covers(it->block, version)) {
+        drop_item(c, it); /* older than version: read it */
+        return 0;
+    }
+    c->shared_hits++;
+    return 1;
+}
+
+int ckpt_catalog_block_from_shared(ckpt_catalog *c, apr_pool_t *p, apr_uint64_t ticket,
+                                   const char *repository_id, const char *dir, int version)
+{
+    const char *key = block_key(p, repository_id, dir);
+    const unsigned char *v;
+    apr_size_t len = 0;
+    int kept = 0;
+
+    if (!c->conf.shared
+        || (v = c->conf.shared->get(c->conf.shared->baton, p, shared_key(c, p, key), &len))
+               == NULL
+        || len <= SHARED_HEAD) {
+        return 0;
+    }
+    lock(c);
+    if (ticket == c->epoch && (kept = keep_shared(c, key, v, len, version)) != 0) {
+        done_loading(c, apr_pstrcat(p, "B", key, NULL));
+    }
+    unlock(c);
+    return kept;
 }
 
 void ckpt_catalog_get_stats(ckpt_catalog *c, ckpt_catalog_stats *out)
@@ -786,6 +910,7 @@ void ckpt_catalog_get_stats(ckpt_catalog *c, ckpt_catalog_stats *out)
     out->lists = apr_hash_count(c->lists);
     out->blocks = apr_hash_count(c->blocks);
     out->block_loads = c->block_loads;
+    out->shared_hits = c->shared_hits;
     out->generation = c->generation;
     if (c->answers) {
         ckpt_cache_stats cs;

@@ -34,10 +34,28 @@
 
 typedef struct ckpt_catalog ckpt_catalog;
 
+/* A store of bytes by key that the processes of a node share (httpd's
+ * socache in the module): a directory block that one process loaded is
+ * taken from it by the others instead of being read again.  What it holds
+ * may be dropped at any time; get and put are thread-safe. */
+typedef struct {
+    void *baton;
+    /* The bytes kept under key, copied into p, at most
+     * CKPT_CATALOG_SHARED_MAX; NULL when none are. */
+    const unsigned char *(*get)(void *baton, apr_pool_t *p, const char *key, apr_size_t *len);
+    void (*put)(void *baton, apr_pool_t *p, const char *key, const unsigned char *data,
+                apr_size_t len);
+    const char *prefix;  /* names the database in keys: stores may be shared by databases */
+} ckpt_catalog_shared;
+
+/* The largest shared block (a directory of about 1,000 ranges). */
+#define CKPT_CATALOG_SHARED_MAX (64 * 1024)
+
 typedef struct {
     apr_size_t cache_bytes;       /* answers; 0: none are kept */
     apr_size_t list_bytes;        /* checkpoint lists and directory blocks */
     apr_interval_time_t refresh;  /* the longest a reading is trusted */
+    const ckpt_catalog_shared *shared; /* NULL: none */
 } ckpt_catalog_conf;
 
 apr_status_t ckpt_catalog_create(ckpt_catalog **out, apr_pool_t *p,
@@ -161,13 +179,24 @@ int ckpt_catalog_load_block(ckpt_catalog *c, apr_pool_t *p, const char *reposito
                             const char *dir, int version);
 /* The block read when the repository's latest version was latest, from
  * rows (NULL: more than CKPT_DIRBLOCK_MAX_ROWS, too big); latest < 0: the
- * load failed. */
+ * load failed.  A block kept is put in the shared store too (when it is
+ * at most CKPT_CATALOG_SHARED_MAX packed), with the generation the
+ * catalog had read when the load began. */
 void ckpt_catalog_set_block(ckpt_catalog *c, apr_pool_t *p, apr_uint64_t ticket,
                             const char *repository_id, const char *dir, int latest,
                             const ckpt_dirblock_row *rows, int n);
+/* After ckpt_catalog_load_block: 1 when the shared store held the block
+ * for version, now kept (the load is over: no query), 0 when the caller
+ * is to read it (then ckpt_catalog_set_block).  A shared block is taken
+ * only when it was loaded at or after this process's first reading and
+ * its last reading that forgot everything: blocks need no forgetting,
+ * but a process vouches for nothing it has not seen. */
+int ckpt_catalog_block_from_shared(ckpt_catalog *c, apr_pool_t *p, apr_uint64_t ticket,
+                                   const char *repository_id, const char *dir, int version);
 
 typedef struct {
     apr_uint64_t readings, changes, dist_loads, list_loads, list_evictions, block_loads;
+    apr_uint64_t shared_hits;     /* blocks taken from the shared store */
     apr_size_t list_bytes, lists, blocks;
     apr_int64_t generation;
     apr_uint64_t hits, misses;

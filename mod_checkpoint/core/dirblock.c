@@ -38,6 +38,18 @@ static int by_name_then_version(const void *x, const void *y)
     return c ? c : (a->added > b->added) - (a->added < b->added);
 }
 
+/* Each entry's link to the first entry of the next name (entries sorted). */
+static void link_names(ckpt_dirblock *b, apr_pool_t *p)
+{
+    int i, n = b->n;
+
+    b->next = apr_palloc(p, sizeof(int) * (apr_size_t)(n ? n : 1));
+    b->bytes += sizeof(int) * (apr_size_t)n;
+    for (i = n - 1; i >= 0; i--) {
+        b->next[i] = i + 1 < n && !strcmp(b->e[i].name, b->e[i + 1].name) ? b->next[i + 1] : i + 1;
+    }
+}
+
 ckpt_dirblock *ckpt_dirblock_make(apr_pool_t *p, int latest, const ckpt_dirblock_row *rows,
                                   int n)
 {
@@ -66,11 +78,7 @@ ckpt_dirblock *ckpt_dirblock_make(apr_pool_t *p, int latest, const ckpt_dirblock
         b->bytes += strlen(e->name) + 1;
     }
     qsort(b->e, (size_t)n, sizeof(entry), by_name_then_version);
-    b->next = apr_palloc(p, sizeof(int) * (apr_size_t)(n ? n : 1));
-    b->bytes += sizeof(int) * (apr_size_t)n;
-    for (i = n - 1; i >= 0; i--) {
-        b->next[i] = i + 1 < n && !strcmp(b->e[i].name, b->e[i + 1].name) ? b->next[i + 1] : i + 1;
-    }
+    link_names(b, p);
     return b;
 }
 
@@ -173,4 +181,117 @@ int ckpt_dirblock_list(const ckpt_dirblock *b, apr_pool_t *p, int version, int i
         }
     }
     return out->files->nelts + out->dirs->nelts > 0;
+}
+
+/* ---- the packed form ---- */
+
+/* An entry as packed: its name as an offset into the names that follow
+ * the entries; copied with memcpy (a buffer need not be aligned). */
+typedef struct {
+    unsigned char sha[32];
+    apr_int64_t size;
+    apr_uint32_t name;
+    apr_int32_t added;
+    apr_int32_t removed;
+    apr_int32_t is_dir;
+} packed_entry;
+
+typedef struct {
+    apr_uint32_t magic;
+    apr_int32_t latest;
+    apr_uint32_t n;
+    apr_uint32_t names; /* bytes of names, each ending in NUL */
+} packed_head;
+
+#define PACK_MAGIC 0x436b4231 /* "CkB1" */
+
+unsigned char *ckpt_dirblock_pack(const ckpt_dirblock *b, apr_pool_t *p, apr_size_t *len)
+{
+    packed_head h;
+    unsigned char *buf, *at, *names;
+    apr_size_t off = 0;
+    int i;
+
+    h.magic = PACK_MAGIC;
+    h.latest = b->latest;
+    h.n = (apr_uint32_t)b->n;
+    h.names = 0;
+    for (i = 0; i < b->n; i++) {
+        h.names += (apr_uint32_t)strlen(b->e[i].name) + 1;
+    }
+    *len = sizeof(h) + sizeof(packed_entry) * (apr_size_t)b->n + h.names;
+    buf = apr_palloc(p, *len);
+    memcpy(buf, &h, sizeof(h));
+    at = buf + sizeof(h);
+    names = at + sizeof(packed_entry) * (apr_size_t)b->n;
+    for (i = 0; i < b->n; i++, at += sizeof(packed_entry)) {
+        const entry *e = &b->e[i];
+        packed_entry pe;
+        apr_size_t nl = strlen(e->name) + 1;
+
+        memcpy(pe.sha, e->sha, sizeof(pe.sha));
+        pe.size = e->size;
+        pe.name = (apr_uint32_t)off;
+        pe.added = e->added;
+        pe.removed = e->removed;
+        pe.is_dir = e->is_dir;
+        memcpy(at, &pe, sizeof(pe));
+        memcpy(names + off, e->name, nl);
+        off += nl;
+    }
+    return buf;
+}
+
+/* Entry i of a packed block into e, its name in names (of names_len
+ * bytes, NUL-terminated): 0 when its name lies outside them. */
+static int unpack_entry(const unsigned char *at, const char *names, apr_uint32_t names_len,
+                        entry *e)
+{
+    packed_entry pe;
+
+    memcpy(&pe, at, sizeof(pe));
+    if (pe.name >= names_len) {
+        return 0;
+    }
+    e->name = names + pe.name;
+    memcpy(e->sha, pe.sha, sizeof(e->sha));
+    e->size = (apr_off_t)pe.size;
+    e->added = pe.added;
+    e->removed = pe.removed;
+    e->is_dir = pe.is_dir != 0;
+    return 1;
+}
+
+ckpt_dirblock *ckpt_dirblock_unpack(apr_pool_t *p, const unsigned char *buf, apr_size_t len)
+{
+    ckpt_dirblock *b;
+    packed_head h;
+    const unsigned char *at;
+    char *names;
+    int i;
+
+    if (len < sizeof(h) || (memcpy(&h, buf, sizeof(h)), h.magic != PACK_MAGIC)
+        || h.n > CKPT_DIRBLOCK_MAX_ROWS || (h.names == 0 && h.n > 0)
+        || len != sizeof(h) + sizeof(packed_entry) * (apr_size_t)h.n + h.names) {
+        return NULL;
+    }
+    at = buf + sizeof(h);
+    names = apr_pmemdup(p, at + sizeof(packed_entry) * h.n, h.names ? h.names : 1);
+    if (h.names && names[h.names - 1] != '\0') {
+        return NULL;
+    }
+    b = apr_pcalloc(p, sizeof(*b));
+    b->n = (int)h.n;
+    b->latest = h.latest;
+    b->e = apr_palloc(p, sizeof(entry) * (apr_size_t)(b->n ? b->n : 1));
+    b->bytes = sizeof(*b) + sizeof(entry) * (apr_size_t)b->n + h.names;
+    for (i = 0; i < b->n; i++, at += sizeof(packed_entry)) {
+        /* in the order binary search needs, or not a block of ours */
+        if (!unpack_entry(at, names, h.names, &b->e[i])
+            || (i > 0 && by_name_then_version(&b->e[i - 1], &b->e[i]) > 0)) {
+            return NULL;
+        }
+    }
+    link_names(b, p);
+    return b;
 }

@@ -60,4 +60,12 @@ ckpt_dirblock_kind ckpt_dirblock_find(const ckpt_dirblock *b, apr_pool_t *p, int
 int ckpt_dirblock_list(const ckpt_dirblock *b, apr_pool_t *p, int version, int index,
                        ckpt_dir_content *out);
 
+/* The block as bytes that hold no pointer (for a store shared between
+ * processes, catalog.h), *len of them, into p. */
+unsigned char *ckpt_dirblock_pack(const ckpt_dirblock *b, apr_pool_t *p, apr_size_t *len);
+
+/* The block packed in buf, into p; NULL when buf is not one
+ * (ckpt_dirblock_pack's bytes, whole). */
+ckpt_dirblock *ckpt_dirblock_unpack(apr_pool_t *p, const unsigned char *buf, apr_size_t len);
+
 #endif

@@ -361,6 +361,7 @@ static ckpt_json *status_catalog(apr_int64_t pid, const ckpt_catalog_stats *c)
     ckpt_json_set_int(o, "catalog_bytes_used", (apr_int64_t)c->list_bytes);
     ckpt_json_set_int(o, "list_loads", (apr_int64_t)c->list_loads);
     ckpt_json_set_int(o, "block_loads", (apr_int64_t)c->block_loads);
+    ckpt_json_set_int(o, "shared_block_hits", (apr_int64_t)c->shared_hits);
     ckpt_json_set_int(o, "evictions", (apr_int64_t)c->list_evictions);
     ckpt_json_set_int(o, "answers", (apr_int64_t)c->cache_entries);
     ckpt_json_set_int(o, "answer_bytes_used", (apr_int64_t)c->cache_bytes);
@@ -390,6 +391,7 @@ ckpt_json *ckpt_shape_status(const ckpt_status_report *s)
     ckpt_json_set(o, "storage", st);
     ckpt_json_set_int(cache, "bytes", s->cache_bytes);
     ckpt_json_set_int(cache, "catalog_bytes", s->catalog_bytes);
+    ckpt_json_set_int(cache, "shared_catalog_bytes", s->shared_catalog_bytes);
     if (s->catalog) {
         ckpt_json_set(cache, "this_process", status_catalog(s->pid, s->catalog));
     }

@@ -82,6 +82,7 @@ typedef struct {
     int storage_writable;
     apr_int64_t cache_bytes;            /* CheckpointCacheSize */
     apr_int64_t catalog_bytes;          /* CheckpointCatalogSize */
+    apr_int64_t shared_catalog_bytes;   /* CheckpointSharedCatalogSize; 0: none */
     apr_int64_t pid;                    /* the process that answers */
     const ckpt_catalog_stats *catalog;  /* its catalog; NULL: none */
 } ckpt_status_report;

@@ -329,7 +329,8 @@ static ckpt_rc load_block(ckpt_source_ctx *x, apr_pool_t *p, const ckpt_publicat
 
 /* The catalog's block of dir for pub's version: FOUND after fn answered
  * from it, otherwise the source asks per path.  A block is loaded when
- * none covers the version (one thread at a time). */
+ * none covers the version (one thread at a time): from the node's shared
+ * store when another process has loaded it, else from the database. */
 typedef ckpt_catalog_find (*block_fn)(ckpt_catalog *c, apr_pool_t *p, const char *repo,
                                       const char *dir, int version, void *baton);
 
@@ -346,7 +347,9 @@ static ckpt_catalog_find with_block(ckpt_source_ctx *x, apr_pool_t *p,
     f = fn(x->catalog, p, pub->repository_id, dir, version, baton);
     if (f == CKPT_CATALOG_UNKNOWN
         && ckpt_catalog_load_block(x->catalog, p, pub->repository_id, dir, version)
-        && load_block(x, p, pub, dir) == CKPT_OK) {
+        && (ckpt_catalog_block_from_shared(x->catalog, p, x->ticket, pub->repository_id, dir,
+                                           version)
+            || load_block(x, p, pub, dir) == CKPT_OK)) {
         f = fn(x->catalog, p, pub->repository_id, dir, version, baton);
     }
     return f;

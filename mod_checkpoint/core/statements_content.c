@@ -160,7 +160,9 @@ const ckpt_stmt ckpt_stmts_content[] = {
      "   AND version_added >= 0 LIMIT $3::int)"
      " UNION ALL"
      " (SELECT 'd', dir, NULL, NULL, version_added, version_removed"
-     "  FROM repository_dir WHERE repository_id = $1 AND parent = $2 LIMIT $3::int)"},
+     /* an index-only scan of repository_dir_block_idx (sql/060), likewise */
+     "  FROM repository_dir WHERE repository_id = $1 AND parent = $2"
+     "   AND version_added >= 0 LIMIT $3::int)"},
 
     /* The checkpoints of repository $1 created in seconds [$2, $3], when
      * the catalog does not know them (the index as JSON or of a month). */

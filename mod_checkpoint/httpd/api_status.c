@@ -80,6 +80,7 @@ int ckpt_api_status(ckpt_api_req *a)
     s.pool_hard_max = h->conf.hmax;
     s.cache_bytes = (apr_int64_t)h->cache_bytes;
     s.catalog_bytes = (apr_int64_t)h->catalog_bytes;
+    s.shared_catalog_bytes = h->shared ? (apr_int64_t)ckpt_shared_bytes(h->shared->baton) : 0;
     s.pid = (apr_int64_t)getpid();
     if (h->catalog) {
         ckpt_catalog_get_stats(h->catalog, &cat);

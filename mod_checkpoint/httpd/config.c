@@ -29,6 +29,10 @@
 #define DEFAULT_CACHE_BYTES ((apr_off_t)16 * 1024 * 1024)
 #define DEFAULT_CATALOG_BYTES ((apr_off_t)16 * 1024 * 1024)
 #define DEFAULT_CACHE_REFRESH_MS 500
+#define DEFAULT_SHARED_BYTES ((apr_off_t)256 * 1024 * 1024)
+/* shmcb's least (8 KiB) would keep no block: one of the largest shared
+ * blocks in each of its subcaches. */
+#define MIN_SHARED_BYTES ((apr_off_t)1024 * 1024)
 /* Changes must reach every process within a second (SPEC §3's promise to
  * API users that what they changed is what is served). */
 #define MAX_CACHE_REFRESH_MS 1000
@@ -51,6 +55,8 @@ void *ckpt_create_server_conf(apr_pool_t *p, server_rec *s)
     c->cache_bytes = CKPT_UNSET;
     c->catalog_bytes = CKPT_UNSET;
     c->cache_refresh_ms = CKPT_UNSET;
+    c->shared_bytes = CKPT_UNSET;
+    c->shared = NULL;
     c->content_prefix = NULL;
     c->api_root = NULL;
     c->own_db = 0;
@@ -86,6 +92,8 @@ void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_SET(cache_bytes);
     MERGE_SET(catalog_bytes);
     MERGE_SET(cache_refresh_ms);
+    MERGE_SET(shared_bytes);
+    c->shared = NULL;
     MERGE_STR(content_prefix);
     MERGE_STR(api_root);
     /* A pool and a catalog of its own, on its parent's database unless it
@@ -240,15 +248,21 @@ static const char *set_json_limit(cmd_parms *cmd, void *dummy, const char *arg)
     return NULL;
 }
 
-/* CheckpointCacheSize and CheckpointCatalogSize: bytes, with an optional
- * K, M or G suffix; cmd->info is the member's offset. */
+/* CheckpointCacheSize, CheckpointCatalogSize and (main server only)
+ * CheckpointSharedCatalogSize: bytes, with an optional K, M or G suffix;
+ * cmd->info is the member's offset. */
 static const char *set_bytes(cmd_parms *cmd, void *dummy, const char *arg)
 {
-    const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
     int catalog = !strcasecmp(cmd->directive->directive, "CheckpointCatalogSize");
+    int shared = !strcasecmp(cmd->directive->directive, "CheckpointSharedCatalogSize");
+    const char *err = ap_check_cmd_context(cmd, shared ? GLOBAL_ONLY : NOT_IN_DIR_CONTEXT);
     const char *usage = apr_pstrcat(cmd->pool, cmd->directive->directive,
-                                    ": bytes per process, like 16M",
-                                    catalog ? " (at least 1)" : " (0 turns the answer cache off)",
+                                    shared ? ": bytes per node, like 256M (at least 1M; "
+                                             "0 turns it off)"
+                                           : ": bytes per process, like 16M",
+                                    shared    ? ""
+                                    : catalog ? " (at least 1)"
+                                              : " (0 turns the answer cache off)",
                                     NULL);
     char *end;
     apr_off_t v;
@@ -278,7 +292,8 @@ static const char *set_bytes(cmd_parms *cmd, void *dummy, const char *arg)
             return usage;
         }
     }
-    if (v > ((apr_off_t)1 << 40) >> shift || (catalog && v == 0)) {
+    if (v > ((apr_off_t)1 << 40) >> shift || (catalog && v == 0)
+        || (shared && v != 0 && (v << shift < MIN_SHARED_BYTES || v << shift >= APR_UINT32_MAX))) {
         return usage;
     }
     *(apr_off_t *)((char *)sconf_of(cmd) + (apr_size_t)cmd->info) = v << shift;
@@ -399,6 +414,10 @@ const command_rec ckpt_cmds[] = {
     AP_INIT_TAKE1("CheckpointCatalogSize", set_bytes,
                   (void *)APR_OFFSETOF(ckpt_server_conf, catalog_bytes), RSRC_CONF,
                   "bytes of checkpoint lists and directory histories each process keeps (K, M, G)"),
+    AP_INIT_TAKE1("CheckpointSharedCatalogSize", set_bytes,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, shared_bytes), RSRC_CONF,
+                  "bytes of directory histories the processes of this node share "
+                  "(K, M, G; 0: off; needs mod_socache_shmcb)"),
     AP_INIT_TAKE1("CheckpointCacheRefresh", set_cache_refresh, NULL, RSRC_CONF,
                   "milliseconds between checks that cached answers are current (at most 1000)"),
     AP_INIT_FLAG("CheckpointContent", set_content, NULL, ACCESS_CONF,
@@ -547,6 +566,30 @@ static ckpt_dbholder *new_holder(apr_pool_t *p, server_rec *s, const ckpt_server
     return h;
 }
 
+/* The node's shared catalog, and each holder's view of it (by the
+ * database its content reads); an error when the site asked for one by
+ * name and it cannot be made. */
+static int make_shared(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s)
+{
+    ckpt_server_conf *mc = CKPT_SCONF(s);
+    int required = mc->shared_bytes != CKPT_UNSET;
+    apr_off_t bytes = required ? mc->shared_bytes : DEFAULT_SHARED_BYTES;
+    server_rec *vs;
+
+    mc->shared = bytes ? ckpt_shared_create(pconf, ptemp, s, (apr_size_t)bytes, required) : NULL;
+    if (bytes && required && !mc->shared) {
+        return HTTP_INTERNAL_SERVER_ERROR;
+    }
+    for (vs = s; vs; vs = vs->next) {
+        ckpt_dbholder *h = CKPT_SCONF(vs)->db;
+        if (!h->shared) {
+            h->shared = ckpt_shared_for(pconf, mc->shared,
+                                        h->split ? h->read_conf.conninfo : h->conf.conninfo);
+        }
+    }
+    return OK;
+}
+
 int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, server_rec *s)
 {
     server_rec *vs;
@@ -567,7 +610,7 @@ int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, ser
         }
         give_to_children(ptemp, vs, c->storage);
     }
-    return OK;
+    return make_shared(pconf, ptemp, s);
 }
 
 /* A new process reads what its catalog needs first on one of the
@@ -600,6 +643,7 @@ static void make_catalog(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
     cc.cache_bytes = h->cache_bytes;
     cc.list_bytes = h->catalog_bytes;
     cc.refresh = h->cache_refresh;
+    cc.shared = h->shared;
     rv = ckpt_catalog_create(&h->catalog, p, &cc);
     if (rv != APR_SUCCESS) {
         ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
@@ -614,6 +658,9 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
 {
     server_rec *vs;
 
+    if (CKPT_SCONF(s)->shared) {
+        ckpt_shared_child_init(CKPT_SCONF(s)->shared, p);
+    }
     for (vs = s; vs; vs = vs->next) {
         ckpt_dbholder *h = CKPT_SCONF(vs)->db;
         apr_status_t rv;

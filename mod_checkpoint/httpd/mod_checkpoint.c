@@ -11,6 +11,8 @@
 
 static void register_hooks(apr_pool_t *p)
 {
+    /* The shared catalog's Mutex, known before the config is read. */
+    ap_hook_pre_config(ckpt_shared_pre_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* Defaults and storage directories, once the whole config is read. */
     ap_hook_post_config(ckpt_post_config, NULL, NULL, APR_HOOK_MIDDLE);
     /* The connection pool belongs to each child process. */

@@ -9,6 +9,9 @@
 #include "catalog.h"
 #include "db.h"
 
+/* shared.c: the node's shared catalog. */
+typedef struct ckpt_shared_store ckpt_shared_store;
+
 /* Our own log tags: AH numbers belong to httpd. */
 #define CKPTLOGNO(n) "CKPT" #n ": "
 
@@ -40,6 +43,8 @@ typedef struct {
     ckpt_catalog *catalog; /* made in child_init: what this process knows of
                             * this database's distributions, checkpoints and
                             * answers */
+    const ckpt_catalog_shared *shared; /* the node's shared catalog for this
+                                        * database; NULL: none */
     server_rec *s;                     /* whose log hears of outages */
 } ckpt_dbholder;
 
@@ -60,6 +65,8 @@ typedef struct {
     apr_off_t cache_bytes;      /* CheckpointCacheSize */
     apr_off_t catalog_bytes;    /* CheckpointCatalogSize */
     int cache_refresh_ms;       /* CheckpointCacheRefresh */
+    apr_off_t shared_bytes;     /* CheckpointSharedCatalogSize (main server only) */
+    ckpt_shared_store *shared;  /* post_config, main server: the node's shared catalog */
     const char *content_prefix; /* the first <Location> with CheckpointContent On */
     const char *api_root;       /* CheckpointAPIRoot: where publication hrefs point */
     int own_db;                 /* sets a database, pool, cache or catalog directive itself */
@@ -99,6 +106,20 @@ ckpt_rc ckpt_request_db_pool(request_rec *r, apr_pool_t *p, ckpt_db **db);
 ckpt_rc ckpt_request_read_db(request_rec *r, apr_pool_t *p, ckpt_db **db);
 /* Sets Retry-After and answers 503. */
 int ckpt_unavailable(request_rec *r);
+
+/* shared.c: the store behind ckpt_catalog_shared (httpd's socache, shmcb),
+ * one per node.  pre_config registers its Mutex; create makes it in
+ * post_config (NULL when it cannot, logged; required: a site asked for it
+ * by name); child_init attaches each process. */
+int ckpt_shared_pre_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp);
+ckpt_shared_store *ckpt_shared_create(apr_pool_t *pconf, apr_pool_t *ptemp, server_rec *s,
+                                      apr_size_t bytes, int required);
+void ckpt_shared_child_init(ckpt_shared_store *st, apr_pool_t *p);
+/* The store as a catalog uses it, for the database of conninfo (NULL
+ * when st is). */
+const ckpt_catalog_shared *ckpt_shared_for(apr_pool_t *p, ckpt_shared_store *st,
+                                           const char *conninfo);
+apr_size_t ckpt_shared_bytes(const ckpt_shared_store *st);
 
 /* api.c */
 int ckpt_api_handler(request_rec *r);
