@@ -586,6 +586,7 @@ START_TEST(test_block_pack)
     apr_off_t size = 0;
     ckpt_dir_content dc;
 
+    ck_assert_uint_eq(ckpt_dirblock_packed_size(b), len);
     u = ckpt_dirblock_unpack(pool, packed, len);
     ck_assert_ptr_nonnull(u);
     ck_assert(ckpt_dirblock_covers(u, 8) && !ckpt_dirblock_covers(u, 9));
@@ -613,7 +614,13 @@ START_TEST(test_block_pack)
     /* an empty block */
     b = ckpt_dirblock_make(pool, 3, rows, 0);
     packed = ckpt_dirblock_pack(b, pool, &len);
-    u = ckpt_dirblock_unpack(pool, packed, len);
+    ck_assert_uint_eq(ckpt_dirblock_packed_size(b), len);
+    /* read from a copy of exactly its length (malloc'd, so that ASan sees
+     * a read past it) */
+    bad = malloc(len);
+    memcpy(bad, packed, len);
+    u = ckpt_dirblock_unpack(pool, bad, len);
+    free(bad);
     ck_assert_ptr_nonnull(u);
     memset(&dc, 0, sizeof(dc));
     ck_assert(!ckpt_dirblock_list(u, pool, 2, 1, &dc));

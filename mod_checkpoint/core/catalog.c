@@ -815,11 +815,14 @@ static const unsigned char *shared_value(const ckpt_dirblock *b, apr_pool_t *p, 
                                          apr_size_t *len)
 {
     apr_size_t n;
-    unsigned char *packed = ckpt_dirblock_pack(b, p, &n), *v;
+    unsigned char *packed, *v;
 
-    if (n + SHARED_HEAD > CKPT_CATALOG_SHARED_MAX) {
+    /* sized first: a block too big to share is not copied for nothing
+     * under the mutex */
+    if (ckpt_dirblock_packed_size(b) + SHARED_HEAD > CKPT_CATALOG_SHARED_MAX) {
         return NULL;
     }
+    packed = ckpt_dirblock_pack(b, p, &n);
     v = apr_palloc(p, SHARED_HEAD + n);
     memcpy(v, &g, SHARED_HEAD);
     memcpy(v + SHARED_HEAD, packed, n);

@@ -205,6 +205,22 @@ typedef struct {
 
 #define PACK_MAGIC 0x436b4231 /* "CkB1" */
 
+static apr_uint32_t names_bytes(const ckpt_dirblock *b)
+{
+    apr_uint32_t n = 0;
+    int i;
+
+    for (i = 0; i < b->n; i++) {
+        n += (apr_uint32_t)strlen(b->e[i].name) + 1;
+    }
+    return n;
+}
+
+apr_size_t ckpt_dirblock_packed_size(const ckpt_dirblock *b)
+{
+    return sizeof(packed_head) + sizeof(packed_entry) * (apr_size_t)b->n + names_bytes(b);
+}
+
 unsigned char *ckpt_dirblock_pack(const ckpt_dirblock *b, apr_pool_t *p, apr_size_t *len)
 {
     packed_head h;
@@ -215,10 +231,7 @@ unsigned char *ckpt_dirblock_pack(const ckpt_dirblock *b, apr_pool_t *p, apr_siz
     h.magic = PACK_MAGIC;
     h.latest = b->latest;
     h.n = (apr_uint32_t)b->n;
-    h.names = 0;
-    for (i = 0; i < b->n; i++) {
-        h.names += (apr_uint32_t)strlen(b->e[i].name) + 1;
-    }
+    h.names = names_bytes(b);
     *len = sizeof(h) + sizeof(packed_entry) * (apr_size_t)b->n + h.names;
     buf = apr_palloc(p, *len);
     memcpy(buf, &h, sizeof(h));
@@ -276,7 +289,8 @@ ckpt_dirblock *ckpt_dirblock_unpack(apr_pool_t *p, const unsigned char *buf, apr
         return NULL;
     }
     at = buf + sizeof(h);
-    names = apr_pmemdup(p, at + sizeof(packed_entry) * h.n, h.names ? h.names : 1);
+    names = h.names ? apr_pmemdup(p, at + sizeof(packed_entry) * h.n, h.names)
+                    : apr_pcalloc(p, 1);
     if (h.names && names[h.names - 1] != '\0') {
         return NULL;
     }

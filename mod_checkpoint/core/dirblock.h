@@ -63,6 +63,8 @@ int ckpt_dirblock_list(const ckpt_dirblock *b, apr_pool_t *p, int version, int i
 /* The block as bytes that hold no pointer (for a store shared between
  * processes, catalog.h), *len of them, into p. */
 unsigned char *ckpt_dirblock_pack(const ckpt_dirblock *b, apr_pool_t *p, apr_size_t *len);
+/* The length ckpt_dirblock_pack would answer, without packing. */
+apr_size_t ckpt_dirblock_packed_size(const ckpt_dirblock *b);
 
 /* The block packed in buf, into p; NULL when buf is not one
  * (ckpt_dirblock_pack's bytes, whole). */

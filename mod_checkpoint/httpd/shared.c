@@ -7,6 +7,7 @@
  * What a process loads, the others take from here (a memcpy, no query);
  * shmcb drops the oldest entries when it is full, so it stays within its
  * size.  A graceful restart makes a new one. */
+#include <apr_sha1.h>
 #include <apr_strings.h>
 #include <ap_provider.h>
 #include <ap_socache.h>
@@ -169,7 +170,10 @@ const ckpt_catalog_shared *ckpt_shared_for(apr_pool_t *p, ckpt_shared_store *st,
                                            const char *conninfo)
 {
     ckpt_catalog_shared *sh;
-    apr_ssize_t klen = APR_HASH_KEY_STRING;
+    apr_sha1_ctx_t sha;
+    unsigned char digest[APR_SHA1_DIGESTSIZE];
+    char *hex;
+    int i;
 
     if (!st) {
         return NULL;
@@ -178,7 +182,15 @@ const ckpt_catalog_shared *ckpt_shared_for(apr_pool_t *p, ckpt_shared_store *st,
     sh->baton = st;
     sh->get = shared_get;
     sh->put = shared_put;
-    sh->prefix = apr_psprintf(p, "%08x", apr_hashfunc_default(conninfo, &klen));
+    /* the whole conninfo's digest: two databases must never share keys */
+    apr_sha1_init(&sha);
+    apr_sha1_update(&sha, conninfo, (unsigned int)strlen(conninfo));
+    apr_sha1_final(digest, &sha);
+    hex = apr_palloc(p, 2 * APR_SHA1_DIGESTSIZE + 1);
+    for (i = 0; i < APR_SHA1_DIGESTSIZE; i++) {
+        apr_snprintf(hex + 2 * i, 3, "%02x", digest[i]);
+    }
+    sh->prefix = hex;
     return sh;
 }
 
