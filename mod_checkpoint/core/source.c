@@ -595,6 +595,10 @@ static ckpt_rc read_changes(ckpt_db *db, apr_pool_t *p, apr_int64_t from, apr_in
     return CKPT_OK;
 }
 
+/* How long a publication's transaction may take from its time to its
+ * commit, for a standby's replay point (see ckpt_source_refresh). */
+#define CKPT_SOURCE_SETTLE_MARGIN apr_time_from_sec(2)
+
 /* The content generation, and on a standby how far it has replayed. */
 static ckpt_rc read_generation(ckpt_db *db, apr_pool_t *p, apr_int64_t *gen, int *standby,
                                apr_time_t *replayed)
@@ -643,9 +647,13 @@ ckpt_rc ckpt_source_refresh(ckpt_catalog *cat, ckpt_db *db, apr_pool_t *p, apr_t
     }
     if (standby) {
         /* Caught up with the primary's reading taken before this one: as
-         * current as that; otherwise only as of its replay point. */
+         * current as that; otherwise only as of its replay point.  Less a
+         * margin either way: a publication's time is taken inside its
+         * transaction, and another transaction may commit (and be
+         * replayed, or be in that reading) between that time and its
+         * commit. */
         behind = !primary || primary->generation < 0 || now < primary->generation;
-        asof = behind ? replayed : primary->asked;
+        asof = (behind ? replayed : primary->asked) - CKPT_SOURCE_SETTLE_MARGIN;
     }
     ckpt_catalog_checked_standby(cat, now, changes, asked, asof, behind, ticket);
     return CKPT_OK;
