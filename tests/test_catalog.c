@@ -418,9 +418,10 @@ static const ckpt_dirblock_row rows[] = {
     {"dists/index.html", SHA("e"), 50, 4, -1, 0},
 };
 
-START_TEST(test_block_by_version)
+/* What the block of rows (read at version 8) answers, at each version:
+ * the same from the block as made and as unpacked from shared memory. */
+static void check_fixture_block(const ckpt_dirblock *b)
 {
-    ckpt_dirblock *b = ckpt_dirblock_make(pool, 8, rows, 6);
     const char *sha = NULL;
     apr_off_t size = 0;
     ckpt_dir_content dc;
@@ -453,6 +454,11 @@ START_TEST(test_block_by_version)
     /* Version 0: nothing. */
     memset(&dc, 0, sizeof(dc));
     ck_assert(!ckpt_dirblock_list(b, pool, 0, 1, &dc));
+}
+
+START_TEST(test_block_by_version)
+{
+    check_fixture_block(ckpt_dirblock_make(pool, 8, rows, 6));
 }
 END_TEST
 
@@ -582,23 +588,11 @@ START_TEST(test_block_pack)
     ckpt_dirblock *b = ckpt_dirblock_make(pool, 8, rows, 6), *u;
     apr_size_t len;
     unsigned char *packed = ckpt_dirblock_pack(b, pool, &len), *bad;
-    const char *sha = NULL;
-    apr_off_t size = 0;
     ckpt_dir_content dc;
 
     ck_assert_uint_eq(ckpt_dirblock_packed_size(b), len);
     u = ckpt_dirblock_unpack(pool, packed, len);
-    ck_assert_ptr_nonnull(u);
-    ck_assert(ckpt_dirblock_covers(u, 8) && !ckpt_dirblock_covers(u, 9));
-    ck_assert_int_eq(ckpt_dirblock_find(u, pool, 2, "Release", &sha, &size), CKPT_DIRBLOCK_FILE);
-    ck_assert_str_eq(sha, SHA("a"));
-    ck_assert_int_eq((int)size, 10);
-    ck_assert_int_eq(ckpt_dirblock_find(u, pool, 7, "old", &sha, &size), CKPT_DIRBLOCK_FILE);
-    ck_assert_str_eq(sha, SHA("d"));
-    ck_assert_int_eq(ckpt_dirblock_find(u, pool, 5, "main", &sha, &size), CKPT_DIRBLOCK_DIR);
-    memset(&dc, 0, sizeof(dc));
-    ck_assert(ckpt_dirblock_list(u, pool, 4, 1, &dc));
-    ck_assert_str_eq(dc.index_sha256, SHA("e"));
+    check_fixture_block(u);
     ck_assert_uint_eq(ckpt_dirblock_bytes(u), ckpt_dirblock_bytes(b));
     /* cut short, one byte more, another magic */
     ck_assert_ptr_null(ckpt_dirblock_unpack(pool, packed, len - 1));
