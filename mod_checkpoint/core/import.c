@@ -15,29 +15,6 @@
 #include "path.h"
 #include "storage.h"
 
-#define INTERRUPTED "interrupted: nothing was changed"
-
-ckpt_rc ckpt_ingest_cancelled(const ckpt_ingest_hooks *hooks, ckpt_err *err)
-{
-    if (hooks->cancel && apr_atomic_read32(hooks->cancel)) {
-        return ckpt_err_set(err, CKPT_CONFLICT, NULL, INTERRUPTED);
-    }
-    return CKPT_OK;
-}
-
-void ckpt_ingest_report(const ckpt_ingest_hooks *hooks, const char *phase,
-                        apr_uint64_t files_done, apr_uint64_t files_total,
-                        apr_uint64_t bytes_done, apr_uint64_t bytes_total)
-{
-    ckpt_ingest_progress pr = {phase, files_done, files_total, bytes_done, bytes_total};
-
-    if (hooks->progress) {
-        hooks->progress(hooks->baton, &pr);
-    }
-}
-
-/* The walk goes into the run's table a batch at a time: what it holds
- * is the batch and the names of the directories still to read. */
 typedef struct {
     ckpt_db *db;
     apr_pool_t *p;

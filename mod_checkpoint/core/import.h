@@ -24,11 +24,4 @@ typedef struct {
 ckpt_rc ckpt_import(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_import_req *req,
                     const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res, ckpt_err *err);
 
-/* For import and sync: CKPT_CONFLICT "interrupted" once hooks->cancel is set. */
-ckpt_rc ckpt_ingest_cancelled(const ckpt_ingest_hooks *hooks, ckpt_err *err);
-/* Calls hooks->progress, when there is one. */
-void ckpt_ingest_report(const ckpt_ingest_hooks *hooks, const char *phase,
-                        apr_uint64_t files_done, apr_uint64_t files_total,
-                        apr_uint64_t bytes_done, apr_uint64_t bytes_total);
-
 #endif

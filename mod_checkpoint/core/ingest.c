@@ -1,16 +1,18 @@
 /* Bulk ingest (see ingest.h). */
 #include <string.h>
 
+#include <apr_atomic.h>
 #include <apr_strings.h>
 
 #include "artifact.h"
-#include "import.h"
 #include "ingest.h"
 #include "list.h"
 #include "repository.h"
 #include "storage.h"
 #include "version.h"
 
+/* What a cancelled run says. */
+#define INTERRUPTED "interrupted: nothing was changed"
 /* Digests leased (and locked against orphan cleanup) per transaction:
  * well inside PostgreSQL's lock table. */
 #define LEASE_BATCH 1000
@@ -18,6 +20,27 @@
  * statistics of the tables it compares against. */
 #define ANALYZE_AFTER 1000
 
+ckpt_rc ckpt_ingest_cancelled(const ckpt_ingest_hooks *hooks, ckpt_err *err)
+{
+    if (hooks->cancel && apr_atomic_read32(hooks->cancel)) {
+        return ckpt_err_set(err, CKPT_CONFLICT, NULL, INTERRUPTED);
+    }
+    return CKPT_OK;
+}
+
+void ckpt_ingest_report(const ckpt_ingest_hooks *hooks, const char *phase,
+                        apr_uint64_t files_done, apr_uint64_t files_total,
+                        apr_uint64_t bytes_done, apr_uint64_t bytes_total)
+{
+    ckpt_ingest_progress pr = {phase, files_done, files_total, bytes_done, bytes_total};
+
+    if (hooks->progress) {
+        hooks->progress(hooks->baton, &pr);
+    }
+}
+
+/* The walk goes into the run's table a batch at a time: what it holds
+ * is the batch and the names of the directories still to read. */
 static ckpt_rc find_repo(ckpt_db *db, apr_pool_t *p, const char *name, int create,
                          const char **repo_id, ckpt_err *err)
 {

@@ -65,6 +65,13 @@ typedef struct {
     void *baton;
 } ckpt_ingest_hooks;
 
+/* CKPT_CONFLICT "interrupted" once hooks->cancel is set. */
+ckpt_rc ckpt_ingest_cancelled(const ckpt_ingest_hooks *hooks, ckpt_err *err);
+/* Calls hooks->progress, when there is one. */
+void ckpt_ingest_report(const ckpt_ingest_hooks *hooks, const char *phase,
+                        apr_uint64_t files_done, apr_uint64_t files_total,
+                        apr_uint64_t bytes_done, apr_uint64_t bytes_total);
+
 /* The repository named name (made, with version 0, when create), locked
  * for this connection's session: CKPT_CONFLICT when another import or
  * sync holds it, CKPT_NOTFOUND when there is none. */

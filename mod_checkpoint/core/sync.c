@@ -4,7 +4,7 @@
 #include <apr_strings.h>
 #include <curl/curl.h>
 
-#include "import.h"
+#include "ingest.h"
 #include "list.h"
 #include "path.h"
 #include "storage.h"
