@@ -31,7 +31,8 @@ static void teardown(void)
 #define REPO_A "aaaaaaaa-0000-0000-0000-000000000000"
 #define REPO_B "bbbbbbbb-0000-0000-0000-000000000000"
 
-static ckpt_catalog *make(apr_size_t list_bytes)
+/* A catalog on store sh (NULL: none). */
+static ckpt_catalog *make_on(apr_size_t list_bytes, const ckpt_catalog_shared *sh)
 {
     ckpt_catalog *c;
     ckpt_catalog_conf conf = {0};
@@ -39,8 +40,14 @@ static ckpt_catalog *make(apr_size_t list_bytes)
     conf.cache_bytes = 1 << 20;
     conf.list_bytes = list_bytes;
     conf.refresh = REFRESH;
+    conf.shared = sh;
     ck_assert_int_eq(ckpt_catalog_create(&c, pool, &conf), APR_SUCCESS);
     return c;
+}
+
+static ckpt_catalog *make(apr_size_t list_bytes)
+{
+    return make_on(list_bytes, NULL);
 }
 
 /* A catalog that has read generation gen at time t. */
@@ -658,13 +665,8 @@ static void store_put(void *baton, apr_pool_t *p, const char *key, const unsigne
 static ckpt_catalog *shared_catalog(const ckpt_catalog_shared *sh, apr_int64_t gen,
                                     apr_uint64_t *ticket)
 {
-    ckpt_catalog *c;
-    ckpt_catalog_conf conf = {0};
+    ckpt_catalog *c = make_on(1 << 20, sh);
 
-    conf.list_bytes = 1 << 20;
-    conf.refresh = REFRESH;
-    conf.shared = sh;
-    ck_assert_int_eq(ckpt_catalog_create(&c, pool, &conf), APR_SUCCESS);
     ck_assert_int_eq(ckpt_catalog_begin(c, SEC(100), ticket), CKPT_CATALOG_CHECK);
     ckpt_catalog_checked(c, gen, NULL, SEC(100), ticket);
     return c;
