@@ -225,25 +225,35 @@ ckpt_rc ckpt_ingest_tree_todo(ckpt_db *db, apr_pool_t *p, apr_uint64_t *files,
     return CKPT_OK;
 }
 
-ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
-                              apr_array_header_t **out, ckpt_err *err)
+/* Up to limit rows of statement stmt (a page in path order after path
+ * after) as files: the columns it answers of path, digest, size, mtime
+ * and staged file. */
+static ckpt_rc page_of(ckpt_db *db, apr_pool_t *p, const char *stmt, const char *after,
+                       int limit, apr_array_header_t **out, ckpt_err *err)
 {
     ckpt_dbres *res;
     int i;
 
-    if (ckpt_db_query(db, p, &res, err, "ingest_tree_page", 2, after, apr_itoa(p, limit))
-        != CKPT_OK) {
+    if (ckpt_db_query(db, p, &res, err, stmt, 2, after, apr_itoa(p, limit)) != CKPT_OK) {
         return err->rc;
     }
     *out = apr_array_make(p, res->nrows + 1, sizeof(ckpt_ingest_file *));
     for (i = 0; i < res->nrows; i++) {
         ckpt_ingest_file *f = apr_pcalloc(p, sizeof(*f));
         f->relative_path = ckpt_dbres_get(res, i, "relative_path");
+        f->sha256 = ckpt_dbres_get(res, i, "sha256");
         f->size = (apr_off_t)ckpt_dbres_int(res, i, "size", 0);
         f->mtime = ckpt_dbres_int(res, i, "mtime", -1);
+        f->staged = ckpt_dbres_get(res, i, "staged");
         APR_ARRAY_PUSH(*out, ckpt_ingest_file *) = f;
     }
     return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
+                              apr_array_header_t **out, ckpt_err *err)
+{
+    return page_of(db, p, "ingest_tree_page", after, limit, out, err);
 }
 
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
@@ -431,27 +441,17 @@ static ckpt_rc each_staged(ckpt_db *db, apr_pool_t *p, page_fn fn, staged_pass *
     apr_pool_t *pools[2];
     apr_array_header_t *page = NULL;
     const char *after = "";
-    ckpt_dbres *r;
     ckpt_rc rc = CKPT_OK;
-    int k, i;
+    int k;
 
     apr_pool_create(&pools[0], p);
     apr_pool_create(&pools[1], p);
     for (k = 0; rc == CKPT_OK; k ^= 1) {
         apr_pool_clear(pools[k]);
-        if ((rc = ckpt_db_query(db, pools[k], &r, err, "ingest_tree_staged_page", 2, after,
-                                apr_itoa(pools[k], CKPT_INGEST_BATCH))) != CKPT_OK
-            || !r->nrows) {
+        if ((rc = page_of(db, pools[k], "ingest_tree_staged_page", after, CKPT_INGEST_BATCH,
+                          &page, err)) != CKPT_OK
+            || !page->nelts) {
             break;
-        }
-        page = apr_array_make(pools[k], r->nrows, sizeof(ckpt_ingest_file *));
-        for (i = 0; i < r->nrows; i++) {
-            ckpt_ingest_file *f = apr_pcalloc(pools[k], sizeof(*f));
-            f->relative_path = ckpt_dbres_get(r, i, "relative_path");
-            f->sha256 = ckpt_dbres_get(r, i, "sha256");
-            f->size = (apr_off_t)ckpt_dbres_int(r, i, "size", 0);
-            f->staged = ckpt_dbres_get(r, i, "staged");
-            APR_ARRAY_PUSH(page, ckpt_ingest_file *) = f;
         }
         rc = fn(db, pools[k], st, page, err);
         after = APR_ARRAY_IDX(page, page->nelts - 1, ckpt_ingest_file *)->relative_path;
