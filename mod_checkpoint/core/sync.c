@@ -19,9 +19,10 @@ static ckpt_rc bad_line(apr_pool_t *p, ckpt_err *err, int line, const char *why)
                              : apr_psprintf(p, "PULP_MANIFEST %s", why));
 }
 
-/* One line: relative_path,sha256,size (the path may hold commas). */
-static ckpt_rc parse_line(apr_pool_t *p, char *s, int line, ckpt_ingest_file **out,
-                          ckpt_err *err)
+/* One line: relative_path,sha256,size (the path may hold commas); the
+ * file from fp (a batch's pool), what a failure says from p. */
+static ckpt_rc parse_line(apr_pool_t *p, apr_pool_t *fp, char *s, int line,
+                          ckpt_ingest_file **out, ckpt_err *err)
 {
     char *size = strrchr(s, ','), *sha;
     apr_int64_t n;
@@ -46,7 +47,7 @@ static ckpt_rc parse_line(apr_pool_t *p, char *s, int line, ckpt_ingest_file **o
     if (!ckpt_number_parse(size, 0, APR_INT64_MAX, &n)) {
         return bad_line(p, err, line, "size is not a number");
     }
-    f = apr_pcalloc(p, sizeof(*f));
+    f = apr_pcalloc(fp, sizeof(*f));
     f->relative_path = s;
     f->sha256 = sha;
     f->size = (apr_off_t)n;
@@ -114,7 +115,7 @@ static ckpt_rc one_line(manifest_reader *m, char *s, ckpt_err *err)
     if (!*s) {
         return CKPT_OK;
     }
-    if (parse_line(m->p, s, m->line, &f, err) != CKPT_OK) {
+    if (parse_line(m->p, m->batch, s, m->line, &f, err) != CKPT_OK) {
         return err->rc;
     }
     if (apr_hash_get(m->paths, f->relative_path, APR_HASH_KEY_STRING)) {
@@ -647,7 +648,11 @@ static ckpt_rc fetch_all(downloader *d, int n, ckpt_err *err)
             || !page->nelts) {
             break;
         }
-        rc = fetch_page(d, slots, n, page, err);
+        if ((rc = fetch_page(d, slots, n, page, err)) == CKPT_OK
+            && (rc = ckpt_ingest_cancelled(d->hooks, err)) == CKPT_OK) {
+            ckpt_ingest_report(d->hooks, "downloading", d->files_done, d->files_total,
+                               d->bytes_done, d->bytes_total);
+        }
         after = apr_pstrdup(d->p, APR_ARRAY_IDX(page, page->nelts - 1, ckpt_ingest_file *)->sha256);
     }
     for (i = 0; i < n; i++) {
