@@ -50,7 +50,7 @@ sub present {
         . " ON r.id = rc.repository_id WHERE r.name = '$repo' AND rc.version_removed IS NULL"
         . " ORDER BY 1"));
 }
-sub mine_in_tmp { scalar grep { m{/(?:upload|link)\.} } tmp_files() }
+sub mine_in_tmp { scalar grep { m{/(?:upload|link|manifest)\.} } tmp_files() }
 
 # --- import: mirror, unchanged, changes, additive -------------------------
 my $repo = "$tag-a";
@@ -208,6 +208,33 @@ is(present("$tag-s"), present($repo), 'holds what the publication does');
 like($out, qr/unchanged/, 'a re-sync of the unchanged remote makes no version') or diag $out;
 like($out, qr/ 0 downloaded/, 'and downloads nothing') or diag $out;
 
+# --- a sync of more than a page of digests (CKPT_INGEST_BATCH, 4096) --------
+# The manifest goes into the run's table a batch at a time, and the digests
+# storage lacks are leased, looked for and downloaded a page at a time over
+# connections kept across pages: every digest arrives once, a digest of
+# two paths included.
+{
+    my $k = 4096 + 100;
+    my %w = map { (sprintf('d/%03d/x%05d', $_ % 97, $_) => "distinct $tag $_\n") } 1 .. $k;
+    $w{'d/twin'} = "distinct $tag 1\n";
+    my $m = join '', map { "$_," . sha256_hex($w{$_}) . ',' . length($w{$_}) . "\n" } sort keys %w;
+    tree('wide', %w, 'PULP_MANIFEST' => $m);
+    my $url = 'http://' . hostport() . "/$tag/wide/";
+    ($rc, $out) = run('sync', "$tag-w", $url, '--create', '--json');
+    is($rc, 0, "sync of $k distinct digests") or diag $out;
+    $j = eval { JSON::PP::decode_json($out) } // {};
+    is_deeply([@$j{qw(version files hashed changed stored)}], [1, $k + 1, $k, $k + 1, $k],
+              'one version of every path, each digest downloaded and stored once') or diag $out;
+    is(scalar(split ' ', present("$tag-w")), $k + 1, 'the version holds them all');
+    my $last = sha256_hex("distinct $tag $k\n");
+    ok(-f "$S/artifact/" . substr($last, 0, 2) . '/' . substr($last, 2), 'the last page\'s bytes are in storage');
+    ($rc, $out) = run('sync', "$tag-w", $url, '--json');
+    $j = eval { JSON::PP::decode_json($out) } // {};
+    is_deeply([@$j{qw(version hashed changed)}], [undef, 0, 0], 'again: no version, nothing downloaded')
+        or diag $out;
+    is(mine_in_tmp(), 0, 'and no temporary file left (the manifest\'s neither)');
+}
+
 # --- hostile manifests: each aborts, the repository stays -------------------
 my $fresh = "fresh bytes $tag\n";
 my $good = "a,@{[sha256_hex(\"a\n\")]},2\n";
@@ -218,6 +245,10 @@ my %hostile = (
     'a truncated manifest' => "${good}f," . substr(sha256_hex($fresh), 0, 20),
     'a 404 in the middle' => "${good}missing," . sha256_hex("never $tag") . ",6\n"
                              . "f," . sha256_hex($fresh) . ",@{[length $fresh]}\n",
+    'a path listed twice' => "${good}f," . sha256_hex($fresh) . ",@{[length $fresh]}\n$good",
+    # Past the first batch the run's table finds it, not the reader.
+    'a path listed twice, batches apart' => "${good}f," . sha256_hex($fresh) . ",@{[length $fresh]}\n"
+        . join('', map { "pad/$_," . sha256_hex("a\n") . ",2\n" } 1 .. 4100) . $good,
 );
 my $srepo = "$tag-s";
 my $sbefore = latest($srepo);
@@ -225,6 +256,7 @@ for my $what (sort keys %hostile) {
     my $d = tree('remote', 'a' => "a\n", 'f' => $fresh, 'PULP_MANIFEST' => $hostile{$what});
     ($rc, $out) = run('sync', $srepo, 'http://' . hostport() . "/$tag/remote/");
     isnt($rc, 0, "$what: the sync fails") or diag $out;
+    like($out, qr/listed twice/, "$what: and says so") or diag $out if $what =~ /twice/;
     note $out;
 }
 is(latest($srepo), $sbefore, 'and the repository is as it was');

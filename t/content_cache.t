@@ -139,6 +139,16 @@ subtest 'a new checkpoint' => sub {
     all_are(many(content_url("$cp/$ts3/f.txt")), '200 three\n', 'and it is served');
 };
 
+# The API has returned a checkpoint, so a client may ask for it by its
+# exact second at once: a process whose reading is older (within
+# CheckpointCacheRefresh) must not send it to the checkpoint before.
+subtest 'a new checkpoint asked for at once' => sub {
+    all_are(many(content_url("$cp/$ts2/f.txt")), '200 two\n', 'warm: every process has read the catalog');
+    upload_to($repo, 'f.txt', "four\n");
+    my $ts4 = ts_of(publish($repo, checkpoint => JSON::PP::true())->{pulp_created});
+    all_are(many(content_url("$cp/$ts4/f.txt")), '200 four\n', 'at once, every process serves it');
+};
+
 subtest 'retention clears a checkpoint' => sub {
     all_are(many(content_url("$cp/$ts1/f.txt")), '200 one\n', 'warm: the first checkpoint everywhere');
     my $res = api('PATCH', $repo->{pulp_href}, { retain_checkpoints => 1 });

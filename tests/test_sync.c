@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include <apr_general.h>
+#include <apr_strings.h>
 #include <check.h>
 
 #include "testmain.h"
+#include "path.h"
 #include "sync.h"
 
 #define N(a) ((int)(sizeof(a) / sizeof((a)[0])))
@@ -94,6 +96,48 @@ START_TEST(test_manifest_nul)
 }
 END_TEST
 
+/* A path given again a batch later: the reader hands batches on as it
+ * reads, and the taker (here the collector, in a run the run's table)
+ * refuses the second, naming the lines of the batch that holds it. */
+START_TEST(test_manifest_twice_across_batches)
+{
+    apr_array_header_t *files = NULL;
+    ckpt_err err = {0};
+    apr_size_t len = 0, cap = (CKPT_INGEST_BATCH + 2) * 100;
+    char *m = apr_palloc(pool, cap);
+    int i;
+
+    for (i = 0; i <= CKPT_INGEST_BATCH; i++) {
+        len += (apr_size_t)apr_snprintf(m + len, cap - len, "p/%d," SHA ",1\n", i);
+    }
+    ck_assert_int_eq(ckpt_sync_parse_manifest(pool, m, len, &files, &err), CKPT_OK);
+    ck_assert_int_eq(files->nelts, CKPT_INGEST_BATCH + 1);
+    ck_assert_str_eq(APR_ARRAY_IDX(files, CKPT_INGEST_BATCH, ckpt_ingest_file *)->relative_path,
+                     apr_psprintf(pool, "p/%d", CKPT_INGEST_BATCH));
+    len += (apr_size_t)apr_snprintf(m + len, cap - len, "p/0," SHA ",1\n");
+    ck_assert_int_eq(ckpt_sync_parse_manifest(pool, m, len, &files, &err), CKPT_INVALID);
+    ck_assert_msg(strstr(err.reason, apr_psprintf(pool, "lines %d to %d: a relative_path listed twice",
+                                                  CKPT_INGEST_BATCH + 1, CKPT_INGEST_BATCH + 2)),
+                  "%s", err.reason);
+}
+END_TEST
+
+/* A line longer than any valid one is refused as it is read, without
+ * holding more of it. */
+START_TEST(test_manifest_long_line)
+{
+    apr_array_header_t *files = NULL;
+    ckpt_err err = {0};
+    apr_size_t n = 3 * CKPT_PATH_MAX;
+    char *m = apr_palloc(pool, n + 1);
+
+    memset(m, 'a', n);
+    m[n - 1] = '\n';
+    ck_assert_int_eq(ckpt_sync_parse_manifest(pool, m, n, &files, &err), CKPT_INVALID);
+    ck_assert_msg(strstr(err.reason, "line 1: is too long"), "%s", err.reason);
+}
+END_TEST
+
 static Suite *sync_suite(void)
 {
     Suite *s = suite_create("sync");
@@ -103,6 +147,8 @@ static Suite *sync_suite(void)
     tcase_add_loop_test(tc, test_manifest_table, 0, N(cases));
     tcase_add_test(tc, test_manifest_fields);
     tcase_add_test(tc, test_manifest_nul);
+    tcase_add_test(tc, test_manifest_twice_across_batches);
+    tcase_add_test(tc, test_manifest_long_line);
     suite_add_tcase(s, tc);
     return s;
 }

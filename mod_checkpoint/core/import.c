@@ -317,12 +317,11 @@ static ckpt_rc settle_batch(const ckpt_ingest_ctx *c, apr_pool_t *p,
                             apr_array_header_t *batch, ckpt_err *err)
 {
     const ckpt_import_req *req = c->req;
-    ckpt_ingest_req in = {req->repository_id, req->additive, batch};
     apr_array_header_t *changed;
     apr_hash_t *keep = apr_hash_make(p);
     int i;
 
-    if (ckpt_ingest_changed(c->db, p, &in, &changed, err) != CKPT_OK) {
+    if (ckpt_ingest_changed(c->db, p, req->repository_id, batch, &changed, err) != CKPT_OK) {
         return err->rc;
     }
     for (i = 0; i < changed->nelts; i++) {

@@ -172,7 +172,8 @@ ckpt_rc ckpt_ingest_tree_begin(ckpt_db *db, apr_pool_t *p, ckpt_err *err)
 
     if (ckpt_db_query(db, p, &res, err, "ingest_tree_present", 0) != CKPT_OK
         || (!ckpt_dbres_bool(res, 0, "present")
-            && ckpt_db_query(db, p, &res, err, "ingest_tree_make", 0) != CKPT_OK)) {
+            && (ckpt_db_query(db, p, &res, err, "ingest_tree_make", 0) != CKPT_OK
+                || ckpt_db_query(db, p, &res, err, "ingest_digest_make", 0) != CKPT_OK))) {
         return err->rc;
     }
     return ckpt_db_query(db, p, &res, err, "ingest_tree_clear", 0);
@@ -256,6 +257,46 @@ ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int
     return page_of(db, p, "ingest_tree_page", after, limit, out, err);
 }
 
+ckpt_rc ckpt_ingest_tree_digests(ckpt_db *db, apr_pool_t *p, const char *repo_id,
+                                 apr_uint64_t *files, apr_uint64_t *bytes, ckpt_err *err)
+{
+    ckpt_dbres *res;
+
+    if (ckpt_db_query(db, p, &res, err, "ingest_tree_analyze", 0) != CKPT_OK
+        || ckpt_db_query(db, p, &res, err, "ingest_digest_fill", 1, repo_id) != CKPT_OK
+        || ckpt_db_query(db, p, &res, err, "ingest_digest_todo", 0) != CKPT_OK) {
+        return err->rc;
+    }
+    *files = (apr_uint64_t)ckpt_dbres_int(res, 0, "files", 0);
+    *bytes = (apr_uint64_t)ckpt_dbres_int(res, 0, "bytes", 0);
+    return CKPT_OK;
+}
+
+ckpt_rc ckpt_ingest_digest_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
+                                apr_array_header_t **out, ckpt_err *err)
+{
+    return page_of(db, p, "ingest_digest_page", after, limit, out, err);
+}
+
+ckpt_rc ckpt_ingest_tree_stage(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
+                               ckpt_err *err)
+{
+    apr_pool_t *scratch;
+    ckpt_dbres *res;
+    columns c;
+    ckpt_rc rc;
+
+    if (!files->nelts) {
+        return CKPT_OK;
+    }
+    apr_pool_create(&scratch, p);
+    c = as_columns(scratch, files, COL_PATHS_SHAS | COL_STAGED);
+    rc = ckpt_db_query(db, scratch, &res, err, "ingest_tree_stage", 2, c.paths, c.staged);
+    keep_err(p, scratch, rc, err);
+    apr_pool_destroy(scratch);
+    return rc;
+}
+
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
                                 ckpt_err *err)
 {
@@ -274,13 +315,14 @@ ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_head
 }
 
 /* The files at the positions ingest_changed answers. */
-static ckpt_rc changed_files(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
-                             const columns *cols, apr_array_header_t **out, ckpt_err *err)
+static ckpt_rc changed_files(ckpt_db *db, apr_pool_t *p, const char *repo_id,
+                             const apr_array_header_t *files, const columns *cols,
+                             apr_array_header_t **out, ckpt_err *err)
 {
     ckpt_dbres *res;
     int i;
 
-    if (ckpt_db_query(db, p, &res, err, "ingest_changed", 3, req->repository_id, cols->paths,
+    if (ckpt_db_query(db, p, &res, err, "ingest_changed", 3, repo_id, cols->paths,
                       cols->shas) != CKPT_OK) {
         return err->rc;
     }
@@ -288,13 +330,14 @@ static ckpt_rc changed_files(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *
     for (i = 0; i < res->nrows; i++) {
         apr_int64_t k = ckpt_dbres_int(res, i, "i", 0);
         APR_ARRAY_PUSH(*out, ckpt_ingest_file *) =
-            APR_ARRAY_IDX(req->files, (int)k - 1, ckpt_ingest_file *);
+            APR_ARRAY_IDX(files, (int)k - 1, ckpt_ingest_file *);
     }
     return CKPT_OK;
 }
 
-ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
-                            apr_array_header_t **changed, ckpt_err *err)
+ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const char *repo_id,
+                            const apr_array_header_t *files, apr_array_header_t **changed,
+                            ckpt_err *err)
 {
     apr_pool_t *scratch;
     apr_array_header_t *found = NULL;
@@ -304,8 +347,8 @@ ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *r
     /* The columns and the answer are as large as the files given: only
      * the list of what changed outlives this. */
     apr_pool_create(&scratch, p);
-    cols = as_columns(scratch, req->files, COL_PATHS_SHAS);
-    rc = changed_files(db, scratch, req, &cols, &found, err);
+    cols = as_columns(scratch, files, COL_PATHS_SHAS);
+    rc = changed_files(db, scratch, repo_id, files, &cols, &found, err);
     *changed = rc == CKPT_OK ? apr_array_copy(p, found) : NULL;
     keep_err(p, scratch, rc, err);
     apr_pool_destroy(scratch);
@@ -328,9 +371,8 @@ static ckpt_rc lease_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
                          ckpt_db_array(p, b->sizes));
 }
 
-/* Leases each distinct digest of changed, LEASE_BATCH per transaction. */
-static ckpt_rc lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *changed,
-                     ckpt_err *err)
+ckpt_rc ckpt_ingest_lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *changed,
+                          ckpt_err *err)
 {
     apr_hash_t *seen = apr_hash_make(p);
     apr_pool_t *batch;
@@ -406,23 +448,6 @@ static ckpt_rc place_all(apr_pool_t *p, const char *root, const apr_array_header
     return CKPT_OK;
 }
 
-ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
-                          const apr_array_header_t *changed, ckpt_ingest_result *res,
-                          ckpt_err *err)
-{
-    apr_time_t start = apr_time_now();
-    ckpt_rc rc;
-
-    if (lease(db, p, changed, err) != CKPT_OK
-        || ckpt_storage_sync(p, root, err) != CKPT_OK /* the bytes, before any name */
-        || place_all(p, root, changed, res, err) != CKPT_OK) {
-        return err->rc;
-    }
-    rc = ckpt_storage_sync(p, root, err); /* the names, before the version */
-    res->t_store = apr_time_now() - start;
-    return rc;
-}
-
 /* What a pass over the staged files of the run's table works for. */
 typedef struct {
     const char *root;
@@ -466,7 +491,7 @@ static ckpt_rc lease_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
                           apr_array_header_t *files, ckpt_err *err)
 {
     (void)st;
-    return lease(db, p, files, err);
+    return ckpt_ingest_lease(db, p, files, err);
 }
 
 /* A page placed, and its rows no longer naming the staged files. */
@@ -591,23 +616,6 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
     return record_state(db, p, b->req, err);
 }
 
-/* req->files (a sync's manifest) into ingest_file, a batch at a time. */
-static ckpt_rc load(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files, ckpt_err *err)
-{
-    apr_array_header_t batch;
-    int i;
-
-    for (i = 0; i < files->nelts; i += CKPT_INGEST_BATCH) {
-        batch = *files;
-        batch.elts = files->elts + (apr_size_t)i * sizeof(ckpt_ingest_file *);
-        batch.nelts = files->nelts - i < CKPT_INGEST_BATCH ? files->nelts - i : CKPT_INGEST_BATCH;
-        if (ckpt_ingest_tree_add(db, p, &batch, NULL, err) != CKPT_OK) {
-            return err->rc;
-        }
-    }
-    return CKPT_OK;
-}
-
 ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
                            ckpt_ingest_result *res, ckpt_err *err)
 {
@@ -619,8 +627,7 @@ ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *re
     apr_time_t start = apr_time_now();
 
     apr_pool_create(&scratch, p);
-    if ((req->files && (rc = load(db, scratch, req->files, err)) != CKPT_OK)
-        || (rc = ckpt_db_query(db, scratch, &ignored, err, "ingest_tree_analyze", 0)) != CKPT_OK
+    if ((rc = ckpt_db_query(db, scratch, &ignored, err, "ingest_tree_analyze", 0)) != CKPT_OK
         || (rc = ckpt_db_txn(db, scratch, commit_txn, &b, err)) != CKPT_OK) {
         keep_err(p, scratch, rc, err);
     }
@@ -660,7 +667,6 @@ ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int addit
     memset(res, 0, sizeof(*res));
     in.repository_id = repo_id;
     in.additive = additive;
-    in.files = NULL;
     rc = ckpt_ingest_tree_begin(c->db, c->p, err);
     if (rc == CKPT_OK) {
         rc = fn(c, &in, res, err);
@@ -668,9 +674,6 @@ ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int addit
             ckpt_ingest_tree_discard(c->db, c->p);
         }
         ckpt_ingest_tree_end(c->db, c->p);
-    }
-    if (in.files) {
-        ckpt_ingest_discard(c->p, in.files);
     }
     return rc == CKPT_OK ? CKPT_OK : ckpt_err_context(err, what);
 }

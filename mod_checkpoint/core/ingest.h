@@ -34,11 +34,6 @@ typedef struct {
 typedef struct {
     const char *repository_id;
     int additive;                 /* 0: the version holds exactly the tree */
-    /* ckpt_ingest_file *, distinct paths: a sync's manifest, loaded into
-     * the run's table by the commit; NULL: the tree is there already (an
-     * import streams its walk into it, so its memory does not grow with
-     * the tree). */
-    apr_array_header_t *files;
 } ckpt_ingest_req;
 
 typedef struct {
@@ -104,31 +99,45 @@ ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
                                 ckpt_err *err);
 
-/* The files of req that the latest version does not hold as they are. */
-ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
-                            apr_array_header_t **changed, ckpt_err *err);
+/* A sync's: the digests of the run's table that the latest version of
+ * repo_id does not hold at their paths, each once (with one of its paths),
+ * into the run's second table; *files and *bytes: how many, how large. */
+ckpt_rc ckpt_ingest_tree_digests(ckpt_db *db, apr_pool_t *p, const char *repo_id,
+                                 apr_uint64_t *files, apr_uint64_t *bytes, ckpt_err *err);
+/* Up to limit of those digests after digest after ("": from the first),
+ * in digest order, as files (path, digest, size) in *out (from p). */
+ckpt_rc ckpt_ingest_digest_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
+                                apr_array_header_t **out, ckpt_err *err);
+/* Records the staged files of files (by path; each has one), which the
+ * table then owns as it does those of ckpt_ingest_tree_hashed. */
+ckpt_rc ckpt_ingest_tree_stage(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
+                               ckpt_err *err);
 
-/* Leases the digests of changed and puts their bytes in place: a staged
- * file is renamed into storage (or dropped when storage has the digest);
- * an unstaged one must be in storage already.  One syncfs before the
- * renames (the bytes before any name) and one after (the names before a
- * version names them). */
-ckpt_rc ckpt_ingest_store(ckpt_db *db, apr_pool_t *p, const char *root,
-                          const apr_array_header_t *changed, ckpt_ingest_result *res,
+/* The files (at most a batch) that the latest version of repo_id does
+ * not hold as they are. */
+ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const char *repo_id,
+                            const apr_array_header_t *files, apr_array_header_t **changed,
+                            ckpt_err *err);
+
+/* Leases each distinct digest of changed (artifact rows whose interest
+ * lies an hour ahead), a batch of them per transaction. */
+ckpt_rc ckpt_ingest_lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *changed,
                           ckpt_err *err);
 
-/* The same as ckpt_ingest_store for the staged files of the run's table,
- * a page at a time; then nothing there names a staged file. */
+/* Leases the digests of the staged files of the run's table and puts
+ * their bytes in place, a page at a time: one syncfs before the renames
+ * (the bytes before any name) and one after (the names before a version
+ * names them); then nothing there names a staged file. */
 ckpt_rc ckpt_ingest_tree_store(ckpt_db *db, apr_pool_t *p, const char *root,
                                const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res,
                                ckpt_err *err);
 /* Removes the staged files the run's table still names. */
 void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p);
 
-/* req->files, if any, into the run's table; then one transaction: the
- * units of what changed, the version (the ranges as the API's modify
- * makes them), the import state.  res->version stays NULL when the
- * latest version already is what req asks. */
+/* One transaction over the run's table: the units of what changed, the
+ * version (the ranges as the API's modify makes them), the import state.
+ * res->version stays NULL when the latest version already is what req
+ * asks. */
 ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
                            ckpt_ingest_result *res, ckpt_err *err);
 

@@ -478,7 +478,10 @@ static ckpt_rc serve_checkpoint(const ckpt_source *src, apr_pool_t *p,
         }
         return timegate(src, p, d, inner, is_dir, rq, out);
     }
-    if ((rc = src->checkpoint_at(src->baton, p, d->repository_id, ts, &pub)) != CKPT_OK) {
+    rc = src->checkpoint_at(src->baton, p, d->repository_id, ts, &pub);
+    out->unseen = seg == CKPT_SEG_EXACT && ts >= asof - CKPT_SETTLE_SECONDS
+                  && (rc == CKPT_NOTFOUND || (rc == CKPT_OK && pub->created_sec != ts));
+    if (rc != CKPT_OK) {
         return rc;
     }
     ckpt_ts_format(pub->created_sec, ts2);

@@ -97,6 +97,11 @@ typedef struct {
     int checkpoint_index;           /* the index of a checkpoint distribution */
     int settling;                   /* a redirect for a second so recent that a
                                      * checkpoint may still appear in it */
+    int unseen;                     /* an exact second, recent enough that a
+                                     * checkpoint made after the source's
+                                     * reading may be the one asked for: a
+                                     * client the API has just answered may
+                                     * ask for it (also with CKPT_NOTFOUND) */
     int status;                     /* a redirect: 0 (301) or 302 (the TimeGate) */
     int vary;                       /* CKPT_VARY_* */
     const char *content_type;       /* PAGE */

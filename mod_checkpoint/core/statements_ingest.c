@@ -47,7 +47,13 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      " relative_path text PRIMARY KEY, sha256 text, size bigint NOT NULL,"
      " mtime bigint NOT NULL, fresh boolean NOT NULL DEFAULT false,"
      " changed boolean NOT NULL DEFAULT false, staged text)"},
-    {"ingest_tree_clear", "TRUNCATE ingest_file"},
+    /* A sync's digests that the latest version does not hold at their
+     * paths, each once with one path of it (the one its download is
+     * recorded on): what it leases, and fetches when storage lacks it. */
+    {"ingest_digest_make",
+     "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_digest ("
+     " sha256 text PRIMARY KEY, size bigint NOT NULL, relative_path text NOT NULL)"},
+    {"ingest_tree_clear", "TRUNCATE ingest_file, ingest_digest"},
     /* Temporary tables are not analyzed by autovacuum. */
     {"ingest_tree_analyze", "ANALYZE ingest_file"},
     /* $1 paths, $2 sizes, $3 mtimes, $4 digests (NULL: not known yet);
@@ -74,6 +80,24 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_tree_page",
      "SELECT relative_path, size, mtime FROM ingest_file"
      " WHERE sha256 IS NULL AND relative_path > $1 ORDER BY relative_path LIMIT $2::int"},
+    /* $1 the repository. */
+    {"ingest_digest_fill",
+     "INSERT INTO ingest_digest (sha256, size, relative_path)"
+     " SELECT f.sha256, min(f.size), min(f.relative_path) FROM ingest_file f"
+     "  WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
+     "    AND rc.relative_path = f.relative_path AND rc.version_removed IS NULL"
+     "    AND rc.sha256 = f.sha256)"
+     "  GROUP BY f.sha256"},
+    {"ingest_digest_todo",
+     "SELECT count(*) AS files, coalesce(sum(size), 0) AS bytes FROM ingest_digest"},
+    /* The next $2 of them after digest $1, in digest order. */
+    {"ingest_digest_page",
+     "SELECT relative_path, sha256, size FROM ingest_digest"
+     " WHERE sha256 > $1 ORDER BY sha256 LIMIT $2::int"},
+    /* $1 paths, $2 staged files: downloaded in this run. */
+    {"ingest_tree_stage",
+     "UPDATE ingest_file f SET staged = x.staged"
+     " FROM unnest($1::text[], $2::text[]) AS x(path, staged) WHERE f.relative_path = x.path"},
     /* $1 paths, $2 digests, $3 sizes, $4 staged files ('' for none):
      * hashed in this run. */
     {"ingest_tree_hashed",

@@ -82,6 +82,14 @@ static ckpt_rc open_tmp(apr_pool_t *p, const char *root, const char *stem, apr_i
     return CKPT_OK;
 }
 
+ckpt_rc ckpt_storage_scratch(apr_pool_t *p, const char *root, const char *stem, apr_file_t **f,
+                             ckpt_err *err)
+{
+    char *path;
+
+    return open_tmp(p, root, stem, APR_FOPEN_BUFFERED | APR_FOPEN_DELONCLOSE, f, &path, err);
+}
+
 ckpt_rc ckpt_storage_check_writable(apr_pool_t *p, const char *root, ckpt_err *err)
 {
     apr_file_t *f;

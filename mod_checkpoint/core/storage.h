@@ -63,6 +63,12 @@ ckpt_rc ckpt_storage_place(apr_pool_t *p, const char *root, const char *tmppath,
 /* syncfs(2) of the file system that holds root. */
 ckpt_rc ckpt_storage_sync(apr_pool_t *p, const char *root, ckpt_err *err);
 
+/* A temporary file in <root>/tmp (named stem.XXXXXX), open to write and
+ * read, removed when it is closed (with p at the latest): a sync's
+ * manifest, which may be larger than memory should hold. */
+ckpt_rc ckpt_storage_scratch(apr_pool_t *p, const char *root, const char *stem, apr_file_t **f,
+                             ckpt_err *err);
+
 /* A buffer as a finished upload, ready for ckpt_upload_commit (PULP_MANIFEST). */
 ckpt_rc ckpt_storage_stage(apr_pool_t *p, const char *root, const char *buf, apr_size_t len,
                            ckpt_upload **out, ckpt_err *err);

@@ -55,39 +55,163 @@ static ckpt_rc parse_line(apr_pool_t *p, char *s, int line, ckpt_ingest_file **o
     return CKPT_OK;
 }
 
+/* A manifest read a chunk at a time (it may be larger than memory should
+ * hold): complete lines are checked and their files handed on a batch
+ * at a time; a path given twice within a batch is refused here, across
+ * batches by whoever takes them (the run's table). */
+typedef ckpt_rc (*batch_fn)(void *baton, apr_array_header_t *files, int first, int last,
+                            ckpt_err *err);
+
+typedef struct {
+    apr_pool_t *p;           /* errors */
+    apr_pool_t *batch;       /* the files of the batch in hand */
+    apr_array_header_t *files;
+    apr_hash_t *paths;
+    int line, first;         /* lines read; the batch's first */
+    char *part;              /* a line not yet ended, up to MANIFEST_LINE_MAX bytes */
+    apr_size_t plen;
+    batch_fn fn;
+    void *baton;
+} manifest_reader;
+
+/* The longest line: a path, a digest, a size and their commas. */
+#define MANIFEST_LINE_MAX (CKPT_PATH_MAX + 64 + 24)
+
+static void reader_init(manifest_reader *m, apr_pool_t *p, batch_fn fn, void *baton)
+{
+    memset(m, 0, sizeof(*m));
+    m->p = p;
+    m->fn = fn;
+    m->baton = baton;
+    m->part = apr_palloc(p, MANIFEST_LINE_MAX + 1);
+    apr_pool_create(&m->batch, p);
+    m->files = apr_array_make(m->batch, CKPT_INGEST_BATCH, sizeof(ckpt_ingest_file *));
+    m->paths = apr_hash_make(m->batch);
+}
+
+/* The batch in hand to fn, and a new one begun. */
+static ckpt_rc hand_on(manifest_reader *m, ckpt_err *err)
+{
+    if (m->files->nelts && m->fn(m->baton, m->files, m->first, m->line, err) != CKPT_OK) {
+        return err->rc;
+    }
+    apr_pool_clear(m->batch);
+    m->files = apr_array_make(m->batch, CKPT_INGEST_BATCH, sizeof(ckpt_ingest_file *));
+    m->paths = apr_hash_make(m->batch);
+    return CKPT_OK;
+}
+
+/* One line (without its newline), s of the batch's pool. */
+static ckpt_rc one_line(manifest_reader *m, char *s, ckpt_err *err)
+{
+    ckpt_ingest_file *f = NULL;
+    apr_size_t n = strlen(s);
+
+    m->line++;
+    if (n && s[n - 1] == '\r') {
+        s[n - 1] = '\0';
+    }
+    if (!*s) {
+        return CKPT_OK;
+    }
+    if (parse_line(m->p, s, m->line, &f, err) != CKPT_OK) {
+        return err->rc;
+    }
+    if (apr_hash_get(m->paths, f->relative_path, APR_HASH_KEY_STRING)) {
+        return bad_line(m->p, err, m->line, "a relative_path listed twice");
+    }
+    if (!m->files->nelts) {
+        m->first = m->line;
+    }
+    apr_hash_set(m->paths, f->relative_path, APR_HASH_KEY_STRING, f);
+    APR_ARRAY_PUSH(m->files, ckpt_ingest_file *) = f;
+    return m->files->nelts == CKPT_INGEST_BATCH ? hand_on(m, err) : CKPT_OK;
+}
+
+/* The next len bytes of the manifest. */
+static ckpt_rc reader_feed(manifest_reader *m, const char *data, apr_size_t len, ckpt_err *err)
+{
+    const char *end = data + len, *nl;
+
+    if (memchr(data, '\0', len)) {
+        return bad_line(m->p, err, 0, "holds a NUL byte");
+    }
+    while (data < end) {
+        apr_size_t take;
+        nl = memchr(data, '\n', (apr_size_t)(end - data));
+        take = (apr_size_t)((nl ? nl : end) - data);
+        if (m->plen + take > MANIFEST_LINE_MAX) {
+            return bad_line(m->p, err, m->line + 1, "is too long");
+        }
+        memcpy(m->part + m->plen, data, take);
+        m->plen += take;
+        data += take;
+        if (nl) {
+            data++;
+            if (one_line(m, apr_pstrmemdup(m->batch, m->part, m->plen), err) != CKPT_OK) {
+                return err->rc;
+            }
+            m->plen = 0;
+        }
+    }
+    return CKPT_OK;
+}
+
+/* The manifest's end: its last line must have ended. */
+static ckpt_rc reader_end(manifest_reader *m, ckpt_err *err)
+{
+    if (m->plen) {
+        return bad_line(m->p, err, 0, "is truncated (its last line has no newline)");
+    }
+    return hand_on(m, err);
+}
+
+/* A path given again in a later batch (first to last are its lines). */
+static ckpt_rc twice(apr_pool_t *p, int first, int last, ckpt_err *err)
+{
+    return ckpt_err_set(err, CKPT_INVALID, NULL,
+                        apr_psprintf(p, "PULP_MANIFEST lines %d to %d: a relative_path listed "
+                                        "twice (there and on an earlier line)", first, last));
+}
+
+/* Every file in order, for ckpt_sync_parse_manifest (in all's pool). */
+typedef struct {
+    apr_array_header_t *all;
+    apr_hash_t *seen;
+} collected;
+
+static ckpt_rc collect(void *baton, apr_array_header_t *files, int first, int last,
+                       ckpt_err *err)
+{
+    collected *c = baton;
+    apr_pool_t *p = c->all->pool;
+    int i;
+
+    for (i = 0; i < files->nelts; i++) {
+        ckpt_ingest_file *f = apr_pmemdup(p, APR_ARRAY_IDX(files, i, ckpt_ingest_file *),
+                                          sizeof(ckpt_ingest_file));
+        f->relative_path = apr_pstrdup(p, f->relative_path);
+        f->sha256 = apr_pstrdup(p, f->sha256);
+        if (apr_hash_get(c->seen, f->relative_path, APR_HASH_KEY_STRING)) {
+            return twice(p, first, last, err);
+        }
+        apr_hash_set(c->seen, f->relative_path, APR_HASH_KEY_STRING, f);
+        APR_ARRAY_PUSH(c->all, ckpt_ingest_file *) = f;
+    }
+    return CKPT_OK;
+}
+
 ckpt_rc ckpt_sync_parse_manifest(apr_pool_t *p, const char *text, apr_size_t len,
                                  apr_array_header_t **files, ckpt_err *err)
 {
-    apr_hash_t *paths = apr_hash_make(p);
-    char *s = apr_pstrmemdup(p, text, len), *nl;
-    int line = 0;
+    collected c;
+    manifest_reader m;
 
-    *files = apr_array_make(p, 1024, sizeof(ckpt_ingest_file *));
-    if (len && text[len - 1] != '\n') {
-        return bad_line(p, err, 0, "is truncated (its last line has no newline)");
-    }
-    if (strlen(s) != len) {
-        return bad_line(p, err, 0, "holds a NUL byte");
-    }
-    for (; *s; s = nl + 1) {
-        ckpt_ingest_file *f = NULL;
-        nl = strchr(s, '\n');
-        *nl = '\0';
-        line++;
-        if (nl > s && nl[-1] == '\r') {
-            nl[-1] = '\0';
-        }
-        if (!*s) {
-            continue;
-        }
-        if (parse_line(p, s, line, &f, err) != CKPT_OK) {
-            return err->rc;
-        }
-        if (apr_hash_get(paths, f->relative_path, APR_HASH_KEY_STRING)) {
-            return bad_line(p, err, line, "a relative_path listed twice");
-        }
-        apr_hash_set(paths, f->relative_path, APR_HASH_KEY_STRING, f);
-        APR_ARRAY_PUSH(*files, ckpt_ingest_file *) = f;
+    c.all = *files = apr_array_make(p, 16, sizeof(ckpt_ingest_file *));
+    c.seen = apr_hash_make(p);
+    reader_init(&m, p, collect, &c);
+    if (reader_feed(&m, text, len, err) != CKPT_OK || reader_end(&m, err) != CKPT_OK) {
+        return err->rc;
     }
     return CKPT_OK;
 }
@@ -122,32 +246,37 @@ static const char *file_url(apr_pool_t *p, CURL *h, const char *base, const char
     return url;
 }
 
+/* The manifest as it arrives: a scratch file in storage, so that a
+ * manifest of a million files costs no memory. */
 typedef struct {
-    apr_pool_t *p;
-    char *buf;
-    apr_size_t len, cap;
-} membuf;
+    apr_file_t *f;
+    apr_off_t len;
+} spool;
 
-static size_t to_membuf(char *data, size_t size, size_t n, void *baton)
+static size_t to_spool(char *data, size_t size, size_t n, void *baton)
 {
-    membuf *m = baton;
+    spool *m = baton;
     apr_size_t add = size * n;
 
-    if (m->len + add > MANIFEST_MAX) {
+    if (m->len + (apr_off_t)add > MANIFEST_MAX
+        || apr_file_write_full(m->f, data, add, NULL) != APR_SUCCESS) {
         return 0;
     }
-    if (m->len + add + 1 > m->cap) {
-        apr_size_t cap = (m->cap ? m->cap * 2 : 65536) + add;
-        char *b = apr_palloc(m->p, cap);
-        if (m->len) {
-            memcpy(b, m->buf, m->len);
-        }
-        m->buf = b;
-        m->cap = cap;
-    }
-    memcpy(m->buf + m->len, data, add);
-    m->len += add;
+    m->len += (apr_off_t)add;
     return add;
+}
+
+/* Empties the spool for another attempt, or rewinds it to be read. */
+static apr_status_t rewind_spool(spool *m, int empty)
+{
+    apr_off_t at = 0;
+    apr_status_t rv = apr_file_seek(m->f, APR_SET, &at);
+
+    if (rv == APR_SUCCESS && empty) {
+        rv = apr_file_trunc(m->f, 0);
+        m->len = 0;
+    }
+    return rv;
 }
 
 static void set_blob(CURL *h, CURLoption opt, const char *pem)
@@ -207,7 +336,7 @@ static void request_options(CURL *h, const char *url, const ckpt_sync_conn *conn
 }
 
 static ckpt_rc fetch_manifest(apr_pool_t *p, const char *url, int attempts,
-                              const ckpt_sync_conn *conn, membuf *m, ckpt_err *err)
+                              const ckpt_sync_conn *conn, spool *m, ckpt_err *err)
 {
     CURL *h = curl_easy_init();
     CURLcode cc = CURLE_FAILED_INIT;
@@ -215,10 +344,12 @@ static ckpt_rc fetch_manifest(apr_pool_t *p, const char *url, int attempts,
     int i;
 
     for (i = 0; h && i < attempts; i++) {
-        m->len = 0;
+        if (rewind_spool(m, 1) != APR_SUCCESS) {
+            break;
+        }
         curl_easy_reset(h);
         request_options(h, url, conn);
-        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_membuf);
+        curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, to_spool);
         curl_easy_setopt(h, CURLOPT_WRITEDATA, m);
         curl_easy_setopt(h, CURLOPT_ERRORBUFFER, why);
         if ((cc = curl_easy_perform(h)) == CURLE_OK || cc == CURLE_HTTP_RETURNED_ERROR) {
@@ -236,6 +367,66 @@ static ckpt_rc fetch_manifest(apr_pool_t *p, const char *url, int attempts,
     return CKPT_OK;
 }
 
+/* The run's manifest files into its table, a batch at a time, counted. */
+typedef struct {
+    ckpt_db *db;
+    apr_pool_t *p;
+    ckpt_ingest_result *res;
+} loader;
+
+static ckpt_rc load_batch(void *baton, apr_array_header_t *files, int first, int last,
+                          ckpt_err *err)
+{
+    loader *l = baton;
+    int i;
+
+    if (ckpt_ingest_tree_add(l->db, l->p, files, NULL, err) != CKPT_OK) {
+        return err->rc == CKPT_INVALID ? twice(l->p, first, last, err) : err->rc;
+    }
+    l->res->files += files->nelts;
+    for (i = 0; i < files->nelts; i++) {
+        l->res->bytes += APR_ARRAY_IDX(files, i, ckpt_ingest_file *)->size;
+    }
+    return CKPT_OK;
+}
+
+/* The remote's manifest, read through a scratch file into the run's
+ * table: all of it checked before anything is fetched. */
+static ckpt_rc read_manifest(const ckpt_ingest_ctx *c, const char *url, int attempts,
+                             ckpt_ingest_result *res, ckpt_err *err)
+{
+    const ckpt_sync_req *req = c->req;
+    loader l = {c->db, c->p, res};
+    manifest_reader m;
+    spool sp = {NULL, 0};
+    apr_pool_t *p;
+    char *buf;
+    apr_status_t rv = APR_SUCCESS;
+    ckpt_rc rc;
+
+    apr_pool_create(&p, c->p);
+    buf = apr_palloc(p, 65536);
+    reader_init(&m, p, load_batch, &l);
+    m.p = c->p;
+    rc = ckpt_storage_scratch(p, c->root, "manifest", &sp.f, err);
+    if (rc == CKPT_OK && (rc = fetch_manifest(c->p, url, attempts, req->conn, &sp, err)) == CKPT_OK
+        && (rv = rewind_spool(&sp, 0)) == APR_SUCCESS) {
+        apr_size_t n = 65536;
+        while (rc == CKPT_OK && (rv = apr_file_read(sp.f, buf, &n)) == APR_SUCCESS) {
+            rc = reader_feed(&m, buf, n, err);
+            n = 65536;
+        }
+        if (rc == CKPT_OK && rv == APR_EOF) {
+            rc = reader_end(&m, err);
+        }
+    }
+    if (rc == CKPT_OK && rv != APR_EOF) {
+        rc = ckpt_err_os(err, c->p, rv, "reading the manifest back from storage");
+    }
+    apr_pool_destroy(p); /* the scratch file goes */
+    return rc;
+}
+
 /* One download slot: its handle, and the pool of its current attempt
  * (the upload's temporary file goes with it unless released). */
 typedef struct {
@@ -249,12 +440,15 @@ typedef struct {
 } transfer;
 
 typedef struct {
-    apr_pool_t *p;
+    apr_pool_t *p;                    /* the run's: what a failure says */
+    apr_pool_t *page;                 /* the page's: its staged files' names */
+    ckpt_db *db;
     const char *root, *base;
     CURLM *m;
-    const apr_array_header_t *todo;   /* ckpt_ingest_file *, distinct digests */
+    apr_array_header_t *todo;         /* the page's digests storage lacks */
     int next, done, attempts;
-    apr_uint64_t bytes, bytes_total;
+    apr_int64_t fetched;              /* downloads, in all */
+    apr_uint64_t files_done, files_total, bytes_done, bytes_total;
     const ckpt_ingest_hooks *hooks;
     const ckpt_sync_conn *conn;
 } downloader;
@@ -327,9 +521,11 @@ static ckpt_rc finish(downloader *d, transfer *t, CURLcode cc, ckpt_err *err)
                                          t->f->sha256));
     }
     ckpt_upload_release(t->u, &tmp);
-    t->f->staged = apr_pstrdup(d->p, tmp);
+    t->f->staged = apr_pstrdup(d->page, tmp);
     d->done++;
-    d->bytes += (apr_uint64_t)size;
+    d->fetched++;
+    d->files_done++;
+    d->bytes_done += (apr_uint64_t)size;
     return CKPT_OK;
 }
 
@@ -376,24 +572,83 @@ static ckpt_rc step(downloader *d, transfer *slots, int n, ckpt_err *err)
     return fill(d, slots, n, err);
 }
 
-static ckpt_rc download(downloader *d, int n, ckpt_err *err)
+/* The page's downloads, until every one is staged or one fails. */
+static ckpt_rc drain(downloader *d, transfer *slots, int n, ckpt_err *err)
+{
+    ckpt_rc rc = CKPT_OK;
+
+    while (rc == CKPT_OK && d->done < d->todo->nelts) {
+        if ((rc = step(d, slots, n, err)) == CKPT_OK
+            && (rc = ckpt_ingest_cancelled(d->hooks, err)) == CKPT_OK) {
+            ckpt_ingest_report(d->hooks, "downloading", d->files_done, d->files_total,
+                               d->bytes_done, d->bytes_total);
+            curl_multi_poll(d->m, NULL, 0, 100, NULL);
+        }
+    }
+    return rc;
+}
+
+/* A page of the digests to have (each once): leased, so that orphan
+ * cleanup spares them from now on; then those storage lacks are
+ * downloaded and staged, and the run's table takes their staged files. */
+static ckpt_rc fetch_page(downloader *d, transfer *slots, int n, apr_array_header_t *page,
+                          ckpt_err *err)
+{
+    apr_finfo_t fi;
+    ckpt_rc rc;
+    int i;
+
+    if (ckpt_ingest_lease(d->db, d->page, page, err) != CKPT_OK) {
+        return err->rc;
+    }
+    d->todo = apr_array_make(d->page, page->nelts + 1, sizeof(ckpt_ingest_file *));
+    d->next = d->done = 0;
+    for (i = 0; i < page->nelts; i++) {
+        ckpt_ingest_file *f = APR_ARRAY_IDX(page, i, ckpt_ingest_file *);
+        if (apr_stat(&fi, ckpt_storage_artifact_path(d->page, d->root, f->sha256),
+                     APR_FINFO_SIZE, d->page) == APR_SUCCESS
+            && fi.size == f->size) {
+            d->files_done++;
+            d->bytes_done += (apr_uint64_t)f->size;
+            continue;
+        }
+        APR_ARRAY_PUSH(d->todo, ckpt_ingest_file *) = f;
+    }
+    rc = drain(d, slots, n, err);
+    if (rc == CKPT_OK) {
+        rc = ckpt_ingest_tree_stage(d->db, d->page, d->todo, err);
+    }
+    if (rc != CKPT_OK) {
+        ckpt_ingest_discard(d->page, d->todo); /* staged, not yet the table's */
+    }
+    return rc;
+}
+
+/* Every digest of the run's second table, a page at a time, over n
+ * connections kept across pages. */
+static ckpt_rc fetch_all(downloader *d, int n, ckpt_err *err)
 {
     transfer *slots = apr_pcalloc(d->p, sizeof(transfer) * (apr_size_t)n);
+    apr_array_header_t *page;
+    const char *after = "";
     ckpt_rc rc = CKPT_OK;
     int i;
 
     d->m = curl_multi_init();
+    apr_pool_create(&d->page, d->p);
     for (i = 0; i < n; i++) {
         slots[i].h = curl_easy_init();
         apr_pool_create(&slots[i].pool, d->p);
     }
-    while (rc == CKPT_OK && d->done < d->todo->nelts) {
-        if ((rc = step(d, slots, n, err)) == CKPT_OK
-            && (rc = ckpt_ingest_cancelled(d->hooks, err)) == CKPT_OK) {
-            ckpt_ingest_report(d->hooks, "downloading", (apr_uint64_t)d->done,
-                               (apr_uint64_t)d->todo->nelts, d->bytes, d->bytes_total);
-            curl_multi_poll(d->m, NULL, 0, 100, NULL);
+    while (rc == CKPT_OK) {
+        apr_pool_clear(d->page);
+        if ((rc = ckpt_ingest_digest_page(d->db, d->page, after, CKPT_INGEST_BATCH, &page, err))
+                != CKPT_OK
+            || !page->nelts) {
+            break;
         }
+        rc = fetch_page(d, slots, n, page, err);
+        after = apr_pstrdup(d->p, APR_ARRAY_IDX(page, page->nelts - 1, ckpt_ingest_file *)->sha256);
     }
     for (i = 0; i < n; i++) {
         if (slots[i].busy) {
@@ -403,69 +658,42 @@ static ckpt_rc download(downloader *d, int n, ckpt_err *err)
         apr_pool_destroy(slots[i].pool); /* an unfinished download's file goes */
     }
     curl_multi_cleanup(d->m);
+    apr_pool_destroy(d->page);
     return rc;
-}
-
-/* The changed files whose digest storage lacks, each digest once. */
-static apr_array_header_t *missing(apr_pool_t *p, const char *root,
-                                   const apr_array_header_t *changed, apr_uint64_t *bytes)
-{
-    apr_array_header_t *todo = apr_array_make(p, changed->nelts + 1, sizeof(ckpt_ingest_file *));
-    apr_hash_t *seen = apr_hash_make(p);
-    apr_finfo_t fi;
-    int i;
-
-    *bytes = 0;
-    for (i = 0; i < changed->nelts; i++) {
-        ckpt_ingest_file *f = APR_ARRAY_IDX(changed, i, ckpt_ingest_file *);
-        if (apr_hash_get(seen, f->sha256, APR_HASH_KEY_STRING)
-            || (apr_stat(&fi, ckpt_storage_artifact_path(p, root, f->sha256), APR_FINFO_SIZE, p)
-                    == APR_SUCCESS
-                && fi.size == f->size)) {
-            continue;
-        }
-        apr_hash_set(seen, f->sha256, APR_HASH_KEY_STRING, f);
-        APR_ARRAY_PUSH(todo, ckpt_ingest_file *) = f;
-        *bytes += (apr_uint64_t)f->size;
-    }
-    return todo;
 }
 
 static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_result *res,
                    ckpt_err *err)
 {
-    apr_pool_t *p = c->p;
     const ckpt_sync_req *req = c->req;
-    downloader d = {p, c->root, NULL, NULL, NULL, 0, 0, req->attempts > 0 ? req->attempts : 3,
-                    0, 0, c->hooks, req->conn};
+    downloader d;
     const char *manifest;
-    membuf m = {p, NULL, 0, 0};
-    apr_array_header_t *changed;
     apr_time_t start = apr_time_now();
-    int i;
 
-    remote_urls(p, req->url, &d.base, &manifest);
-    if (fetch_manifest(p, manifest, d.attempts, req->conn, &m, err) != CKPT_OK
-        || ckpt_sync_parse_manifest(p, m.buf ? m.buf : "", m.len, &in->files, err) != CKPT_OK
-        || ckpt_ingest_changed(c->db, p, in, &changed, err) != CKPT_OK) {
+    memset(&d, 0, sizeof(d));
+    d.p = c->p;
+    d.db = c->db;
+    d.root = c->root;
+    d.attempts = req->attempts > 0 ? req->attempts : 3;
+    d.hooks = c->hooks;
+    d.conn = req->conn;
+    remote_urls(c->p, req->url, &d.base, &manifest);
+    if (read_manifest(c, manifest, d.attempts, res, err) != CKPT_OK
+        || ckpt_ingest_tree_digests(c->db, c->p, in->repository_id, &d.files_total,
+                                    &d.bytes_total, err) != CKPT_OK) {
         return err->rc;
     }
     res->t_read = apr_time_now() - start;
-    res->files = in->files->nelts;
-    for (i = 0; i < in->files->nelts; i++) {
-        res->bytes += APR_ARRAY_IDX(in->files, i, ckpt_ingest_file *)->size;
-    }
-    d.todo = missing(p, c->root, changed, &d.bytes_total);
-    res->hashed = d.todo->nelts;
-    if (download(&d, req->connections > 0 ? req->connections : 4, err) != CKPT_OK) {
+    if (fetch_all(&d, req->connections > 0 ? req->connections : 4, err) != CKPT_OK) {
         return err->rc;
     }
+    res->hashed = d.fetched;
     res->t_fetch = apr_time_now() - start - res->t_read;
-    if (ckpt_ingest_store(c->db, p, c->root, changed, res, err) != CKPT_OK
+    if (ckpt_ingest_tree_store(c->db, c->p, c->root, c->hooks, res, err) != CKPT_OK
         || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    return ckpt_ingest_commit(c->db, p, in, res, err);
+    return ckpt_ingest_commit(c->db, c->p, in, res, err);
 }
 
 ckpt_rc ckpt_sync(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_sync_req *req,

@@ -307,8 +307,10 @@ static int settled(ckpt_rc rc, const ckpt_answer *a)
 }
 
 /* The answer for rest (see lookup_read), asked again of the primary when
- * a lagging standby's answer is not settled, or the read database went
- * away under it; when the primary is away too, the standby's answer is
+ * a lagging standby's answer is not settled, when the catalog's reading
+ * may predate a checkpoint asked for by its exact second (one the API may
+ * have returned a moment ago: answer.unseen), or when the read database
+ * went away under it; when the primary is away too, the first answer is
  * given, for a short time only (cr->unsure). */
 static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_req *cr)
 {
@@ -325,7 +327,7 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_r
         return rc;
     }
     if (behind < 0) {
-        behind = h->split && ckpt_catalog_behind(h->catalog);
+        behind = cr->answer.unseen || (h->split && ckpt_catalog_behind(h->catalog));
     }
     /* A read database that died under the request: the primary, too. */
     behind |= rc == CKPT_DBDOWN && h->split;
@@ -336,8 +338,8 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_r
     g.r = r;
     g.primary = 1;
     apr_pool_create(&g.p, r->pool);
-    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "content: %s asked again of the primary",
-                  r->uri);
+    ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "content: %s asked again of the primary%s",
+                  r->uri, cr->answer.unseen ? " (a second the catalog may not see yet)" : "");
     memset(&again, 0, sizeof(again));
     rc2 = resolve_with(r, p, rest, &rq, NULL, 0, &g, apr_time_now(), &again);
     apr_pool_destroy(g.p);
