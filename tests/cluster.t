@@ -22,6 +22,8 @@ $ENV{CHECKPOINT_STATE} //= "$top/.state";
 $ENV{CHECKPOINT_PORT} //= 9380;
 $ENV{CHECKPOINT_ADMIN_PASSWORD} //= 'cluster-' . int(rand(1e9));
 $ENV{CKPT_PG_FSYNC} //= 'off';
+$ENV{CKPT_STANDBY_RETRY} //= 3;    # CheckpointStandbyRetry of both nodes
+my $retry = $ENV{CKPT_STANDBY_RETRY};
 my $cl = "$ENV{CHECKPOINT_STATE}/cluster";
 my %web = (web1 => "http://127.0.0.1:$ENV{CHECKPOINT_PORT}",
            web2 => 'http://127.0.0.1:' . ($ENV{CHECKPOINT_PORT} + 1));
@@ -102,6 +104,23 @@ sub replayed_everything {
     psql('standby', 'SELECT pg_last_wal_replay_lsn() >= pg_last_wal_receive_lsn()') eq 't'
         && psql('primary', 'SELECT pg_current_wal_lsn()') eq psql('standby', 'SELECT pg_last_wal_replay_lsn()');
 }
+# status/ of $node on a new connection (so that any of its processes may
+# answer, not the one a kept-alive connection stays with).
+sub fresh_status {
+    my ($node) = @_;
+    my $fresh = LWP::UserAgent->new(timeout => 30, max_redirect => 0);
+    return body($fresh->get($web{$node} . "${API}status/"));
+}
+# $n content requests to $node on new connections; answers how many were not 200.
+sub failed_gets {
+    my ($node, $path, $n) = @_;
+    my $failed = 0;
+    for (1 .. $n) {
+        my $fresh = LWP::UserAgent->new(timeout => 30, max_redirect => 0);
+        $failed++ if $fresh->get($web{$node} . "/pulp/content/$path")->code != 200;
+    }
+    return $failed;
+}
 sub max_age { my ($res) = @_; ($res->header('Cache-Control') // '') =~ /max-age=(\d+)/ ? $1 : undef }
 
 system($cluster, 'destroy');
@@ -118,8 +137,8 @@ my $st = body(api('web1', 'GET', "${API}status/"));
 ok($st->{database_connection}{connected}, 'status/: the primary answers');
 ok($st->{read_database_connection}{connected} && $st->{read_database_connection}{standby},
    'status/: content reads a hot standby');
-cmp_ok(psql('standby', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mod_checkpoint'"),
-       '>', 0, 'the httpd nodes hold connections to the standby');
+cmp_ok(psql('standby', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mod_checkpoint_read'"),
+       '>', 0, 'the httpd nodes hold content connections to the standby');
 
 # ---- the node's shared catalog: what one process read, another takes ----
 # One kept-alive connection is one process; status/ tells that process's
@@ -229,14 +248,41 @@ for my $node (qw(web1 web2)) {
 $st = body(api('web1', 'GET', "${API}status/"));
 ok($st->{read_database_connection}{connected} && !$st->{read_database_connection}{standby},
    'status/: the read side is on the primary') or diag explain $st->{read_database_connection};
+# CheckpointStandbyRetry passes with the standby still away: the
+# connections on the primary try it again, find none and stay; no request
+# sees it.
+cmp_ok(psql('primary', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mod_checkpoint_read'"),
+       '>', 0, 'content connections (application_name mod_checkpoint_read) on the primary');
+sleep $retry + 0.5;
+for my $node (qw(web1 web2)) {
+    is(failed_gets($node, "$tag/$c3/a.txt", 20), 0, "$node: standby still down after the retry interval, no request fails");
+}
+ok(!fresh_status('web1')->{read_database_connection}{standby}, 'status/: the read side stays on the primary');
+
+# ---- the standby back: reads go back to it within CheckpointStandbyRetry ----
 cluster('start', 'standby');
 ok(within(15, \&replayed_everything), 'the standby is back and caught up');
+my $back = time;
+my $failed = 0;
+for my $node (qw(web1 web2)) {
+    # Ten answers in a row from the standby, each on a new connection (any
+    # process), content requests between them.
+    my $row = 0;
+    ok(within($retry + 5, sub {
+        $failed += failed_gets($node, "$tag/$c3/a.txt", 2);
+        $row = fresh_status($node)->{read_database_connection}{standby} ? $row + 1 : 0;
+        $row >= 10 }), "$node: status/ shows reads on the standby again") or diag "$row in a row";
+}
+is($failed, 0, 'no content request failed while the connections went back to the standby');
+cmp_ok(psql('standby', "SELECT count(*) FROM pg_stat_activity WHERE application_name = 'mod_checkpoint_read'"),
+       '>', 0, 'content connections on the standby again');
+diag sprintf 'reads back on the standby %.1f s after it caught up (CheckpointStandbyRetry %d)', time - $back, $retry;
 
 # ---- a killed Apache node ----
 cluster('kill', 'web1');
 my $c4 = checkpoint_with('web2', $repo, "four\n");
 $res = get('web2', "$tag/$c4/a.txt");
-is($res->code, 200, 'web1 killed: web2 takes uploads and serves');
+is($res->code, 200, 'web1 killed: web2 takes uploads and serves') or diag($res->as_string, ' at ', time);
 is(get('web2', "$tag/$c1/a.txt")->content, "one\n", 'and what web1 stored');
 cluster('start', 'web1');
 is(get('web1', "$tag/$c4/a.txt")->content, "four\n", 'web1 back serves what web2 stored');
@@ -261,5 +307,5 @@ for my $node (qw(web1 web2)) {
     is($bad, '0', "$node: no crash in its error log");
 }
 diag sprintf 'cluster test: %.0f s', time - $t0;
-system($cluster, 'destroy');
+system($cluster, 'destroy') unless $ENV{CKPT_KEEP};
 done_testing();

@@ -3,7 +3,8 @@
  * pool leaves the content side its connections (issue 9, defect 1), an
  * outage is told once when it begins and once when it ends (defect 6), a
  * rollback keeps the database's words (defect 7), and the transaction
- * helper runs a transaction again when asked. */
+ * helper runs a transaction again when asked; a prefer-standby pool on a
+ * primary tries the standbys again without losing its connection. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -213,6 +214,75 @@ START_TEST(test_txn)
 }
 END_TEST
 
+/* Connections of application_name app, as the server counts them once
+ * it has seen closed ones go (a backend exits a moment after its client
+ * closes): waits up to 2 s for want, answers the last count; *pid is the
+ * lowest backend pid of them. */
+static int backends(apr_pool_t *p, const char *conninfo, const char *app, int want, int *pid)
+{
+    int n = -1, i;
+
+    for (i = 0; i < 40 && n != want; i++) {
+        FILE *f = popen(apr_psprintf(p, "psql '%s' -XAtF ' ' -c \"SELECT count(*), coalesce(min(pid), 0)"
+                                        " FROM pg_stat_activity WHERE application_name = '%s'\"",
+                                     conninfo, app), "r");
+        ck_assert_ptr_nonnull(f);
+        ck_assert_int_eq(fscanf(f, "%d %d", &n, pid), 2);
+        pclose(f);
+        if (n != want) {
+            apr_sleep(apr_time_from_msec(50));
+        }
+    }
+    return n;
+}
+
+/* A prefer-standby pool over two hosts (a dead one, then the test's
+ * primary): its connection is on a primary, so once standby_retry has
+ * passed it tries again between requests, finds no standby, and keeps
+ * the connection it had (one backend, statements prepared there still
+ * run), without an outage told. */
+START_TEST(test_standby_retry_keeps_primary)
+{
+    events e = {0, 0, 0};
+    const char *conninfo = getenv("CKPT_TEST_CONNINFO");
+    const char *host = strstr(conninfo, "host=");
+    apr_pool_t *root, *req;
+    ckpt_dbpool_conf conf;
+    ckpt_dbpool *dbp;
+    ckpt_db *db;
+    int i, pid, first = 0;
+
+    ck_assert_ptr_nonnull(host);
+    apr_pool_create(&root, pool);
+    memset(&conf, 0, sizeof(conf));
+    conf.conninfo = apr_psprintf(root, "%s host=/nonexistent-ckpt-test,%.*s application_name=ckpt_retry",
+                                 conninfo, (int)strcspn(host + 5, " "), host + 5);
+    conf.smax = conf.hmax = 1;
+    conf.ttl = apr_time_from_sec(60);
+    conf.acquire_timeout = apr_time_from_msec(200);
+    conf.connect_timeout = 2;
+    conf.session_attrs = "prefer-standby";
+    conf.standby_retry = apr_time_from_msec(1);
+    conf.on_event = on_event;
+    conf.event_baton = &e;
+    ck_assert_int_eq(ckpt_dbpool_create(root, &conf, &dbp), APR_SUCCESS);
+    for (i = 0; i < 4; i++) {
+        apr_pool_create(&req, root);
+        ck_assert_int_eq(ckpt_db_acquire(dbp, req, &db), CKPT_OK);
+        ck_assert_int_eq(ckpt_db_exec(db, req, NULL, "status_schema", 0), CKPT_OK);
+        ck_assert_int_eq(ckpt_db_in_standby(db), 0);
+        apr_pool_destroy(req); /* the second and later: a retry, which finds no standby */
+        ck_assert_int_eq(backends(root, conninfo, "ckpt_retry", 1, &pid), 1);
+        first = first ? first : pid;
+        ck_assert_int_eq(pid, first); /* the same backend: kept */
+        apr_sleep(apr_time_from_msec(5));
+    }
+    ck_assert_int_eq(e.began, 0);
+    apr_pool_destroy(root);
+    ck_assert_int_eq(backends(pool, conninfo, "ckpt_retry", 0, &pid), 0);
+}
+END_TEST
+
 START_TEST(test_array)
 {
     apr_array_header_t *a = apr_array_make(pool, 3, sizeof(const char *));
@@ -235,6 +305,7 @@ static Suite *db_suite(void)
     tcase_add_test(tc, test_outage_told_once);
     tcase_add_test(tc, test_outage_ends);
     tcase_add_test(tc, test_txn);
+    tcase_add_test(tc, test_standby_retry_keeps_primary);
     tcase_add_test(tc, test_array);
     suite_add_tcase(s, tc);
     return s;

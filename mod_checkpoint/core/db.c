@@ -36,6 +36,7 @@ struct ckpt_dbpool {
     apr_thread_cond_t *share_freed;
 #endif
     int shared;                 /* connections held through ckpt_db_acquire_shared */
+    int returns;                /* connections on a primary go back to a standby (conf.standby_retry) */
     char last_error[512];
     volatile apr_uint32_t down; /* an outage is on: read without the mutex */
     apr_time_t down_since;
@@ -49,6 +50,7 @@ struct ckpt_db {
     unsigned char *prepared;   /* per statement: prepared on this connection */
     int in_txn;
     int broken;
+    apr_time_t retry_at;       /* on a primary, in a pool that returns: when to try a standby */
     char error[512];
     char sqlstate[8];
     char constraint[128];
@@ -159,17 +161,26 @@ static ckpt_rc prepare(ckpt_db *db, int i)
     return CKPT_OK;
 }
 
-static apr_status_t db_connect(ckpt_db *db)
+/* The way back to a standby (return_to_standby) asks for one only, and
+ * waits for each host no longer than libpq's shortest connect_timeout:
+ * while no standby answers it costs one attempt per host, not libpq's
+ * second round of prefer-standby through them all. */
+#define RETURN_SESSION_ATTRS "standby"
+#define RETURN_CONNECT_TIMEOUT "2"
+
+static apr_status_t db_connect(ckpt_db *db, int returning)
 {
     /* The user's conninfo comes last so that it wins: with expand_dbname
      * libpq takes a key=value string or a URI, several hosts and
      * target_session_attrs included. */
     const char *keys[] = {"connect_timeout", "application_name", "target_session_attrs",
                           "dbname", NULL};
-    const char *vals[] = {db->dbp->connect_timeout, "mod_checkpoint",
-                          db->dbp->conf.session_attrs, db->dbp->conf.conninfo, NULL};
+    const char *app = db->dbp->conf.application_name;
+    const char *attrs = returning ? RETURN_SESSION_ATTRS : db->dbp->conf.session_attrs;
+    const char *vals[] = {returning ? RETURN_CONNECT_TIMEOUT : db->dbp->connect_timeout,
+                          app ? app : "mod_checkpoint", attrs, db->dbp->conf.conninfo, NULL};
 
-    if (!db->dbp->conf.session_attrs) {
+    if (!attrs) {
         /* libpq's own default, any server. */
         keys[2] = keys[3];
         vals[2] = vals[3];
@@ -187,7 +198,6 @@ static apr_status_t db_connect(ckpt_db *db)
         db->conn = NULL;
         return APR_EGENERAL;
     }
-    db->prepared = apr_pcalloc(db->pool, (apr_size_t)db->dbp->nstmts + 1);
     return APR_SUCCESS;
 }
 
@@ -203,7 +213,8 @@ static apr_status_t db_construct(void **resource, void *params, apr_pool_t *pool
     db = apr_pcalloc(sub, sizeof(*db));
     db->dbp = dbp;
     db->pool = sub;
-    if (db_connect(db) != APR_SUCCESS) {
+    db->prepared = apr_pcalloc(sub, (apr_size_t)dbp->nstmts + 1);
+    if (db_connect(db, 0) != APR_SUCCESS) {
         pool_failed(dbp, db->error);
         apr_pool_destroy(sub);
         return APR_EGENERAL;
@@ -255,6 +266,36 @@ static void index_statements(ckpt_dbpool *dbp)
     }
 }
 
+/* 1 when the pool's connections may land on a primary while a standby is
+ * configured: prefer-standby (the pool's, unless the conninfo says
+ * otherwise) over a conninfo that names several hosts. */
+static int returns_to_standby(const ckpt_dbpool_conf *conf)
+{
+    PQconninfoOption *opts, *o;
+    const char *attrs = conf->session_attrs;
+    int hosts = 0, yes;
+
+    if (conf->standby_retry <= 0 || !(opts = PQconninfoParse(conf->conninfo, NULL))) {
+        return 0;
+    }
+    for (o = opts; o->keyword; o++) {
+        if (o->val && (!strcmp(o->keyword, "host") || !strcmp(o->keyword, "hostaddr"))) {
+            const char *c = o->val;
+            int n = 1;
+            for (; *c; c++) {
+                n += *c == ',';
+            }
+            hosts = n > hosts ? n : hosts;
+        }
+        else if (o->val && *o->val && !strcmp(o->keyword, "target_session_attrs")) {
+            attrs = o->val;
+        }
+    }
+    yes = hosts > 1 && attrs && !strcmp(attrs, "prefer-standby");
+    PQconninfoFree(opts);
+    return yes;
+}
+
 apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
                                 ckpt_dbpool **out)
 {
@@ -263,6 +304,7 @@ apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
 
     dbp->pool = p;
     dbp->conf = *conf;
+    dbp->returns = returns_to_standby(conf);
     index_statements(dbp);
     apr_snprintf(dbp->connect_timeout, sizeof(dbp->connect_timeout), "%d",
                  conf->connect_timeout > 0 ? conf->connect_timeout : 5);
@@ -296,6 +338,43 @@ apr_status_t ckpt_dbpool_create(apr_pool_t *p, const ckpt_dbpool_conf *conf,
     return APR_SUCCESS;
 }
 
+/* Between requests (the connection idle, on its way back to the pool): a
+ * connection of a pool that returns to standbys, found on a primary
+ * (in_hot_standby off: a standby was away when it was made, or was
+ * promoted since), is made again once standby_retry has passed, to a
+ * standby only.  The new one replaces it when it is on a standby (the
+ * conninfo's own target_session_attrs may have let it reach a primary);
+ * otherwise the old one stays and the next attempt is standby_retry
+ * later.  No request fails for it or sees its outcome.  Servers before
+ * PostgreSQL 14 do not say in_hot_standby: their connections stay where
+ * they are. */
+static void return_to_standby(ckpt_db *db)
+{
+    const char *hs = db->dbp->returns ? PQparameterStatus(db->conn, "in_hot_standby") : NULL;
+    apr_time_t now = apr_time_now();
+    PGconn *old = db->conn;
+
+    if (!hs || strcmp(hs, "off") != 0) {
+        db->retry_at = 0;
+        return;
+    }
+    if (!db->retry_at || now < db->retry_at) {
+        db->retry_at = db->retry_at ? db->retry_at : now + db->dbp->conf.standby_retry;
+        return;
+    }
+    db->retry_at = now + db->dbp->conf.standby_retry;
+    if (db_connect(db, 1) == APR_SUCCESS && ckpt_db_in_standby(db)) {
+        PQfinish(old);
+        memset(db->prepared, 0, (apr_size_t)db->dbp->nstmts);
+        db->retry_at = 0;
+        return;
+    }
+    if (db->conn) {
+        PQfinish(db->conn);
+    }
+    db->conn = old;
+}
+
 static apr_status_t db_release(void *data)
 {
     ckpt_db *db = data;
@@ -312,6 +391,7 @@ static apr_status_t db_release(void *data)
         apr_reslist_invalidate(db->dbp->reslist, db);
     }
     else {
+        return_to_standby(db);
         apr_reslist_release(db->dbp->reslist, db);
     }
     return APR_SUCCESS;

@@ -72,7 +72,12 @@ typedef struct {
     apr_interval_time_t acquire_timeout;
     int connect_timeout;  /* seconds, given to libpq unless conninfo says */
     const char *session_attrs; /* target_session_attrs unless conninfo says; NULL: libpq's */
+    const char *application_name; /* unless conninfo says; NULL: "mod_checkpoint" */
     int reserved;         /* of hmax, kept for ckpt_db_acquire (the content side) */
+    /* prefer-standby over several hosts: a connection found on a primary
+     * is made again, between requests, this long after, so that reads go
+     * back to a standby that is back; 0: never */
+    apr_interval_time_t standby_retry;
     ckpt_dbpool_event_fn on_event; /* outages begin and end; may be NULL */
     void *event_baton;
 } ckpt_dbpool_conf;

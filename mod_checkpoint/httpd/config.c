@@ -22,6 +22,7 @@
 #define DEFAULT_POOL_TTL_SEC 60
 #define DEFAULT_POOL_TIMEOUT_SEC 5
 #define DEFAULT_CONNECT_TIMEOUT 5
+#define DEFAULT_STANDBY_RETRY_SEC 30
 #define DEFAULT_UPLOAD_LIMIT ((apr_off_t)100 * 1024 * 1024 * 1024)
 #define DEFAULT_JSON_LIMIT ((apr_off_t)1024 * 1024)
 #define DEFAULT_RETRY_AFTER 5
@@ -47,6 +48,7 @@ void *ckpt_create_server_conf(apr_pool_t *p, server_rec *s)
     c->pool_ttl = CKPT_UNSET;
     c->pool_timeout = CKPT_UNSET;
     c->connect_timeout = CKPT_UNSET;
+    c->standby_retry = CKPT_UNSET;
     c->retry_after = CKPT_UNSET;
     c->upload_limit = CKPT_UNSET;
     c->json_limit = CKPT_UNSET;
@@ -83,6 +85,7 @@ void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_SET(pool_ttl);
     MERGE_SET(pool_timeout);
     MERGE_SET(connect_timeout);
+    MERGE_SET(standby_retry);
     MERGE_SET(retry_after);
     MERGE_SET(upload_limit);
     MERGE_SET(json_limit);
@@ -97,6 +100,7 @@ void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
      * names another. */
     c->own_db = add->conninfo || add->read_conninfo || add->pool_min != CKPT_UNSET || add->pool_ttl != CKPT_UNSET
                 || add->pool_timeout != CKPT_UNSET || add->connect_timeout != CKPT_UNSET
+                || add->standby_retry != CKPT_UNSET
                 || add->cache_bytes != CKPT_UNSET || add->catalog_bytes != CKPT_UNSET
                 || add->cache_refresh_ms != CKPT_UNSET;
     c->db = NULL;
@@ -199,7 +203,7 @@ static const char *set_pool_size(cmd_parms *cmd, void *dummy, const char *a1, co
 }
 
 /* CheckpointPoolTTL, CheckpointPoolTimeout, CheckpointConnectTimeout,
- * CheckpointRetryAfter: seconds, into the member cmd->info names. */
+ * CheckpointStandbyRetry, CheckpointRetryAfter: seconds, into the member cmd->info names. */
 static const char *set_seconds(cmd_parms *cmd, void *dummy, const char *arg)
 {
     const char *err = ap_check_cmd_context(cmd, NOT_IN_DIR_CONTEXT);
@@ -394,6 +398,9 @@ const command_rec ckpt_cmds[] = {
     AP_INIT_TAKE1("CheckpointConnectTimeout", set_seconds,
                   (void *)APR_OFFSETOF(ckpt_server_conf, connect_timeout), RSRC_CONF,
                   "seconds libpq waits when connecting (unless the conninfo says)"),
+    AP_INIT_TAKE1("CheckpointStandbyRetry", set_seconds,
+                  (void *)APR_OFFSETOF(ckpt_server_conf, standby_retry), RSRC_CONF,
+                  "seconds after which a content connection on the primary tries the standbys again"),
     AP_INIT_TAKE1("CheckpointUploadLimit", set_upload_limit, NULL, RSRC_CONF,
                   "largest upload in bytes, 0 for no limit"),
     AP_INIT_TAKE1("CheckpointJSONLimit", set_json_limit, NULL, RSRC_CONF,
@@ -467,6 +474,7 @@ static void fill_defaults(ckpt_server_conf *c)
     DEFAULT(pool_ttl, DEFAULT_POOL_TTL_SEC)
     DEFAULT(pool_timeout, DEFAULT_POOL_TIMEOUT_SEC)
     DEFAULT(connect_timeout, DEFAULT_CONNECT_TIMEOUT)
+    DEFAULT(standby_retry, DEFAULT_STANDBY_RETRY_SEC)
     DEFAULT(retry_after, DEFAULT_RETRY_AFTER)
     DEFAULT(upload_limit, DEFAULT_UPLOAD_LIMIT)
     DEFAULT(json_limit, DEFAULT_JSON_LIMIT)
@@ -523,7 +531,10 @@ static void split_holder(ckpt_dbholder *h, server_rec *s, const ckpt_server_conf
     h->read_conf = h->conf;
     h->read_conf.conninfo = c->read_conninfo;
     h->read_conf.session_attrs = "prefer-standby";
+    /* Which pool a server's connection is of, in pg_stat_activity. */
+    h->read_conf.application_name = "mod_checkpoint_read";
     h->read_conf.reserved = 0;
+    h->read_conf.standby_retry = apr_time_from_sec(c->standby_retry);
     h->read_conf.on_event = read_db_event;
     h->read_conf.event_baton = s;
 }

@@ -58,6 +58,7 @@ typedef struct {
     int pool_ttl;               /* CheckpointPoolTTL, seconds */
     int pool_timeout;           /* CheckpointPoolTimeout, seconds */
     int connect_timeout;        /* CheckpointConnectTimeout, seconds */
+    int standby_retry;          /* CheckpointStandbyRetry, seconds */
     int retry_after;            /* CheckpointRetryAfter, seconds */
     apr_off_t upload_limit;     /* CheckpointUploadLimit, bytes; 0: none */
     apr_off_t json_limit;       /* CheckpointJSONLimit, bytes */
