@@ -278,25 +278,6 @@ ckpt_rc ckpt_ingest_digest_page(ckpt_db *db, apr_pool_t *p, const char *after, i
     return page_of(db, p, "ingest_digest_page", after, limit, out, err);
 }
 
-ckpt_rc ckpt_ingest_tree_stage(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
-                               ckpt_err *err)
-{
-    apr_pool_t *scratch;
-    ckpt_dbres *res;
-    columns c;
-    ckpt_rc rc;
-
-    if (!files->nelts) {
-        return CKPT_OK;
-    }
-    apr_pool_create(&scratch, p);
-    c = as_columns(scratch, files, COL_PATHS_SHAS | COL_STAGED);
-    rc = ckpt_db_query(db, scratch, &res, err, "ingest_tree_stage", 2, c.paths, c.staged);
-    keep_err(p, scratch, rc, err);
-    apr_pool_destroy(scratch);
-    return rc;
-}
-
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
                                 ckpt_err *err)
 {

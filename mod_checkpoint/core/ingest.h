@@ -93,9 +93,11 @@ ckpt_rc ckpt_ingest_tree_todo(ckpt_db *db, apr_pool_t *p, apr_uint64_t *files,
  * from the first), in path order, in *out (from p). */
 ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
                               apr_array_header_t **out, ckpt_err *err);
-/* Records the digests (and sizes) of files, hashed in this run, and
- * their staged files (NULL: none), which the table then owns: they are
- * placed by ckpt_ingest_tree_store or removed by ckpt_ingest_run. */
+/* Records the digests (and sizes) of files, hashed (or downloaded) in
+ * this run, and their staged files (NULL: none), which the table then
+ * owns: they are placed by ckpt_ingest_tree_store or removed by
+ * ckpt_ingest_run.  An import's files are then fresh: what it saw of
+ * them goes into its state at the commit. */
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
                                 ckpt_err *err);
 
@@ -108,10 +110,6 @@ ckpt_rc ckpt_ingest_tree_digests(ckpt_db *db, apr_pool_t *p, const char *repo_id
  * in digest order, as files (path, digest, size) in *out (from p). */
 ckpt_rc ckpt_ingest_digest_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
                                 apr_array_header_t **out, ckpt_err *err);
-/* Records the staged files of files (by path; each has one), which the
- * table then owns as it does those of ckpt_ingest_tree_hashed. */
-ckpt_rc ckpt_ingest_tree_stage(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
-                               ckpt_err *err);
 
 /* The files (at most a batch) that the latest version of repo_id does
  * not hold as they are. */

@@ -94,14 +94,11 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_digest_page",
      "SELECT relative_path, sha256, size FROM ingest_digest"
      " WHERE sha256 > $1 ORDER BY sha256 LIMIT $2::int"},
-    /* $1 paths, $2 staged files: downloaded in this run. */
-    {"ingest_tree_stage",
-     "UPDATE ingest_file f SET staged = x.staged"
-     " FROM unnest($1::text[], $2::text[]) AS x(path, staged) WHERE f.relative_path = x.path"},
     /* $1 paths, $2 digests, $3 sizes, $4 staged files ('' for none):
-     * hashed in this run. */
+     * hashed in this run (an import's, whose mtimes are known: fresh) or
+     * downloaded (a sync's). */
     {"ingest_tree_hashed",
-     "UPDATE ingest_file f SET sha256 = x.sha, size = x.size, fresh = true,"
+     "UPDATE ingest_file f SET sha256 = x.sha, size = x.size, fresh = f.mtime >= 0,"
      " staged = nullif(x.staged, '')"
      " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS x(path, sha, size, staged)"
      " WHERE f.relative_path = x.path"},

@@ -617,7 +617,7 @@ static ckpt_rc fetch_page(downloader *d, transfer *slots, int n, apr_array_heade
     }
     rc = drain(d, slots, n, err);
     if (rc == CKPT_OK) {
-        rc = ckpt_ingest_tree_stage(d->db, d->page, d->todo, err);
+        rc = ckpt_ingest_tree_hashed(d->db, d->page, d->todo, err);
     }
     if (rc != CKPT_OK) {
         ckpt_ingest_discard(d->page, d->todo); /* staged, not yet the table's */
