@@ -235,6 +235,32 @@ like($out, qr/ 0 downloaded/, 'and downloads nothing') or diag $out;
     is(mine_in_tmp(), 0, 'and no temporary file left (the manifest\'s neither)');
 }
 
+# --- a sync interrupted: no version, no temporary file ----------------------
+# Its manifest (a scratch file in storage) and its downloads go with it.
+{
+    my %k = map { (sprintf('k/%03d', $_) => "$_ $tag " . ('y' x (2 << 20))) } 1 .. 40;
+    my $m = join '', map { "$_," . sha256_hex($k{$_}) . ',' . length($k{$_}) . "\n" } sort keys %k;
+    tree('killed', %k, 'PULP_MANIFEST' => $m);
+    my $pid = fork() // die;
+    if (!$pid) {
+        open(STDOUT, '>', '/dev/null');
+        open(STDERR, '>', '/dev/null');
+        exec($cli, @global, 'sync', "$tag-ks", 'http://' . hostport() . "/$tag/killed/", '--create')
+            or POSIX::_exit(127);
+    }
+    my $seen = 0;
+    for (1 .. 400) {
+        last if ($seen = mine_in_tmp()) > 0 || waitpid($pid, POSIX::WNOHANG()) != 0;
+        select(undef, undef, undef, 0.02);
+    }
+    kill 'TERM', $pid;
+    waitpid($pid, 0);
+    ok($seen, 'the sync was caught in the middle (its manifest or downloads in storage)');
+    isnt($? >> 8, 0, 'a killed sync fails');
+    is(latest("$tag-ks") || 0, 0, 'and made no version');
+    is(mine_in_tmp(), 0, 'and left no temporary file in storage');
+}
+
 # --- hostile manifests: each aborts, the repository stays -------------------
 my $fresh = "fresh bytes $tag\n";
 my $good = "a,@{[sha256_hex(\"a\n\")]},2\n";

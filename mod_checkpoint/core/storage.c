@@ -87,7 +87,13 @@ ckpt_rc ckpt_storage_scratch(apr_pool_t *p, const char *root, const char *stem, 
 {
     char *path;
 
-    return open_tmp(p, root, stem, APR_FOPEN_BUFFERED | APR_FOPEN_DELONCLOSE, f, &path, err);
+    if (open_tmp(p, root, stem, APR_FOPEN_BUFFERED | APR_FOPEN_DELONCLOSE, f, &path, err)
+        != CKPT_OK) {
+        return err->rc;
+    }
+    /* Locked as an upload is: orphan cleanup leaves it alone while open. */
+    lock_file(*f, LOCK_EX | LOCK_NB);
+    return CKPT_OK;
 }
 
 ckpt_rc ckpt_storage_check_writable(apr_pool_t *p, const char *root, ckpt_err *err)

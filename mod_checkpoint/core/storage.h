@@ -64,7 +64,8 @@ ckpt_rc ckpt_storage_place(apr_pool_t *p, const char *root, const char *tmppath,
 ckpt_rc ckpt_storage_sync(apr_pool_t *p, const char *root, ckpt_err *err);
 
 /* A temporary file in <root>/tmp (named stem.XXXXXX), open to write and
- * read, removed when it is closed (with p at the latest): a sync's
+ * read, removed when it is closed (with p at the latest), locked as an
+ * upload is so that orphan cleanup spares it while it is open: a sync's
  * manifest, which may be larger than memory should hold. */
 ckpt_rc ckpt_storage_scratch(apr_pool_t *p, const char *root, const char *stem, apr_file_t **f,
                              ckpt_err *err);

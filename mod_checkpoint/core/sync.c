@@ -373,6 +373,7 @@ typedef struct {
     ckpt_db *db;
     apr_pool_t *p;
     ckpt_ingest_result *res;
+    const ckpt_ingest_hooks *hooks;
 } loader;
 
 static ckpt_rc load_batch(void *baton, apr_array_header_t *files, int first, int last,
@@ -388,7 +389,9 @@ static ckpt_rc load_batch(void *baton, apr_array_header_t *files, int first, int
     for (i = 0; i < files->nelts; i++) {
         l->res->bytes += APR_ARRAY_IDX(files, i, ckpt_ingest_file *)->size;
     }
-    return CKPT_OK;
+    ckpt_ingest_report(l->hooks, "reading", (apr_uint64_t)l->res->files, 0,
+                       (apr_uint64_t)l->res->bytes, 0);
+    return ckpt_ingest_cancelled(l->hooks, err);
 }
 
 /* The remote's manifest, read through a scratch file into the run's
@@ -397,7 +400,7 @@ static ckpt_rc read_manifest(const ckpt_ingest_ctx *c, const char *url, int atte
                              ckpt_ingest_result *res, ckpt_err *err)
 {
     const ckpt_sync_req *req = c->req;
-    loader l = {c->db, c->p, res};
+    loader l = {c->db, c->p, res, c->hooks};
     manifest_reader m;
     spool sp = {NULL, 0};
     apr_pool_t *p;
