@@ -464,6 +464,7 @@ static ckpt_rc serve_checkpoint(const ckpt_source *src, apr_pool_t *p,
     ckpt_seg_class seg = ckpt_ts_classify_segment(inner, tslen, rq->now_sec, &ts);
     char ts2[CKPT_TS_LEN + 1];
     const char *at;
+    int settling;
     ckpt_rc rc;
 
     if (seg == CKPT_SEG_INVALID || !d->repository_id) {
@@ -479,17 +480,19 @@ static ckpt_rc serve_checkpoint(const ckpt_source *src, apr_pool_t *p,
         return timegate(src, p, d, inner, is_dir, rq, out);
     }
     rc = src->checkpoint_at(src->baton, p, d->repository_id, ts, &pub);
-    out->unseen = seg == CKPT_SEG_EXACT && ts >= asof - CKPT_SETTLE_SECONDS
-                  && (rc == CKPT_NOTFOUND || (rc == CKPT_OK && pub->created_sec != ts));
+    /* A checkpoint not yet visible when the source read its data may still
+     * take second ts: a redirect for it is settling, and when ts was asked
+     * for exactly (a 404 too) the answer is unseen. */
+    settling = ts >= asof - CKPT_SETTLE_SECONDS
+               && (rc == CKPT_NOTFOUND || (rc == CKPT_OK && pub->created_sec != ts));
+    out->unseen = seg == CKPT_SEG_EXACT && settling;
     if (rc != CKPT_OK) {
         return rc;
     }
     ckpt_ts_format(pub->created_sec, ts2);
     at = apr_pstrcat(p, d->base_path, "/", ts2, tail, NULL);
     if (seg != CKPT_SEG_EXACT || pub->created_sec != ts || (!*tail && !is_dir)) {
-        /* A checkpoint not yet visible when the source read its data may
-         * still take second ts. */
-        out->settling = pub->created_sec != ts && ts >= asof - CKPT_SETTLE_SECONDS;
+        out->settling = settling;
         out->repository_id = d->repository_id;
         if (rq->inexact_serve && *tail && !is_dir) {
             return serve_in_place(src, p, d, pub, at, tail, out);
