@@ -576,6 +576,12 @@ static ckpt_rc step(downloader *d, transfer *slots, int n, ckpt_err *err)
     return fill(d, slots, n, err);
 }
 
+static void report_downloads(const downloader *d)
+{
+    ckpt_ingest_report(d->hooks, "downloading", d->files_done, d->files_total, d->bytes_done,
+                       d->bytes_total);
+}
+
 /* The page's downloads, until every one is staged or one fails. */
 static ckpt_rc drain(downloader *d, transfer *slots, int n, ckpt_err *err)
 {
@@ -584,8 +590,7 @@ static ckpt_rc drain(downloader *d, transfer *slots, int n, ckpt_err *err)
     while (rc == CKPT_OK && d->done < d->todo->nelts) {
         if ((rc = step(d, slots, n, err)) == CKPT_OK
             && (rc = ckpt_ingest_cancelled(d->hooks, err)) == CKPT_OK) {
-            ckpt_ingest_report(d->hooks, "downloading", d->files_done, d->files_total,
-                               d->bytes_done, d->bytes_total);
+            report_downloads(d);
             curl_multi_poll(d->m, NULL, 0, 100, NULL);
         }
     }
@@ -653,8 +658,7 @@ static ckpt_rc fetch_all(downloader *d, int n, ckpt_err *err)
         }
         if ((rc = fetch_page(d, slots, n, page, err)) == CKPT_OK
             && (rc = ckpt_ingest_cancelled(d->hooks, err)) == CKPT_OK) {
-            ckpt_ingest_report(d->hooks, "downloading", d->files_done, d->files_total,
-                               d->bytes_done, d->bytes_total);
+            report_downloads(d);
         }
         after = apr_pstrdup(d->p, APR_ARRAY_IDX(page, page->nelts - 1, ckpt_ingest_file *)->sha256);
     }
