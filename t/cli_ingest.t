@@ -52,6 +52,30 @@ sub present {
 }
 sub mine_in_tmp { scalar grep { m{/(?:upload|link|manifest)\.} } tmp_files() }
 
+# Runs the command (args) until a temporary file of it is in storage, then
+# SIGTERM: it fails, repository repo has no version, and nothing of it is
+# left in storage.
+sub killed_midway {
+    my ($what, $caught, $repo, @args) = @_;
+    my $pid = fork() // die;
+    if (!$pid) {
+        open(STDOUT, '>', '/dev/null');
+        open(STDERR, '>', '/dev/null');
+        exec($cli, @global, @args) or POSIX::_exit(127);
+    }
+    my $seen = 0;
+    for (1 .. 400) {
+        last if ($seen = mine_in_tmp()) > 0 || waitpid($pid, POSIX::WNOHANG()) != 0;
+        select(undef, undef, undef, 0.02);
+    }
+    kill 'TERM', $pid;
+    waitpid($pid, 0);
+    ok($seen, "the $what was caught in the middle ($caught)");
+    isnt($? >> 8, 0, "a killed $what fails");
+    is(latest($repo) || 0, 0, 'and made no version');
+    is(mine_in_tmp(), 0, 'and left no temporary file in storage');
+}
+
 # --- import: mirror, unchanged, changes, additive -------------------------
 my $repo = "$tag-a";
 my %t = ('a/one' => "one\n", 'a/two' => "two two\n", 'b/c/three' => "3\n", 'top' => '');
@@ -175,23 +199,7 @@ close $hold;
 # --- interruption: no version, no temporary file ---------------------------
 my %big = map { sprintf('big/%03d', $_) => ("$_" . ('x' x (2 << 20))) } 1 .. 40;
 my $bigdir = tree('big', %big);
-my $pid = fork() // die;
-if (!$pid) {
-    open(STDOUT, '>', '/dev/null');
-    open(STDERR, '>', '/dev/null');
-    exec($cli, @global, 'import', "$tag-kill", $bigdir, '--create') or POSIX::_exit(127);
-}
-my $seen = 0;
-for (1 .. 400) {
-    last if ($seen = mine_in_tmp()) > 0 || waitpid($pid, POSIX::WNOHANG()) != 0;
-    select(undef, undef, undef, 0.02);
-}
-kill 'TERM', $pid;
-waitpid($pid, 0);
-ok($seen, 'the import was caught in the middle (its files staged)');
-isnt($? >> 8, 0, 'a killed import fails');
-is(latest("$tag-kill") || 0, 0, 'and made no version');
-is(mine_in_tmp(), 0, 'and left no temporary file in storage');
+killed_midway('import', 'its files staged', "$tag-kill", 'import', "$tag-kill", $bigdir, '--create');
 
 # --- sync from a publication of this server --------------------------------
 my $plain = unique('plain');
@@ -241,24 +249,8 @@ like($out, qr/ 0 downloaded/, 'and downloads nothing') or diag $out;
     my %k = map { (sprintf('k/%03d', $_) => "$_ $tag " . ('y' x (2 << 20))) } 1 .. 40;
     my $m = join '', map { "$_," . sha256_hex($k{$_}) . ',' . length($k{$_}) . "\n" } sort keys %k;
     tree('killed', %k, 'PULP_MANIFEST' => $m);
-    my $pid = fork() // die;
-    if (!$pid) {
-        open(STDOUT, '>', '/dev/null');
-        open(STDERR, '>', '/dev/null');
-        exec($cli, @global, 'sync', "$tag-ks", 'http://' . hostport() . "/$tag/killed/", '--create')
-            or POSIX::_exit(127);
-    }
-    my $seen = 0;
-    for (1 .. 400) {
-        last if ($seen = mine_in_tmp()) > 0 || waitpid($pid, POSIX::WNOHANG()) != 0;
-        select(undef, undef, undef, 0.02);
-    }
-    kill 'TERM', $pid;
-    waitpid($pid, 0);
-    ok($seen, 'the sync was caught in the middle (its manifest or downloads in storage)');
-    isnt($? >> 8, 0, 'a killed sync fails');
-    is(latest("$tag-ks") || 0, 0, 'and made no version');
-    is(mine_in_tmp(), 0, 'and left no temporary file in storage');
+    killed_midway('sync', 'its manifest or downloads in storage', "$tag-ks",
+                  'sync', "$tag-ks", 'http://' . hostport() . "/$tag/killed/", '--create');
 }
 
 # --- hostile manifests: each aborts, the repository stays -------------------
