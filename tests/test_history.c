@@ -28,8 +28,16 @@
 #define SHORT_VERSIONS 10
 /* A btree or GiST may be a level deeper in the long repository, and a
  * GiST probe may look at a page or two more: buffers may grow by this
- * many; rows may not grow at all. */
+ * many; rows may not grow, but for this: */
 #define BUFFER_SLACK 12
+/* A diff page resumed after a row may read the rows of that row's
+ * version that sort before it and filter them out, when the plan takes
+ * the position as a filter rather than an index condition: at version 1,
+ * the 4 before dists/stable/InRelease (the three frozen files and itself),
+ * the same in both repositories, so not history.  Which plan it takes
+ * follows the table's sampled statistics: the long repository took it in
+ * 1 of many CI runs (1,006 rows against 1,002). */
+#define RESUME_SLACK 4
 
 static PGconn *conn;
 static apr_pool_t *pool;
@@ -366,7 +374,7 @@ START_TEST(test_cost_does_not_grow_with_history)
         for (k = 0; k < sizeof(at) / sizeof(at[0]); k++) {
             cost s = measure(pr, "short", at[k][0]), l = measure(pr, "long", at[k][1]);
 
-            ck_assert_msg(l.rows <= s.rows
+            ck_assert_msg(l.rows <= s.rows + (pr->per_row ? RESUME_SLACK : 0)
                               && l.buffers <= s.buffers + BUFFER_SLACK + (pr->per_row ? s.rows : 0),
                           "%s(%s), %s plan, at version %d: %lld rows and %lld buffers with %d"
                           " versions, %lld and %lld with %d",
