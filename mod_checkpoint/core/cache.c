@@ -8,9 +8,13 @@
 #include "cache.h"
 #include "listing.h"
 
-/* Freed blocks above this stay with the allocator; the rest go back to the
- * system when a half is dropped. */
-#define CACHE_MAX_FREE (1024 * 1024)
+/* Freed blocks up to this stay with the allocator, at least: a dropped
+ * half's blocks are what the young half fills next.  Given back to the
+ * system instead, every answer stored was a fresh mmap and page faults,
+ * and every rotation hundreds of munmaps, all under the catalog's mutex:
+ * a fifth of a process's time in cold listings (mmap, munmap and page
+ * faults in perf), where every answer is new. */
+#define CACHE_MIN_FREE (1024 * 1024)
 
 /* What an answer costs beyond its own bytes: the hash entry, alignment. */
 #define ENTRY_OVERHEAD 64
@@ -61,7 +65,10 @@ apr_status_t ckpt_cache_create(ckpt_cache **out, apr_pool_t *p, apr_size_t max_b
     if (rv != APR_SUCCESS) {
         return rv;
     }
-    apr_allocator_max_free_set(alloc, CACHE_MAX_FREE);
+    /* a half's worth: the memory stays within about max_bytes all the same
+     * (what one half frees, the other fills) */
+    apr_allocator_max_free_set(alloc, max_bytes / 2 > CACHE_MIN_FREE ? max_bytes / 2
+                                                                     : CACHE_MIN_FREE);
     rv = apr_pool_create_ex(&c->root, p, NULL, alloc);
     if (rv != APR_SUCCESS) {
         apr_allocator_destroy(alloc);
