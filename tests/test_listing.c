@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include <apr_file_io.h>
+#include <apr_escape.h>
 #include <apr_general.h>
 #include <apr_strings.h>
 #include <check.h>
@@ -177,6 +178,53 @@ START_TEST(test_columns)
 }
 END_TEST
 
+/* The line of a file of one character, as nginx lays it out. */
+static const char *line(const char *name, const char *date, const char *size)
+{
+    return apr_psprintf(pool, "\">%s</a>%49s %s%20s\n", name, "", date, size);
+}
+
+/* The same page whatever the order the entries come in (in order, as a
+ * directory block lists them, they are not sorted again), with neighbours
+ * sharing a date, sizes up to 20 digits, and names that escape to far
+ * more bytes than a line is given at first (the page grows). */
+START_TEST(test_order_dates_and_growth)
+{
+    static const ckpt_listing_entry in_order[] = {
+        {"d", 1, 60, 0},
+        {"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"\"", 0, 60, 1},
+        {"&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&&", 0, 60, 0},
+        {"a", 0, 60, APR_INT64_C(99999999999999999)},
+        {"b", 0, 61, 10},
+        {"c", 0, 120, 0},
+    };
+    ckpt_listing_entry shuffled[N(in_order)];
+    const char *got;
+    int i;
+
+    for (i = 0; i < N(in_order); i++) {
+        shuffled[i] = in_order[(i + 4) % N(in_order)];
+    }
+    got = ckpt_listing_render(pool, "/", make_entries(in_order, N(in_order)));
+    ck_assert_str_eq(got, ckpt_listing_render(pool, "/", make_entries(shuffled, N(shuffled))));
+    /* 60 s and 61 s are the same minute; 120 s the next */
+    ck_assert_ptr_nonnull(strstr(got, line("a", "01-Jan-1970 00:01", "99999999999999999")));
+    ck_assert_ptr_nonnull(strstr(got, line("b", "01-Jan-1970 00:01", "10")));
+    ck_assert_ptr_nonnull(strstr(got, line("c", "01-Jan-1970 00:02", "0")));
+    ck_assert_ptr_nonnull(strstr(got, "<a href=\"d/\">d/</a>"));
+    /* 72 '&' in the href, each "%26" and then not an entity; 47 shown,
+     * each "&amp;" */
+    ck_assert_ptr_nonnull(strstr(got, apr_pstrcat(pool, "<a href=\"",
+                                                  apr_pescape_entity(pool,
+                                                      apr_pescape_path_segment(pool,
+                                                          in_order[2].name), 0),
+                                                  "\">", NULL)));
+    ck_assert_ptr_nonnull(strstr(got, "&amp;&amp;..&gt;</a>"));
+    ck_assert_ptr_nonnull(strstr(got, "&quot;&quot;</a>"));
+    ck_assert_str_eq(got + strlen(got) - 25, "</pre><hr></body></html>\n");
+}
+END_TEST
+
 /* A large directory renders quickly: the page is joined once, not
  * concatenated entry by entry. */
 START_TEST(test_large)
@@ -208,6 +256,7 @@ static Suite *listing_suite(void)
     tcase_add_test(tc, test_empty);
     tcase_add_test(tc, test_checkpoint_index);
     tcase_add_test(tc, test_columns);
+    tcase_add_test(tc, test_order_dates_and_growth);
     tcase_add_test(tc, test_large);
     suite_add_tcase(s, tc);
     return s;
