@@ -131,6 +131,18 @@ static void add_size(page *pg, apr_off_t size)
     add_n(pg, num, SIZE_COLUMNS);
 }
 
+/* The first n bytes of name as the link's text: as they are when the name
+ * is plain. */
+static void add_shown(page *pg, const char *name, apr_size_t n, int is_plain)
+{
+    if (is_plain) {
+        add_n(pg, name, n);
+    }
+    else {
+        add(pg, apr_pescape_entity(pg->p, apr_pstrmemdup(pg->p, name, n), 0));
+    }
+}
+
 static void add_entry(page *pg, const ckpt_listing_entry *e)
 {
     apr_size_t bytes = strlen(e->name), chars = utf8_chars(e->name);
@@ -157,20 +169,10 @@ static void add_entry(page *pg, const ckpt_listing_entry *e)
     if (chars > NAME_COLUMNS) {
         apr_size_t cut = utf8_prefix_bytes(e->name, NAME_COLUMNS - 3);
 
-        if (is_plain) {
-            add_n(pg, e->name, cut);
-        }
-        else {
-            add(pg, apr_pescape_entity(pg->p, apr_pstrmemdup(pg->p, e->name, cut), 0));
-        }
+        add_shown(pg, e->name, cut, is_plain);
         ADD_LITERAL(pg, "..&gt;</a>");
     } else {
-        if (is_plain) {
-            add_n(pg, e->name, bytes);
-        }
-        else {
-            add(pg, apr_pescape_entity(pg->p, e->name, 0));
-        }
+        add_shown(pg, e->name, bytes, is_plain);
         /* nginx drops a directory's '/' when the name fills the column. */
         if (e->is_dir && chars < NAME_COLUMNS) {
             ADD_LITERAL(pg, "/");
