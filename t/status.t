@@ -20,7 +20,7 @@ ok($v{mod_checkpoint} && $v{httpd} && $v{libpq} && $v{jansson}, 'versions listed
     or diag explain $s->{versions};
 # The answering process's catalog, for sizing CheckpointCatalogSize.
 my $cat = $s->{content_cache}{this_process} // {};
-is($s->{content_cache}{catalog_bytes}, 64 * 1024 * 1024, 'the shipped CheckpointCatalogSize');
+is($s->{content_cache}{catalog_bytes}, 128 * 1024 * 1024, 'the shipped CheckpointCatalogSize');
 ok($cat->{pid} > 0, "the answering process's pid");
 ok(defined $cat->{$_} && $cat->{$_} >= 0, "its catalog's $_")
     for qw(directory_blocks catalog_bytes_used block_loads evictions answer_hits answer_misses);

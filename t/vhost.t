@@ -29,7 +29,7 @@ is_deeply($s->{database_connection}{pool}, { min => 0, soft_max => 2, hard_max =
 is($s->{content_cache}{bytes}, 0, 'and its own cache: CheckpointCacheSize 0');
 Apache::TestRequest::module('default');
 my $main = json_of(anon_ua()->get('http://' . Apache::TestRequest::hostport() . API . 'status/')) // {};
-is_deeply($main->{database_connection}{pool}, { min => 2, soft_max => 4, hard_max => 8 },
+is_deeply($main->{database_connection}{pool}, { min => 2, soft_max => 8, hard_max => 16 },
           "the main server keeps the shipped pool (conf/checkpoint.conf.in)");
 is($main->{content_cache}{bytes}, 16 * 1024 * 1024, 'and the shipped cache');
 Apache::TestRequest::module('ckpt_small');
