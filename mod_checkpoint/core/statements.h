@@ -4,13 +4,25 @@
 #ifndef CKPT_STATEMENTS_H
 #define CKPT_STATEMENTS_H
 
-/* A membership row r (repository_content, or repository_dir for a
- * directory) is in version v (a number or a parameter such as "$2::int"):
- * its range [version_added, version_removed) holds v, version_removed NULL
- * meaning "still present".  Written as a range so that the GiST indexes
- * on (repository_id, dir, range) serve it (sql/010_history.sql). */
+/* A range row r (repository_dir or repository_content) is in version v (a
+ * number or a parameter such as "$2::int"): its range [version_added,
+ * version_removed) holds v, version_removed NULL meaning "still present".
+ * Written as a range so that the GiST index of repository_dir on
+ * (repository_id, parent, range) serves it (sql/010_history.sql); for
+ * files, a filter on rows found otherwise (a statement that finds the
+ * files of a version by index says CKPT_SQL_FILE_PRESENT_IN). */
 #define CKPT_SQL_PRESENT_IN(r, v)                                                          \
     "int4range(" r ".version_added, " r ".version_removed) @> " v
+
+/* The same for a file's row r (repository_content), whose GiST index holds
+ * closed ranges only (sql/070): an open range is in v when it began at or
+ * before v (found on the btrees of open rows), a closed one when its range
+ * holds v (on the GiST).  Each half names its index's predicate, so the
+ * planner can take both, as a BitmapOr. */
+#define CKPT_SQL_FILE_PRESENT_IN(r, v)                                                     \
+    "((" r ".version_removed IS NULL AND " r ".version_added <= " v ") OR (" r              \
+    ".version_removed IS NOT NULL AND int4range(" r ".version_added, " r                   \
+    ".version_removed) @> " v "))"
 
 /* Of several publications (alias p), the one a distribution serves is the
  * newest: the latest pulp_created, and of two created in the same

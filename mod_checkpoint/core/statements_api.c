@@ -61,7 +61,7 @@
  * plus the added units ($4). */
 #define TARGET                                                                                    \
     "t AS (SELECT b.content_id, b.relative_path, b.dir, b.sha256, b.size FROM repository_content b" \
-    "  WHERE b.repository_id = $1 AND " CKPT_SQL_PRESENT_IN("b", "$2::int")                       \
+    "  WHERE b.repository_id = $1 AND " CKPT_SQL_FILE_PRESENT_IN("b", "$2::int")                       \
     "    AND b.content_id <> ALL ($5::uuid[])"                                                    \
     "    AND b.relative_path NOT IN (SELECT ac.relative_path FROM content ac"                     \
     "                                 WHERE ac.id = ANY ($4::uuid[]))"                            \
@@ -219,7 +219,7 @@ const ckpt_stmt ckpt_stmts_api[] = {
      "  ORDER BY c.relative_path COLLATE \"C\"), '') AS manifest"
      " FROM repository_content rc JOIN content c ON c.id = rc.content_id"
      " JOIN artifact a ON a.sha256 = c.sha256"
-     " WHERE rc.repository_id = $1 AND " CKPT_SQL_PRESENT_IN("rc", "$2::int")},
+     " WHERE rc.repository_id = $1 AND " CKPT_SQL_FILE_PRESENT_IN("rc", "$2::int")},
     /* Waits, holding the repository's lock, until the second after the
      * repository's latest checkpoint second has begun. */
     {"api_pub_checkpoint_wait",
