@@ -50,7 +50,7 @@ sub present {
         . " ON r.id = rc.repository_id WHERE r.name = '$repo' AND rc.version_removed IS NULL"
         . " ORDER BY 1"));
 }
-sub mine_in_tmp { scalar grep { m{/(?:upload|link|manifest)\.} } tmp_files() }
+sub mine_in_tmp { scalar grep { m{/(?:upload|link|manifest|spool)\.} } tmp_files() }
 
 # Runs the command (args) until a temporary file of it is in storage, then
 # SIGTERM: it fails, repository repo has no version, and nothing of it is
@@ -200,6 +200,33 @@ close $hold;
 my %big = map { sprintf('big/%03d', $_) => ("$_" . ('x' x (2 << 20))) } 1 .. 40;
 my $bigdir = tree('big', %big);
 killed_midway('import', 'its files staged', "$tag-kill", 'import', "$tag-kill", $bigdir, '--create');
+
+# --- placing fails: the commit waits for it and rolls back -----------------
+# The staged files are put in place on a thread of their own while the
+# commit's statements run; the transaction waits for it before COMMIT.  A
+# directory where one digest's file goes makes its rename fail: the run
+# fails naming it, makes no version, and leaves no staged file (nor its
+# spool) in storage; once the way is clear the same tree imports.
+my %pfiles = map { ("p/$_" => "placing $tag $_\n") } 1 .. 20;
+my $pdir = tree('place', %pfiles);
+my $psha = sha256_hex("placing $tag 7\n");
+my $pblock = "$S/artifact/" . substr($psha, 0, 2) . '/' . substr($psha, 2);
+make_path($pblock);
+($rc, $out) = run('import', "$tag-place", $pdir, '--create');
+isnt($rc, 0, 'an import whose placing fails fails');
+like($out, qr{renaming \S+ to \S+/\Q@{[substr($psha, 0, 2)]}/@{[substr($psha, 2)]}\E: }, 'naming the file it could not place')
+    or diag $out;
+unlike($out, qr/request: request/, 'once') or diag $out;
+is(latest("$tag-place") || 0, 0, 'and makes no version');
+is(mine_in_tmp(), 0, 'and leaves no staged file or spool in storage');
+remove_tree($pblock);
+($rc, $out) = run('import', "$tag-place", $pdir);
+is($rc, 0, 'the same tree imports once the way is clear') or diag $out;
+is(latest("$tag-place"), 1, 'as version 1');
+is(present("$tag-place"),
+   join(' ', map { s/\|/=/r } sort map { "$_|" . length($pfiles{$_}) } keys %pfiles),
+   'holding every file');
+ok(-f $pblock, 'the file placed this time');
 
 # --- sync from a publication of this server --------------------------------
 my $plain = unique('plain');

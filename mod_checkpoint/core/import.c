@@ -310,9 +310,10 @@ static ckpt_rc hash_finish(hashing *h, ckpt_err *err)
 }
 
 /* A hashed batch: the staged copies of files that do not change
- * dropped, the digests recorded with the staged files that stay (the
- * run's table owns them from then on: placed together at the end, after
- * one syncfs, or removed on a failure). */
+ * dropped, the digests of those that do leased, and the digests recorded
+ * with the staged files that stay (the run's table owns them from then
+ * on: placed together at the end, after one syncfs, or removed on a
+ * failure). */
 static ckpt_rc settle_batch(const ckpt_ingest_ctx *c, apr_pool_t *p,
                             apr_array_header_t *batch, ckpt_err *err)
 {
@@ -335,7 +336,11 @@ static ckpt_rc settle_batch(const ckpt_ingest_ctx *c, apr_pool_t *p,
             (*f)->staged = NULL;
         }
     }
-    if (ckpt_ingest_tree_hashed(c->db, p, batch, err) != CKPT_OK) {
+    /* Leased now, while the next batch hashes: orphan cleanup spares
+     * their rows and files from here on (ckpt_ingest_finish places
+     * them without a pass of its own). */
+    if (ckpt_ingest_lease(c->db, p, changed, err) != CKPT_OK
+        || ckpt_ingest_tree_hashed(c->db, p, batch, err) != CKPT_OK) {
         return err->rc;
     }
     for (i = 0; i < batch->nelts; i++) {
@@ -464,12 +469,10 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     if (hash_tree(c, &hc, res, err) != CKPT_OK) {
         return err->rc;
     }
-    if (ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK
-        || ckpt_ingest_tree_store(c->db, p, c->root, c->hooks, res, err) != CKPT_OK
-        || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
+    if (ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    return ckpt_ingest_commit(c->db, p, in, res, err);
+    return ckpt_ingest_finish(c->db, p, c->root, c->hooks, in, res, err);
 }
 
 ckpt_rc ckpt_import(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_import_req *req,

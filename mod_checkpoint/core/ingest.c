@@ -2,6 +2,8 @@
 #include <string.h>
 
 #include <apr_atomic.h>
+#include <apr_file_io.h>
+#include <apr_thread_proc.h>
 #include <apr_strings.h>
 
 #include "artifact.h"
@@ -381,60 +383,11 @@ ckpt_rc ckpt_ingest_lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *
     return CKPT_OK;
 }
 
-/* A changed file's bytes into place: renamed from its stage, or already
- * in storage. */
-static ckpt_rc place_one(apr_pool_t *p, const char *root, ckpt_ingest_file *f,
-                         ckpt_ingest_result *res, ckpt_err *err)
-{
-    apr_finfo_t fi;
-
-    if (f->staged) {
-        if (ckpt_storage_place(p, root, f->staged, f->sha256, f->size, err) != CKPT_OK) {
-            return err->rc;
-        }
-        f->staged = NULL;
-        res->stored++;
-        res->stored_bytes += f->size;
-        return CKPT_OK;
-    }
-    if (apr_stat(&fi, ckpt_storage_artifact_path(p, root, f->sha256), APR_FINFO_SIZE, p)
-            != APR_SUCCESS
-        || fi.size != f->size) {
-        return ckpt_err_set(err, CKPT_IOERROR, NULL,
-                            apr_psprintf(p, "storage lost the bytes of %s (%s) meanwhile; "
-                                            "run again", f->relative_path, f->sha256));
-    }
-    return CKPT_OK;
-}
-
-/* Renames the staged files of changed into place (staged ones first: a
- * digest staged once serves every path of it) and checks that storage
- * has the bytes of the others. */
-static ckpt_rc place_all(apr_pool_t *p, const char *root, const apr_array_header_t *changed,
-                         ckpt_ingest_result *res, ckpt_err *err)
-{
-    apr_pool_t *scratch;
-    int i;
-
-    apr_pool_create(&scratch, p);
-    for (i = 0; i < 2 * changed->nelts; i++) {
-        ckpt_ingest_file *f = APR_ARRAY_IDX(changed, i % changed->nelts, ckpt_ingest_file *);
-        apr_pool_clear(scratch);
-        if ((i < changed->nelts) == (f->staged != NULL)
-            && place_one(scratch, root, f, res, err) != CKPT_OK) {
-            return err->rc;
-        }
-    }
-    apr_pool_destroy(scratch);
-    return CKPT_OK;
-}
-
 /* What a pass over the staged files of the run's table works for. */
 typedef struct {
-    const char *root;
-    ckpt_ingest_result *res;
-    const ckpt_ingest_hooks *hooks;
-    apr_uint64_t done;
+    apr_file_t *spool;
+    const char *tmpdir;   /* <root>/tmp/, where every staged file is */
+    apr_int64_t n;
 } staged_pass;
 
 /* The staged files of the run's table, a page at a time (path order). */
@@ -468,29 +421,6 @@ static ckpt_rc each_staged(ckpt_db *db, apr_pool_t *p, page_fn fn, staged_pass *
     return rc;
 }
 
-static ckpt_rc lease_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
-                          apr_array_header_t *files, ckpt_err *err)
-{
-    (void)st;
-    return ckpt_ingest_lease(db, p, files, err);
-}
-
-/* A page placed, and its rows no longer naming the staged files. */
-static ckpt_rc place_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
-                          apr_array_header_t *files, ckpt_err *err)
-{
-    ckpt_dbres *r;
-
-    if (place_all(p, st->root, files, st->res, err) != CKPT_OK) {
-        ckpt_ingest_discard(p, files);
-        return err->rc;
-    }
-    st->done += (apr_uint64_t)files->nelts;
-    ckpt_ingest_report(st->hooks, "storing", st->done, 0, 0, 0);
-    return ckpt_db_query(db, p, &r, err, "ingest_tree_placed", 1,
-                         as_columns(p, files, COL_PATHS_SHAS).paths);
-}
-
 static ckpt_rc discard_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
                             apr_array_header_t *files, ckpt_err *err)
 {
@@ -502,27 +432,170 @@ static ckpt_rc discard_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
                          as_columns(p, files, COL_PATHS_SHAS).paths);
 }
 
-ckpt_rc ckpt_ingest_tree_store(ckpt_db *db, apr_pool_t *p, const char *root,
-                               const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res,
-                               ckpt_err *err)
+/* A page of staged files into the spool, a line each: digest, size and
+ * the staged file's name in <root>/tmp (a name of storage's own making,
+ * so no blank or newline in it). */
+static ckpt_rc spool_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
+                          apr_array_header_t *files, ckpt_err *err)
 {
-    staged_pass st = {root, res, hooks, 0};
+    size_t len = strlen(st->tmpdir);
+    apr_status_t rv = APR_SUCCESS;
+    int i;
+
+    (void)db;
+    for (i = 0; i < files->nelts && rv == APR_SUCCESS; i++) {
+        const ckpt_ingest_file *f = APR_ARRAY_IDX(files, i, const ckpt_ingest_file *);
+        const char *name = f->staged + len;
+        if (strncmp(f->staged, st->tmpdir, len) || !*name || strpbrk(name, " \n/")) {
+            return ckpt_err_set(err, CKPT_IOERROR, NULL,
+                                apr_psprintf(p, "a staged file outside %s: %s", st->tmpdir,
+                                             f->staged));
+        }
+        rv = apr_file_printf(st->spool, "%s %" APR_OFF_T_FMT " %s\n", f->sha256, f->size, name)
+                     > 0
+                 ? APR_SUCCESS
+                 : APR_EGENERAL;
+        st->n++;
+    }
+    return rv == APR_SUCCESS ? CKPT_OK : ckpt_err_os(err, p, rv, "writing the run's spool");
+}
+
+/* Placing the staged files, on a thread of its own while the commit's
+ * statements run: it needs no database (the spool lists the files), and
+ * the commit waits for it before COMMIT.  Its memory is its own
+ * allocator's (pool), apart from the caller's. */
+typedef struct {
+    const char *root, *tmpdir;
+    apr_file_t *spool;
+    const ckpt_ingest_hooks *hooks;
+    apr_pool_t *pool;
+    apr_thread_t *thread;
+    int running;            /* started, not yet joined */
+    ckpt_rc rc;             /* how it ended; err's strings in pool */
+    ckpt_err err;
+    apr_int64_t stored;
+    apr_off_t stored_bytes;
+    apr_interval_time_t took;
+} placer;
+
+/* One spool line: "<sha256> <size> <name>\n". */
+static int spool_line(char *line, const char **sha, apr_off_t *size, const char **name)
+{
+    char *sp, *nl = strchr(line, '\n'), *end;
+
+    if (!nl || strlen(line) < 68 || line[64] != ' ' || !(sp = strchr(line + 65, ' '))) {
+        return 0;
+    }
+    *nl = line[64] = *sp = '\0';
+    *sha = line;
+    *size = (apr_off_t)apr_strtoi64(line + 65, &end, 10);
+    *name = sp + 1;
+    return *end == '\0' && **name;
+}
+
+/* Every staged file of the spool renamed into place (a digest staged
+ * twice: kept once), between a syncfs for the bytes (before any name) and
+ * one for the names (before a version names them).  After a failure or a
+ * cancel it goes on only to remove the staged files not placed. */
+static void *APR_THREAD_FUNC place_thread(apr_thread_t *t, void *data)
+{
+    placer *pl = data;
     apr_time_t start = apr_time_now();
+    apr_pool_t *scratch;
+    apr_off_t zero = 0;
+    char line[512];
     ckpt_rc rc;
 
-    if (each_staged(db, p, lease_page, &st, err) != CKPT_OK
-        || ckpt_storage_sync(p, root, err) != CKPT_OK /* the bytes, before any name */
-        || each_staged(db, p, place_page, &st, err) != CKPT_OK) {
+    apr_pool_create(&scratch, pl->pool);
+    rc = ckpt_storage_sync(pl->pool, pl->root, &pl->err);
+    if (rc == CKPT_OK && apr_file_seek(pl->spool, APR_SET, &zero) != APR_SUCCESS) {
+        rc = ckpt_err_set(&pl->err, CKPT_IOERROR, NULL, "reading the run's spool");
+    }
+    while (apr_file_gets(line, sizeof(line), pl->spool) == APR_SUCCESS) {
+        const char *sha, *name, *staged;
+        apr_off_t size;
+
+        apr_pool_clear(scratch);
+        if (!spool_line(line, &sha, &size, &name)) {
+            if (rc == CKPT_OK) {
+                rc = ckpt_err_set(&pl->err, CKPT_IOERROR, NULL, "a malformed spool line");
+            }
+            continue;
+        }
+        staged = apr_pstrcat(scratch, pl->tmpdir, name, NULL);
+        if (rc == CKPT_OK) {
+            if ((rc = ckpt_ingest_cancelled(pl->hooks, &pl->err)) == CKPT_OK
+                && (rc = ckpt_storage_place(scratch, pl->root, staged, sha, size, &pl->err))
+                       == CKPT_OK) {
+                pl->stored++;
+                pl->stored_bytes += size;
+                continue;
+            }
+            /* The first failure's words, out of scratch. */
+            pl->err.reason = apr_pstrdup(pl->pool, pl->err.reason);
+        }
+        apr_file_remove(staged, scratch);
+    }
+    if (rc == CKPT_OK) {
+        rc = ckpt_storage_sync(pl->pool, pl->root, &pl->err);
+    }
+    pl->rc = rc;
+    pl->took = apr_time_now() - start;
+    apr_pool_destroy(scratch);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* Waits for the placing to end: what it says, or that the run was
+ * cancelled meanwhile. */
+static ckpt_rc placer_join(placer *pl, ckpt_err *err)
+{
+    apr_status_t rv;
+
+    if (pl->running) {
+        apr_thread_join(&rv, pl->thread);
+        pl->running = 0;
+    }
+    if (pl->rc != CKPT_OK) {
+        *err = pl->err;
+        return pl->rc;
+    }
+    return ckpt_ingest_cancelled(pl->hooks, err);
+}
+
+/* The spool of the run's staged files written, and the placing started
+ * (pl->running) when there is any. */
+static ckpt_rc placer_start(ckpt_db *db, apr_pool_t *p, placer *pl, ckpt_err *err)
+{
+    staged_pass st;
+    apr_status_t rv;
+
+    if (ckpt_storage_scratch(p, pl->root, "spool", &pl->spool, err) != CKPT_OK) {
         return err->rc;
     }
-    rc = ckpt_storage_sync(p, root, err); /* the names, before the version */
-    res->t_store = apr_time_now() - start;
-    return rc;
+    st.spool = pl->spool;
+    st.tmpdir = pl->tmpdir;
+    st.n = 0;
+    if (each_staged(db, p, spool_page, &st, err) != CKPT_OK) {
+        return err->rc;
+    }
+    if (!st.n) {
+        return CKPT_OK;
+    }
+    if ((rv = apr_file_flush(pl->spool)) != APR_SUCCESS) {
+        return ckpt_err_os(err, p, rv, "writing the run's spool");
+    }
+    if ((rv = apr_thread_create(&pl->thread, NULL, place_thread, pl, pl->pool))
+        != APR_SUCCESS) {
+        return ckpt_err_os(err, p, rv, "starting the placing thread");
+    }
+    pl->running = 1;
+    return CKPT_OK;
 }
 
 void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p)
 {
-    staged_pass st = {NULL, NULL, NULL, 0};
+    staged_pass st = {NULL, NULL, 0};
     ckpt_err ignored = {0};
 
     each_staged(db, p, discard_page, &st, &ignored);
@@ -531,6 +604,7 @@ void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p)
 typedef struct {
     const ckpt_ingest_req *req;
     ckpt_ingest_result *res;
+    placer *placing;
 } commit_baton;
 
 /* The ranges of the changed paths, closed where the latest version has
@@ -594,25 +668,46 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
                                   &b->res->version, err) != CKPT_OK)) {
         return err->rc;
     }
-    return record_state(db, p, b->req, err);
+    if (record_state(db, p, b->req, err) != CKPT_OK) {
+        return err->rc;
+    }
+    /* The bytes placed and synced before COMMIT makes a version name them. */
+    return placer_join(b->placing, err);
 }
 
-ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
+ckpt_rc ckpt_ingest_finish(ckpt_db *db, apr_pool_t *p, const char *root,
+                           const ckpt_ingest_hooks *hooks, const ckpt_ingest_req *req,
                            ckpt_ingest_result *res, ckpt_err *err)
 {
-    commit_baton b = {req, res};
+    placer pl;
+    commit_baton b = {req, res, &pl};
     ckpt_dbres *ignored;
     apr_pool_t *scratch;
-    ckpt_rc rc = CKPT_OK;
-
     apr_time_t start = apr_time_now();
+    ckpt_rc rc;
 
+    memset(&pl, 0, sizeof(pl));
+    pl.root = root;
+    pl.tmpdir = apr_pstrcat(p, root, "/tmp/", NULL);
+    pl.hooks = hooks;
+    apr_pool_create_unmanaged_ex(&pl.pool, NULL, NULL);
     apr_pool_create(&scratch, p);
-    if ((rc = ckpt_db_query(db, scratch, &ignored, err, "ingest_tree_analyze", 0)) != CKPT_OK
-        || (rc = ckpt_db_txn(db, scratch, commit_txn, &b, err)) != CKPT_OK) {
-        keep_err(p, scratch, rc, err);
+    ckpt_ingest_report(hooks, "committing", 0, 0, 0, 0);
+    if ((rc = placer_start(db, p, &pl, err)) == CKPT_OK
+        && (rc = ckpt_db_query(db, scratch, &ignored, err, "ingest_tree_analyze", 0)) == CKPT_OK) {
+        rc = ckpt_db_txn(db, scratch, commit_txn, &b, err);
     }
-    else if (res->version) {
+    if (pl.running) { /* the transaction failed before it waited */
+        ckpt_err mine = {0};
+        placer_join(&pl, &mine);
+    }
+    keep_err(p, scratch, rc, err);
+    if (pl.thread) {
+        /* Every staged file is placed or removed now: none for the run's
+         * table to remove. */
+        ckpt_db_query(db, scratch, &ignored, NULL, "ingest_tree_unstage", 0);
+    }
+    if (rc == CKPT_OK && res->version) {
         res->version = apr_pmemdup(p, res->version, sizeof(*res->version));
         res->version->pulp_created = apr_pstrdup(p, res->version->pulp_created);
         res->version->repository_id = apr_pstrdup(p, res->version->repository_id);
@@ -620,8 +715,15 @@ ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *re
     if (rc == CKPT_OK && res->changed + res->removed + res->hashed >= ANALYZE_AFTER) {
         ckpt_db_query(db, scratch, &ignored, NULL, "ingest_analyze", 0);
     }
-    apr_pool_destroy(scratch);
+    res->stored = pl.stored;
+    res->stored_bytes = pl.stored_bytes;
+    res->t_store = pl.took;
     res->t_commit = apr_time_now() - start;
+    if (pl.spool) {
+        apr_file_close(pl.spool);
+    }
+    apr_pool_destroy(scratch);
+    apr_pool_destroy(pl.pool);
     return rc;
 }
 

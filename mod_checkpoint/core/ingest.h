@@ -10,7 +10,8 @@
  * <storage>/tmp and hashed; the rows that change are leased (artifact rows
  * whose interest lies an hour ahead, so cleanup spares them and the files
  * they name); staged bytes are renamed into place and the file system is
- * synced; then one transaction makes the content units and the version. */
+ * synced, while one transaction makes the content units and the version,
+ * which commits only once that is done. */
 #ifndef CKPT_INGEST_H
 #define CKPT_INGEST_H
 
@@ -95,8 +96,9 @@ ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int
                               apr_array_header_t **out, ckpt_err *err);
 /* Records the digests (and sizes) of files, hashed (or downloaded) in
  * this run, and their staged files (NULL: none), which the table then
- * owns: they are placed by ckpt_ingest_tree_store or removed by
- * ckpt_ingest_run.  An import's files are then fresh: what it saw of
+ * owns: they are placed by ckpt_ingest_finish or removed by
+ * ckpt_ingest_run.  The digests of staged files must be leased already
+ * (ckpt_ingest_lease).  An import's files are then fresh: what it saw of
  * them goes into its state at the commit. */
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
                                 ckpt_err *err);
@@ -122,21 +124,22 @@ ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const char *repo_id,
 ckpt_rc ckpt_ingest_lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *changed,
                           ckpt_err *err);
 
-/* Leases the digests of the staged files of the run's table and puts
- * their bytes in place, a page at a time: one syncfs before the renames
- * (the bytes before any name) and one after (the names before a version
- * names them); then nothing there names a staged file. */
-ckpt_rc ckpt_ingest_tree_store(ckpt_db *db, apr_pool_t *p, const char *root,
-                               const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res,
-                               ckpt_err *err);
 /* Removes the staged files the run's table still names. */
 void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p);
 
-/* One transaction over the run's table: the units of what changed, the
- * version (the ranges as the API's modify makes them), the import state.
- * res->version stays NULL when the latest version already is what req
- * asks. */
-ckpt_rc ckpt_ingest_commit(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
+/* The end of a run, over the run's table: its staged files put in place
+ * (their digests leased already: an import leases a batch as it records
+ * it, a sync a page before downloading it) while one transaction makes
+ * the units of what changed, the version (the ranges as the API's modify
+ * makes them) and the import state.  The placing runs on a thread of its
+ * own, from a spool file of the staged files, since it needs no
+ * database: one syncfs before the renames (the bytes before any name) and
+ * one after; the transaction waits for it before COMMIT, so that a version
+ * never names bytes not in place, and rolls back if it failed or the run
+ * was cancelled.  res->version stays NULL when the latest version already
+ * is what req asks. */
+ckpt_rc ckpt_ingest_finish(ckpt_db *db, apr_pool_t *p, const char *root,
+                           const ckpt_ingest_hooks *hooks, const ckpt_ingest_req *req,
                            ckpt_ingest_result *res, ckpt_err *err);
 
 /* What a run (import.c, sync.c) works with; req is its own request. */

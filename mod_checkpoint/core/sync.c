@@ -701,11 +701,10 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     }
     res->hashed = d.fetched;
     res->t_fetch = apr_time_now() - start - res->t_read;
-    if (ckpt_ingest_tree_store(c->db, c->p, c->root, c->hooks, res, err) != CKPT_OK
-        || ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
+    if (ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    return ckpt_ingest_commit(c->db, c->p, in, res, err);
+    return ckpt_ingest_finish(c->db, c->p, c->root, c->hooks, in, res, err);
 }
 
 ckpt_rc ckpt_sync(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_sync_req *req,
