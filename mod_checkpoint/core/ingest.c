@@ -21,6 +21,9 @@
 /* Rows changed (or hashed) from which a run refreshes the planner's
  * statistics of the tables it compares against. */
 #define ANALYZE_AFTER 1000
+/* A run older than this at its end leases its staged files again (a lease
+ * is an hour: ingest_lease). */
+#define RELET_AFTER apr_time_from_sec(30 * 60)
 
 ckpt_rc ckpt_ingest_cancelled(const ckpt_ingest_hooks *hooks, ckpt_err *err)
 {
@@ -101,14 +104,26 @@ void ckpt_ingest_end(ckpt_db *db, apr_pool_t *p, const char *repo_id)
     ckpt_db_query(db, p, &res, NULL, "ingest_unlock", 1, repo_id);
 }
 
-/* A failure's words, from scratch (about to go) into p. */
+/* A failure's words, from scratch (about to go) into p: what, field and
+ * reason as one reason (none of ckpt_err_text's "request" for a missing
+ * what, so that keeping them twice does not say it twice). */
 static void keep_err(apr_pool_t *p, apr_pool_t *scratch, ckpt_rc rc, ckpt_err *err)
 {
-    if (rc != CKPT_OK) {
-        err->reason = apr_pstrdup(p, ckpt_err_text(scratch, err));
-        err->what = NULL;
-        err->field = NULL;
+    const char *why;
+
+    if (rc == CKPT_OK) {
+        return;
     }
+    why = err->reason && *err->reason ? err->reason : "no reason given";
+    if (err->field) {
+        why = apr_pstrcat(scratch, err->field, ": ", why, NULL);
+    }
+    if (err->what) {
+        why = apr_pstrcat(scratch, err->what, ": ", why, NULL);
+    }
+    err->reason = apr_pstrdup(p, why);
+    err->what = NULL;
+    err->field = NULL;
 }
 
 /* Columns of files as array parameters: paths, digests, sizes, mtimes
@@ -388,6 +403,7 @@ typedef struct {
     apr_file_t *spool;
     const char *tmpdir;   /* <root>/tmp/, where every staged file is */
     apr_int64_t n;
+    int relet;            /* lease the files again as they are spooled */
 } staged_pass;
 
 /* The staged files of the run's table, a page at a time (path order). */
@@ -442,19 +458,19 @@ static ckpt_rc spool_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
     apr_status_t rv = APR_SUCCESS;
     int i;
 
-    (void)db;
+    if (st->relet && ckpt_ingest_lease(db, p, files, err) != CKPT_OK) {
+        return err->rc;
+    }
     for (i = 0; i < files->nelts && rv == APR_SUCCESS; i++) {
         const ckpt_ingest_file *f = APR_ARRAY_IDX(files, i, const ckpt_ingest_file *);
-        const char *name = f->staged + len;
+        const char *name = f->staged + len, *line;
         if (strncmp(f->staged, st->tmpdir, len) || !*name || strpbrk(name, " \n/")) {
             return ckpt_err_set(err, CKPT_IOERROR, NULL,
                                 apr_psprintf(p, "a staged file outside %s: %s", st->tmpdir,
                                              f->staged));
         }
-        rv = apr_file_printf(st->spool, "%s %" APR_OFF_T_FMT " %s\n", f->sha256, f->size, name)
-                     > 0
-                 ? APR_SUCCESS
-                 : APR_EGENERAL;
+        line = apr_psprintf(p, "%s %" APR_OFF_T_FMT " %s\n", f->sha256, f->size, name);
+        rv = apr_file_write_full(st->spool, line, strlen(line), NULL);
         st->n++;
     }
     return rv == APR_SUCCESS ? CKPT_OK : ckpt_err_os(err, p, rv, "writing the run's spool");
@@ -471,6 +487,8 @@ typedef struct {
     apr_pool_t *pool;
     apr_thread_t *thread;
     int running;            /* started, not yet joined */
+    int walked;             /* it went through the whole spool: every staged
+                             * file is placed or removed */
     ckpt_rc rc;             /* how it ended; err's strings in pool */
     ckpt_err err;
     apr_int64_t stored;
@@ -508,8 +526,12 @@ static void *APR_THREAD_FUNC place_thread(apr_thread_t *t, void *data)
 
     apr_pool_create(&scratch, pl->pool);
     rc = ckpt_storage_sync(pl->pool, pl->root, &pl->err);
-    if (rc == CKPT_OK && apr_file_seek(pl->spool, APR_SET, &zero) != APR_SUCCESS) {
-        rc = ckpt_err_set(&pl->err, CKPT_IOERROR, NULL, "reading the run's spool");
+    /* From the start whatever happened: the files not placed are removed. */
+    if (apr_file_seek(pl->spool, APR_SET, &zero) != APR_SUCCESS) {
+        if (rc == CKPT_OK) {
+            rc = ckpt_err_set(&pl->err, CKPT_IOERROR, NULL, "reading the run's spool");
+        }
+        goto done; /* not walked: the run's table still names them, for its discard */
     }
     while (apr_file_gets(line, sizeof(line), pl->spool) == APR_SUCCESS) {
         const char *sha, *name, *staged;
@@ -536,9 +558,11 @@ static void *APR_THREAD_FUNC place_thread(apr_thread_t *t, void *data)
         }
         apr_file_remove(staged, scratch);
     }
+    pl->walked = 1;
     if (rc == CKPT_OK) {
         rc = ckpt_storage_sync(pl->pool, pl->root, &pl->err);
     }
+done:
     pl->rc = rc;
     pl->took = apr_time_now() - start;
     apr_pool_destroy(scratch);
@@ -563,9 +587,10 @@ static ckpt_rc placer_join(placer *pl, ckpt_err *err)
     return ckpt_ingest_cancelled(pl->hooks, err);
 }
 
-/* The spool of the run's staged files written, and the placing started
- * (pl->running) when there is any. */
-static ckpt_rc placer_start(ckpt_db *db, apr_pool_t *p, placer *pl, ckpt_err *err)
+/* The spool of the run's staged files written (their leases taken again
+ * first when relet), and the placing started (pl->running) when there is
+ * any. */
+static ckpt_rc placer_start(ckpt_db *db, apr_pool_t *p, placer *pl, int relet, ckpt_err *err)
 {
     staged_pass st;
     apr_status_t rv;
@@ -576,11 +601,14 @@ static ckpt_rc placer_start(ckpt_db *db, apr_pool_t *p, placer *pl, ckpt_err *er
     st.spool = pl->spool;
     st.tmpdir = pl->tmpdir;
     st.n = 0;
+    st.relet = relet;
     if (each_staged(db, p, spool_page, &st, err) != CKPT_OK) {
         return err->rc;
     }
     if (!st.n) {
-        return CKPT_OK;
+        /* Nothing of this run's to place; but what the version names may
+         * have been placed by another run still to sync its names. */
+        return ckpt_storage_sync(p, pl->root, err);
     }
     if ((rv = apr_file_flush(pl->spool)) != APR_SUCCESS) {
         return ckpt_err_os(err, p, rv, "writing the run's spool");
@@ -595,7 +623,7 @@ static ckpt_rc placer_start(ckpt_db *db, apr_pool_t *p, placer *pl, ckpt_err *er
 
 void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p)
 {
-    staged_pass st = {NULL, NULL, 0};
+    staged_pass st = {NULL, NULL, 0, 0};
     ckpt_err ignored = {0};
 
     each_staged(db, p, discard_page, &st, &ignored);
@@ -693,7 +721,10 @@ ckpt_rc ckpt_ingest_finish(ckpt_db *db, apr_pool_t *p, const char *root,
     apr_pool_create_unmanaged_ex(&pl.pool, NULL, NULL);
     apr_pool_create(&scratch, p);
     ckpt_ingest_report(hooks, "committing", 0, 0, 0, 0);
-    if ((rc = placer_start(db, p, &pl, err)) == CKPT_OK
+    /* A batch's lease lasts an hour from when it was recorded: a run
+     * longer than half that leases its staged files again, so that none
+     * has run out before the version names it. */
+    if ((rc = placer_start(db, p, &pl, start - res->started > RELET_AFTER, err)) == CKPT_OK
         && (rc = ckpt_db_query(db, scratch, &ignored, err, "ingest_tree_analyze", 0)) == CKPT_OK) {
         rc = ckpt_db_txn(db, scratch, commit_txn, &b, err);
     }
@@ -702,7 +733,7 @@ ckpt_rc ckpt_ingest_finish(ckpt_db *db, apr_pool_t *p, const char *root,
         placer_join(&pl, &mine);
     }
     keep_err(p, scratch, rc, err);
-    if (pl.thread) {
+    if (pl.walked) {
         /* Every staged file is placed or removed now: none for the run's
          * table to remove. */
         ckpt_db_query(db, scratch, &ignored, NULL, "ingest_tree_unstage", 0);
@@ -748,6 +779,7 @@ ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int addit
     ckpt_rc rc;
 
     memset(res, 0, sizeof(*res));
+    res->started = apr_time_now();
     in.repository_id = repo_id;
     in.additive = additive;
     rc = ckpt_ingest_tree_begin(c->db, c->p, err);

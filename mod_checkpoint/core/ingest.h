@@ -44,6 +44,7 @@ typedef struct {
     /* How long each step took: reading the tree (walk or manifest),
      * hashing or downloading, leasing and placing bytes, the commit. */
     apr_interval_time_t t_read, t_fetch, t_store, t_commit;
+    apr_time_t started;           /* when the run began: its leases are younger */
 } ckpt_ingest_result;
 
 /* Progress, for a face to show; phase is "hashing", "downloading"... */
