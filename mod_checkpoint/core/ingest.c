@@ -440,12 +440,11 @@ static ckpt_rc each_staged(ckpt_db *db, apr_pool_t *p, page_fn fn, staged_pass *
 static ckpt_rc discard_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
                             apr_array_header_t *files, ckpt_err *err)
 {
-    ckpt_dbres *r;
-
+    (void)db;
     (void)st;
+    (void)err;
     ckpt_ingest_discard(p, files);
-    return ckpt_db_query(db, p, &r, err, "ingest_tree_placed", 1,
-                         as_columns(p, files, COL_PATHS_SHAS).paths);
+    return CKPT_OK;
 }
 
 /* A page of staged files into the spool, a line each: digest, size and
@@ -625,8 +624,13 @@ void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p)
 {
     staged_pass st = {NULL, NULL, 0, 0};
     ckpt_err ignored = {0};
+    ckpt_dbres *r;
 
-    each_staged(db, p, discard_page, &st, &ignored);
+    /* Removed a page at a time, then forgotten at once (the pages follow
+     * the path, not the staged column), as after a placing. */
+    if (each_staged(db, p, discard_page, &st, &ignored) == CKPT_OK) {
+        ckpt_db_query(db, p, &r, NULL, "ingest_tree_unstage", 0);
+    }
 }
 
 typedef struct {

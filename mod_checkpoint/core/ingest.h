@@ -42,7 +42,8 @@ typedef struct {
     apr_int64_t files, hashed, changed, removed, stored;
     apr_off_t bytes, stored_bytes;
     /* How long each step took: reading the tree (walk or manifest),
-     * hashing or downloading, leasing and placing bytes, the commit. */
+     * hashing or downloading (and leasing), placing bytes (during the
+     * commit), the commit. */
     apr_interval_time_t t_read, t_fetch, t_store, t_commit;
     apr_time_t started;           /* when the run began: its leases are younger */
 } ckpt_ingest_result;

@@ -61,7 +61,7 @@
  * plus the added units ($4). */
 #define TARGET                                                                                    \
     "t AS (SELECT b.content_id, b.relative_path, b.dir, b.sha256, b.size FROM repository_content b" \
-    "  WHERE b.repository_id = $1 AND " CKPT_SQL_FILE_PRESENT_IN("b", "$2::int")                       \
+    "  WHERE b.repository_id = $1 AND " CKPT_SQL_FILE_PRESENT_IN("b", "$2::int")                  \
     "    AND b.content_id <> ALL ($5::uuid[])"                                                    \
     "    AND b.relative_path NOT IN (SELECT ac.relative_path FROM content ac"                     \
     "                                 WHERE ac.id = ANY ($4::uuid[]))"                            \

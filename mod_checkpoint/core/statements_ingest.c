@@ -106,9 +106,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_tree_staged_page",
      "SELECT relative_path, sha256, size, staged FROM ingest_file"
      " WHERE staged IS NOT NULL AND relative_path > $1 ORDER BY relative_path LIMIT $2::int"},
-    /* ...and, once they are placed (or dropped), $1 their paths, or all. */
-    {"ingest_tree_placed",
-     "UPDATE ingest_file SET staged = NULL WHERE relative_path = ANY ($1::text[])"},
+    /* ...and, once every one is placed or removed, none. */
     {"ingest_tree_unstage", "UPDATE ingest_file SET staged = NULL WHERE staged IS NOT NULL"},
 
     /* The commit, one transaction.  What the latest version does not
