@@ -219,9 +219,20 @@ like($out, qr{renaming \S+ to \S+/\Q@{[substr($psha, 0, 2)]}/@{[substr($psha, 2)
 unlike($out, qr/request: request/, 'once') or diag $out;
 is(latest("$tag-place") || 0, 0, 'and makes no version');
 is(mine_in_tmp(), 0, 'and leaves no staged file or spool in storage');
+# An import makes its units as it hashes, leased like their artifacts: an
+# orphan cleanup with no protection time spares them while the lease runs.
+my $punits = "SELECT count(*) FROM content WHERE relative_path LIKE 'p/%' AND sha256 IN ("
+    . join(',', map { "'" . sha256_hex($_) . "'" } values %pfiles) . ')';
+is(psql("$punits AND timestamp_of_interest > now() + interval '50 minutes'"), 20,
+   'its units were made as it hashed, leased for the hour');
+($rc, $out) = run('orphans', 'cleanup', '--protection-time', '0');
+is($rc, 0, 'orphan cleanup with no protection time') or diag $out;
+is(psql($punits), 20, 'spares the leased units');
 remove_tree($pblock);
 ($rc, $out) = run('import', "$tag-place", $pdir);
 is($rc, 0, 'the same tree imports once the way is clear') or diag $out;
+like($out, qr/ 20 hashed/, 'hashing every file again: the state the failed run recorded vouches'
+     . ' only for what a version holds') or diag $out;
 is(latest("$tag-place"), 1, 'as version 1');
 is(present("$tag-place"),
    join(' ', map { s/\|/=/r } sort map { "$_|" . length($pfiles{$_}) } keys %pfiles),

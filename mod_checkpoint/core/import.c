@@ -336,11 +336,12 @@ static ckpt_rc settle_batch(const ckpt_ingest_ctx *c, apr_pool_t *p,
             (*f)->staged = NULL;
         }
     }
-    /* Leased now, while the next batch hashes: orphan cleanup spares
-     * their rows and files from here on (ckpt_ingest_finish places
-     * them without a pass of its own). */
-    if (ckpt_ingest_lease(c->db, p, changed, err) != CKPT_OK
-        || ckpt_ingest_tree_hashed(c->db, p, batch, err) != CKPT_OK) {
+    /* Leased now with their units, while the next batch hashes: orphan
+     * cleanup spares their rows and files from here on (ckpt_ingest_finish
+     * places them, and finds the units made, without a pass of its own);
+     * what the run saw goes into the import state as it is recorded. */
+    if (ckpt_ingest_lease(c->db, p, changed, 1, err) != CKPT_OK
+        || ckpt_ingest_tree_hashed(c->db, p, batch, req->repository_id, err) != CKPT_OK) {
         return err->rc;
     }
     for (i = 0; i < batch->nelts; i++) {

@@ -296,7 +296,7 @@ ckpt_rc ckpt_ingest_digest_page(ckpt_db *db, apr_pool_t *p, const char *after, i
 }
 
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
-                                ckpt_err *err)
+                                const char *state_of, ckpt_err *err)
 {
     apr_pool_t *scratch;
     ckpt_dbres *res;
@@ -305,8 +305,10 @@ ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_head
 
     apr_pool_create(&scratch, p);
     c = as_columns(scratch, files, COL_ALL | COL_STAGED);
-    rc = ckpt_db_query(db, scratch, &res, err, "ingest_tree_hashed", 4, c.paths, c.shas,
-                       c.sizes, c.staged);
+    rc = state_of ? ckpt_db_query(db, scratch, &res, err, "ingest_tree_hashed_state", 5, c.paths,
+                                  c.shas, c.sizes, c.staged, state_of)
+                  : ckpt_db_query(db, scratch, &res, err, "ingest_tree_hashed", 4, c.paths,
+                                  c.shas, c.sizes, c.staged);
     keep_err(p, scratch, rc, err);
     apr_pool_destroy(scratch);
     return rc;
@@ -355,6 +357,7 @@ ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const char *repo_id,
 
 typedef struct {
     apr_array_header_t *shas, *sizes;
+    apr_array_header_t *paths, *unit_shas;   /* NULL: no units */
 } lease_baton;
 
 static ckpt_rc lease_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
@@ -362,15 +365,18 @@ static ckpt_rc lease_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
     lease_baton *b = baton;
     ckpt_dbres *res;
 
-    if (ckpt_artifact_lock_all(db, p, b->shas, err) != CKPT_OK) {
+    if (ckpt_artifact_lock_all(db, p, b->shas, err) != CKPT_OK
+        || ckpt_db_query(db, p, &res, err, "ingest_lease", 2, ckpt_db_array(p, b->shas),
+                         ckpt_db_array(p, b->sizes)) != CKPT_OK) {
         return err->rc;
     }
-    return ckpt_db_query(db, p, &res, err, "ingest_lease", 2, ckpt_db_array(p, b->shas),
-                         ckpt_db_array(p, b->sizes));
+    return b->paths ? ckpt_db_query(db, p, &res, err, "ingest_lease_units", 2,
+                                    ckpt_db_array(p, b->paths), ckpt_db_array(p, b->unit_shas))
+                    : CKPT_OK;
 }
 
 ckpt_rc ckpt_ingest_lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *changed,
-                          ckpt_err *err)
+                          int units, ckpt_err *err)
 {
     apr_hash_t *seen = apr_hash_make(p);
     apr_pool_t *batch;
@@ -381,18 +387,24 @@ ckpt_rc ckpt_ingest_lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *
     for (i = 0; i <= changed->nelts; i++) {
         const ckpt_ingest_file *f =
             i < changed->nelts ? APR_ARRAY_IDX(changed, i, const ckpt_ingest_file *) : NULL;
-        if (i == 0 || (b.shas->nelts == LEASE_BATCH) || !f) {
+        if (i == 0 || !f || (units ? b.paths : b.shas)->nelts == LEASE_BATCH) {
             if (i > 0 && b.shas->nelts && ckpt_db_txn(db, batch, lease_txn, &b, err) != CKPT_OK) {
                 return err->rc;
             }
             apr_pool_clear(batch);
             b.shas = apr_array_make(batch, LEASE_BATCH, sizeof(const char *));
             b.sizes = apr_array_make(batch, LEASE_BATCH, sizeof(const char *));
+            b.paths = units ? apr_array_make(batch, LEASE_BATCH, sizeof(const char *)) : NULL;
+            b.unit_shas = units ? apr_array_make(batch, LEASE_BATCH, sizeof(const char *)) : NULL;
         }
         if (f && !apr_hash_get(seen, f->sha256, APR_HASH_KEY_STRING)) {
             apr_hash_set(seen, f->sha256, APR_HASH_KEY_STRING, f);
             APR_ARRAY_PUSH(b.shas, const char *) = f->sha256;
             APR_ARRAY_PUSH(b.sizes, const char *) = apr_off_t_toa(batch, f->size);
+        }
+        if (f && units) {
+            APR_ARRAY_PUSH(b.paths, const char *) = f->relative_path;
+            APR_ARRAY_PUSH(b.unit_shas, const char *) = f->sha256;
         }
     }
     return CKPT_OK;
@@ -457,7 +469,7 @@ static ckpt_rc spool_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
     apr_status_t rv = APR_SUCCESS;
     int i;
 
-    if (st->relet && ckpt_ingest_lease(db, p, files, err) != CKPT_OK) {
+    if (st->relet && ckpt_ingest_lease(db, p, files, 0, err) != CKPT_OK) {
         return err->rc;
     }
     for (i = 0; i < files->nelts && rv == APR_SUCCESS; i++) {
@@ -659,19 +671,6 @@ static ckpt_rc replace(ckpt_db *db, apr_pool_t *p, const char *repo, const char 
     return CKPT_OK;
 }
 
-/* What the import saw of each file, for the next one (not for a sync). */
-static ckpt_rc record_state(ckpt_db *db, apr_pool_t *p, const ckpt_ingest_req *req,
-                            ckpt_err *err)
-{
-    ckpt_dbres *res;
-
-    if (!req->additive && ckpt_db_query(db, p, &res, err, "ingest_tree_state_forget", 1,
-                                        req->repository_id) != CKPT_OK) {
-        return err->rc;
-    }
-    return ckpt_db_query(db, p, &res, err, "ingest_tree_state_put", 1, req->repository_id);
-}
-
 /* The version of the tree in ingest_file: what changed replaced, what a
  * mirror's tree lacks removed; none when nothing changed. */
 static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
@@ -700,7 +699,10 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
                                   &b->res->version, err) != CKPT_OK)) {
         return err->rc;
     }
-    if (record_state(db, p, b->req, err) != CKPT_OK) {
+    /* An import recorded what it saw as it hashed (ckpt_ingest_tree_hashed);
+     * what a mirror's tree lacks goes. */
+    if (!b->req->additive && ckpt_db_query(db, p, &changed, err, "ingest_tree_state_forget", 1,
+                                           repo) != CKPT_OK) {
         return err->rc;
     }
     /* The bytes placed and synced before COMMIT makes a version name them. */
@@ -737,9 +739,10 @@ ckpt_rc ckpt_ingest_finish(ckpt_db *db, apr_pool_t *p, const char *root,
         placer_join(&pl, &mine);
     }
     keep_err(p, scratch, rc, err);
-    if (pl.walked) {
+    if (pl.walked && rc != CKPT_OK) {
         /* Every staged file is placed or removed now: none for the run's
-         * table to remove. */
+         * discard to remove.  (After a success the run's table is
+         * emptied whole.) */
         ckpt_db_query(db, scratch, &ignored, NULL, "ingest_tree_unstage", 0);
     }
     if (rc == CKPT_OK && res->version) {

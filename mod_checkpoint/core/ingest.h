@@ -100,10 +100,11 @@ ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int
  * this run, and their staged files (NULL: none), which the table then
  * owns: they are placed by ckpt_ingest_finish or removed by
  * ckpt_ingest_run.  The digests of staged files must be leased already
- * (ckpt_ingest_lease).  An import's files are then fresh: what it saw of
- * them goes into its state at the commit. */
+ * (ckpt_ingest_lease).  An import passes its repository as state_of: what
+ * it saw of each file (size, mtime, digest) goes into its import state at
+ * once, for the next import (a sync passes NULL). */
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
-                                ckpt_err *err);
+                                const char *state_of, ckpt_err *err);
 
 /* A sync's: the digests of the run's table that the latest version of
  * repo_id does not hold at their paths, each once (with one of its paths),
@@ -122,9 +123,12 @@ ckpt_rc ckpt_ingest_changed(ckpt_db *db, apr_pool_t *p, const char *repo_id,
                             ckpt_err *err);
 
 /* Leases each distinct digest of changed (artifact rows whose interest
- * lies an hour ahead), a batch of them per transaction. */
+ * lies an hour ahead), a batch of them per transaction; with units, each
+ * file's unit (relative path, digest) too, in the same transaction, so
+ * that the commit finds them made (an import's: a sync's pages hold one
+ * path of each digest). */
 ckpt_rc ckpt_ingest_lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *changed,
-                          ckpt_err *err);
+                          int units, ckpt_err *err);
 
 /* Removes the staged files the run's table still names. */
 void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p);
@@ -132,8 +136,9 @@ void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p);
 /* The end of a run, over the run's table: its staged files put in place
  * (their digests leased already: an import leases a batch as it records
  * it, a sync a page before downloading it) while one transaction makes
- * the units of what changed, the version (the ranges as the API's modify
- * makes them) and the import state.  The placing runs on a thread of its
+ * the units of what changed (those an import leased are found made), the
+ * version (the ranges as the API's modify makes them) and, for a mirror,
+ * forgets the import state of paths the tree lacks.  The placing runs on a thread of its
  * own, from a spool file of the staged files, since it needs no
  * database: one syncfs before the renames (the bytes before any name) and
  * one after; the transaction waits for it before COMMIT, so that a version

@@ -184,13 +184,17 @@ const ckpt_stmt ckpt_stmts_api[] = {
 
     /* artifacts and content */
     {"api_artifact_lock", "SELECT " ARTIFACT_LOCK("$1")},
-    /* A digest met again is of interest again: orphan cleanup spares it. */
+    /* A digest met again is of interest again: orphan cleanup spares it
+     * (never shortening the lease a running import or sync holds on it:
+     * ingest_lease). */
     {"api_artifact_insert",
      "INSERT INTO artifact AS a (sha256, size) VALUES ($1, $2::bigint)"
-     " ON CONFLICT (sha256) DO UPDATE SET timestamp_of_interest = clock_timestamp()"},
+     " ON CONFLICT (sha256) DO UPDATE"
+     " SET timestamp_of_interest = greatest(a.timestamp_of_interest, clock_timestamp())"},
     {"api_content_insert",
      "INSERT INTO content AS c (relative_path, sha256) VALUES ($1, $2)"
-     " ON CONFLICT (relative_path, sha256) DO UPDATE SET timestamp_of_interest = clock_timestamp()"
+     " ON CONFLICT (relative_path, sha256) DO UPDATE"
+     " SET timestamp_of_interest = greatest(c.timestamp_of_interest, clock_timestamp())"
      " RETURNING c.id, (c.xmax = 0) AS created"},
     {"api_content_get",
      "SELECT " CONTENT_COLS " FROM content c JOIN artifact a ON a.sha256 = c.sha256"

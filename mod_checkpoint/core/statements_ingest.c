@@ -31,6 +31,15 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "   FROM unnest($1::text[], $2::bigint[]) AS x(s, z)"
      " ON CONFLICT (sha256) DO UPDATE SET timestamp_of_interest ="
      "  greatest(a.timestamp_of_interest, excluded.timestamp_of_interest)"},
+    /* An import's units of those digests, leased the same way in the same
+     * transaction, so that its commit finds them made: $1 paths, $2
+     * digests. */
+    {"ingest_lease_units",
+     "INSERT INTO content AS c (relative_path, sha256, timestamp_of_interest)"
+     " SELECT x.p, x.s, clock_timestamp() + interval '1 hour'"
+     "   FROM unnest($1::text[], $2::text[]) AS x(p, s)"
+     " ON CONFLICT (relative_path, sha256) DO UPDATE SET timestamp_of_interest ="
+     "  greatest(c.timestamp_of_interest, excluded.timestamp_of_interest)"},
     /* After a large change, so that the next run's joins are planned on
      * what the tables hold now rather than before autovacuum comes by. */
     {"ingest_analyze", "ANALYZE import_state, repository_content"},
@@ -45,8 +54,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_tree_make",
      "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_file ("
      " relative_path text PRIMARY KEY, sha256 text, size bigint NOT NULL,"
-     " mtime bigint NOT NULL, fresh boolean NOT NULL DEFAULT false,"
-     " changed boolean NOT NULL DEFAULT false, staged text)"},
+     " mtime bigint NOT NULL, changed boolean NOT NULL DEFAULT false, staged text)"},
     /* A sync's digests that the latest version does not hold at their
      * paths, each once with one path of it (the one its download is
      * recorded on): what it leases, and fetches when storage lacks it. */
@@ -95,13 +103,23 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "SELECT relative_path, sha256, size FROM ingest_digest"
      " WHERE sha256 > $1 ORDER BY sha256 LIMIT $2::int"},
     /* $1 paths, $2 digests, $3 sizes, $4 staged files ('' for none):
-     * hashed in this run (an import's, whose mtimes are known: fresh) or
-     * downloaded (a sync's). */
-    {"ingest_tree_hashed",
-     "UPDATE ingest_file f SET sha256 = x.sha, size = x.size, fresh = f.mtime >= 0,"
-     " staged = nullif(x.staged, '')"
-     " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS x(path, sha, size, staged)"
-     " WHERE f.relative_path = x.path"},
+     * hashed (or downloaded) in this run. */
+#define HASHED                                                                                   \
+    "UPDATE ingest_file f SET sha256 = x.sha, size = x.size, staged = nullif(x.staged, '')"     \
+    " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS x(path, sha, size, staged)" \
+    " WHERE f.relative_path = x.path"
+    {"ingest_tree_hashed", HASHED},
+    /* An import's: and what it saw of them (size, mtime, digest) into the
+     * state of repository $5 at once.  The state vouches for a digest only
+     * while the latest version holds it at that path (ingest_tree_add),
+     * so a run that then fails leaves no state that could mislead the
+     * next. */
+    {"ingest_tree_hashed_state",
+     "WITH f AS (" HASHED " RETURNING f.relative_path, f.size, f.mtime, f.sha256)"
+     " INSERT INTO import_state (repository_id, relative_path, size, mtime, sha256)"
+     " SELECT $5, f.relative_path, f.size, f.mtime, f.sha256 FROM f"
+     " ON CONFLICT (repository_id, relative_path) DO UPDATE"
+     " SET size = excluded.size, mtime = excluded.mtime, sha256 = excluded.sha256"},
     /* The next $2 staged files after path $1, in path order... */
     {"ingest_tree_staged_page",
      "SELECT relative_path, sha256, size, staged FROM ingest_file"
@@ -115,11 +133,16 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "UPDATE ingest_file f SET changed = true WHERE NOT EXISTS (SELECT 1 FROM repository_content rc"
      "  WHERE rc.repository_id = $1 AND rc.relative_path = f.relative_path"
      "    AND rc.version_removed IS NULL AND rc.sha256 = f.sha256)"},
-    /* Its units, made or found. */
+    /* Its units, made or found: an import's were leased with their
+     * digests, and only those whose lease could run out before this
+     * transaction ends (a run of over half an hour) are renewed. */
     {"ingest_tree_units",
      "INSERT INTO content AS c (relative_path, sha256)"
      " SELECT f.relative_path, f.sha256 FROM ingest_file f WHERE f.changed"
-     " ON CONFLICT (relative_path, sha256) DO UPDATE SET timestamp_of_interest = clock_timestamp()"},
+     "  AND NOT EXISTS (SELECT 1 FROM content u WHERE u.relative_path = f.relative_path"
+     "   AND u.sha256 = f.sha256 AND u.timestamp_of_interest > clock_timestamp() + interval '30 minutes')"
+     " ON CONFLICT (relative_path, sha256) DO UPDATE"
+     " SET timestamp_of_interest = greatest(c.timestamp_of_interest, clock_timestamp())"},
     /* $2 the new version: the ranges of replaced paths close... */
     {"ingest_tree_close_replaced",
      "UPDATE repository_content rc SET version_removed = $2::int"
@@ -139,12 +162,8 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "   FROM ingest_file f JOIN content c ON c.relative_path = f.relative_path"
      "    AND c.sha256 = f.sha256 JOIN artifact a ON a.sha256 = c.sha256"
      "  WHERE f.changed ORDER BY c.relative_path"},
+    /* What an import's state knows of paths a mirror's tree lacks. */
     {"ingest_tree_state_forget",
      "DELETE FROM import_state s WHERE s.repository_id = $1"
      "  AND NOT EXISTS (SELECT 1 FROM ingest_file f WHERE f.relative_path = s.relative_path)"},
-    {"ingest_tree_state_put",
-     "INSERT INTO import_state (repository_id, relative_path, size, mtime, sha256)"
-     " SELECT $1, f.relative_path, f.size, f.mtime, f.sha256 FROM ingest_file f WHERE f.fresh"
-     " ON CONFLICT (repository_id, relative_path) DO UPDATE"
-     " SET size = excluded.size, mtime = excluded.mtime, sha256 = excluded.sha256"},
     {NULL, NULL}};

@@ -607,7 +607,7 @@ static ckpt_rc fetch_page(downloader *d, transfer *slots, int n, apr_array_heade
     ckpt_rc rc;
     int i;
 
-    if (ckpt_ingest_lease(d->db, d->page, page, err) != CKPT_OK) {
+    if (ckpt_ingest_lease(d->db, d->page, page, 0, err) != CKPT_OK) {
         return err->rc;
     }
     d->todo = apr_array_make(d->page, page->nelts + 1, sizeof(ckpt_ingest_file *));
@@ -625,7 +625,7 @@ static ckpt_rc fetch_page(downloader *d, transfer *slots, int n, apr_array_heade
     }
     rc = drain(d, slots, n, err);
     if (rc == CKPT_OK) {
-        rc = ckpt_ingest_tree_hashed(d->db, d->page, d->todo, err);
+        rc = ckpt_ingest_tree_hashed(d->db, d->page, d->todo, NULL, err);
     }
     if (rc != CKPT_OK) {
         ckpt_ingest_discard(d->page, d->todo); /* staged, not yet the table's */
