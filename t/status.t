@@ -25,25 +25,6 @@ ok($cat->{pid} > 0, "the answering process's pid");
 ok(defined $cat->{$_} && $cat->{$_} >= 0, "its catalog's $_")
     for qw(directory_blocks catalog_bytes_used block_loads evictions answer_hits answer_misses);
 
-# CheckpointMemoryTrim (1 s in the test server): each process gives
-# malloc's free pages back on a watchdog thread of its own, and counts.
-is($s->{memory_trim}{interval_seconds}, 1, 'the memory trim interval');
-{
-    my ($first, $later);
-    # The same keep-alive connection, so the same process, but for a
-    # connection closed meanwhile: tried a few times.
-    for (1 .. 5) {
-        $first = json_of(anon_ua()->get('http://' . Apache::TestRequest::hostport() . API . 'status/'));
-        select(undef, undef, undef, 2.5);
-        $later = json_of(anon_ua()->get('http://' . Apache::TestRequest::hostport() . API . 'status/'));
-        last if $first->{memory_trim}{this_process}{pid} == $later->{memory_trim}{this_process}{pid};
-    }
-    is($later->{memory_trim}{this_process}{pid}, $first->{memory_trim}{this_process}{pid},
-       'two answers of one process');
-    cmp_ok($later->{memory_trim}{this_process}{trims}, '>', $first->{memory_trim}{this_process}{trims},
-           'which trimmed meanwhile');
-}
-
 # The API root without its slash and status without its slash redirect.
 $res = api('GET', API . 'status');
 is($res->code, 301, 'status without slash is 301');

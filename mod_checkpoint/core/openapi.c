@@ -496,8 +496,7 @@ static const char components[] =
             "\"component\": " S_STR ", \"version\": " S_STR) "}, "
         "\"database_connection\": {\"type\": \"object\"}, "
         "\"read_database_connection\": {\"type\": \"object\"}, \"storage\": {\"type\": \"object\"}, "
-        "\"content_cache\": {\"type\": \"object\"}, \"memory_trim\": {\"type\": \"object\"}, "
-        "\"online\": " S_BOOL) ", "
+        "\"content_cache\": {\"type\": \"object\"}, \"online\": " S_BOOL) ", "
     "\"ErrorResponse\": {\"type\": \"object\", \"description\": \"{detail: why}, or each field "
     "at fault with its reasons: {field: [why]}\", \"properties\": {\"detail\": " S_STR "}, "
     "\"additionalProperties\": {\"type\": \"array\", \"items\": " S_STR "}}";

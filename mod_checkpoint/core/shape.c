@@ -373,8 +373,7 @@ static ckpt_json *status_catalog(apr_int64_t pid, const ckpt_catalog_stats *c)
 ckpt_json *ckpt_shape_status(const ckpt_status_report *s)
 {
     ckpt_json *o = ckpt_json_object(), *versions = ckpt_json_array(), *st = ckpt_json_object();
-    ckpt_json *cache = ckpt_json_object(), *trim = ckpt_json_object();
-    ckpt_json *trim_here = ckpt_json_object();
+    ckpt_json *cache = ckpt_json_object();
     int i;
 
     for (i = 0; i < s->nversions; i++) {
@@ -397,11 +396,6 @@ ckpt_json *ckpt_shape_status(const ckpt_status_report *s)
         ckpt_json_set(cache, "this_process", status_catalog(s->pid, s->catalog));
     }
     ckpt_json_set(o, "content_cache", cache);
-    ckpt_json_set_int(trim, "interval_seconds", s->trim_interval);
-    ckpt_json_set_int(trim_here, "pid", s->pid);
-    ckpt_json_set_int(trim_here, "trims", s->trims);
-    ckpt_json_set(trim, "this_process", trim_here);
-    ckpt_json_set(o, "memory_trim", trim);
     ckpt_json_set_bool(o, "online", s->db_connected && s->storage_writable);
     return o;
 }

@@ -84,8 +84,6 @@ typedef struct {
     apr_int64_t catalog_bytes;          /* CheckpointCatalogSize */
     apr_int64_t shared_catalog_bytes;   /* CheckpointSharedCatalogSize; 0: none */
     apr_int64_t pid;                    /* the process that answers */
-    apr_int64_t trim_interval;          /* CheckpointMemoryTrim, seconds; 0: not trimming */
-    apr_int64_t trims;                  /* the answering process's trims so far */
     const ckpt_catalog_stats *catalog;  /* its catalog; NULL: none */
 } ckpt_status_report;
 

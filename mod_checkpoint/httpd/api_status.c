@@ -5,7 +5,6 @@
  * takes writes), 503 with Retry-After otherwise. */
 #include <apr_strings.h>
 #include <ap_release.h>
-#include <http_main.h>
 #include <http_protocol.h>
 
 #include "api.h"
@@ -83,7 +82,6 @@ int ckpt_api_status(ckpt_api_req *a)
     s.catalog_bytes = (apr_int64_t)h->catalog_bytes;
     s.shared_catalog_bytes = h->shared ? (apr_int64_t)ckpt_shared_bytes(h->shared->baton) : 0;
     s.pid = (apr_int64_t)getpid();
-    ckpt_trim_stats(CKPT_SCONF(ap_server_conf)->trim, &s.trim_interval, &s.trims);
     if (h->catalog) {
         ckpt_catalog_get_stats(h->catalog, &cat);
         s.catalog = &cat;

@@ -30,8 +30,6 @@
 #define DEFAULT_CATALOG_BYTES ((apr_off_t)16 * 1024 * 1024)
 #define DEFAULT_CACHE_REFRESH_MS 500
 #define DEFAULT_SHARED_BYTES ((apr_off_t)256 * 1024 * 1024)
-#define DEFAULT_TRIM_SECONDS 30
-#define MAX_TRIM_SECONDS 3600
 /* shmcb's least (8 KiB) would keep no block: one of the largest shared
  * blocks in each of its subcaches. */
 #define MIN_SHARED_BYTES ((apr_off_t)1024 * 1024)
@@ -59,8 +57,6 @@ void *ckpt_create_server_conf(apr_pool_t *p, server_rec *s)
     c->cache_refresh_ms = CKPT_UNSET;
     c->shared_bytes = CKPT_UNSET;
     c->shared = NULL;
-    c->trim_seconds = CKPT_UNSET;
-    c->trim = NULL;
     c->content_prefix = NULL;
     c->api_root = NULL;
     c->own_db = 0;
@@ -98,8 +94,6 @@ void *ckpt_merge_server_conf(apr_pool_t *p, void *basev, void *addv)
     MERGE_SET(cache_refresh_ms);
     MERGE_SET(shared_bytes);
     c->shared = NULL;
-    MERGE_SET(trim_seconds);
-    c->trim = NULL;
     MERGE_STR(content_prefix);
     MERGE_STR(api_root);
     /* A pool and a catalog of its own, on its parent's database unless it
@@ -321,28 +315,6 @@ static const char *set_cache_refresh(cmd_parms *cmd, void *dummy, const char *ar
     return NULL;
 }
 
-/* CheckpointMemoryTrim seconds|Off */
-static const char *set_memory_trim(cmd_parms *cmd, void *dummy, const char *arg)
-{
-    const char *err = ap_check_cmd_context(cmd, GLOBAL_ONLY);
-    char *end;
-    apr_int64_t v;
-
-    if (err) {
-        return err;
-    }
-    if (!strcasecmp(arg, "off")) {
-        sconf_of(cmd)->trim_seconds = 0;
-        return NULL;
-    }
-    v = apr_strtoi64(arg, &end, 10);
-    if (end == arg || *end || v < 1 || v > MAX_TRIM_SECONDS) {
-        return "CheckpointMemoryTrim: seconds from 1 to 3600, or Off";
-    }
-    sconf_of(cmd)->trim_seconds = (int)v;
-    return NULL;
-}
-
 static const char *set_content(cmd_parms *cmd, void *dconf, int on)
 {
     ckpt_dir_conf *d = dconf;
@@ -448,8 +420,6 @@ const command_rec ckpt_cmds[] = {
                   "(K, M, G; 0: off; needs mod_socache_shmcb)"),
     AP_INIT_TAKE1("CheckpointCacheRefresh", set_cache_refresh, NULL, RSRC_CONF,
                   "milliseconds between checks that cached answers are current (at most 1000)"),
-    AP_INIT_TAKE1("CheckpointMemoryTrim", set_memory_trim, NULL, RSRC_CONF,
-                  "seconds between each child's malloc_trim (glibc, mod_watchdog), or Off"),
     AP_INIT_FLAG("CheckpointContent", set_content, NULL, ACCESS_CONF,
                  "serve checkpoint content under this <Location>"),
     AP_INIT_TAKE1("CheckpointInexact", set_inexact, NULL, ACCESS_CONF,
@@ -508,7 +478,6 @@ static void fill_defaults(ckpt_server_conf *c)
     DEFAULT(retry_after, DEFAULT_RETRY_AFTER)
     DEFAULT(upload_limit, DEFAULT_UPLOAD_LIMIT)
     DEFAULT(json_limit, DEFAULT_JSON_LIMIT)
-    DEFAULT(trim_seconds, DEFAULT_TRIM_SECONDS)
     DEFAULT(cache_bytes, DEFAULT_CACHE_BYTES)
     DEFAULT(catalog_bytes, DEFAULT_CATALOG_BYTES)
     DEFAULT(cache_refresh_ms, DEFAULT_CACHE_REFRESH_MS)
@@ -641,7 +610,6 @@ int ckpt_post_config(apr_pool_t *pconf, apr_pool_t *plog, apr_pool_t *ptemp, ser
         }
         give_to_children(ptemp, vs, c->storage);
     }
-    CKPT_SCONF(s)->trim = ckpt_trim_post_config(pconf, s, CKPT_SCONF(s)->trim_seconds);
     return make_shared(pconf, ptemp, s);
 }
 

@@ -11,8 +11,6 @@
 
 /* shared.c: the node's shared catalog. */
 typedef struct ckpt_shared_store ckpt_shared_store;
-/* trim.c: CheckpointMemoryTrim's state in each process. */
-typedef struct ckpt_trim ckpt_trim;
 
 /* Our own log tags: AH numbers belong to httpd. */
 #define CKPTLOGNO(n) "CKPT" #n ": "
@@ -69,8 +67,6 @@ typedef struct {
     int cache_refresh_ms;       /* CheckpointCacheRefresh */
     apr_off_t shared_bytes;     /* CheckpointSharedCatalogSize (main server only) */
     ckpt_shared_store *shared;  /* post_config, main server: the node's shared catalog */
-    int trim_seconds;           /* CheckpointMemoryTrim (main server only); 0: off */
-    ckpt_trim *trim;            /* post_config, main server: NULL when not trimming */
     const char *content_prefix; /* the first <Location> with CheckpointContent On */
     const char *api_root;       /* CheckpointAPIRoot: where publication hrefs point */
     int own_db;                 /* sets a database, pool, cache or catalog directive itself */
@@ -124,13 +120,6 @@ void ckpt_shared_child_init(ckpt_shared_store *st, apr_pool_t *p);
 const ckpt_catalog_shared *ckpt_shared_for(apr_pool_t *p, ckpt_shared_store *st,
                                            const char *conninfo);
 apr_size_t ckpt_shared_bytes(const ckpt_shared_store *st);
-
-/* trim.c: with seconds > 0 (and glibc, and mod_watchdog), a thread in
- * each child calls malloc_trim(0) every so many seconds; NULL otherwise
- * (said in the log when mod_watchdog is missing). */
-ckpt_trim *ckpt_trim_post_config(apr_pool_t *pconf, server_rec *s, int seconds);
-/* The interval (0: not trimming) and this process's trims so far. */
-void ckpt_trim_stats(const ckpt_trim *t, apr_int64_t *interval_sec, apr_int64_t *runs);
 
 /* api.c */
 int ckpt_api_handler(request_rec *r);
