@@ -135,11 +135,31 @@ $res = api('DELETE', $v4->{pulp_href});
 is($res->code, 409, 'a version a distribution serves cannot be deleted');
 like(json_of($res)->{detail} // '', qr/distribution/, 'says why');
 
+# A unit no version holds goes into one only with its file in storage
+# (an import makes its units before it places their bytes).
+{
+    my $sha = sha256_hex("$tag no file");
+    psql("INSERT INTO artifact (sha256, size) VALUES ('$sha', 7)");
+    my $id = psql("INSERT INTO content (relative_path, sha256) VALUES ('$tag/nofile', '$sha') RETURNING id");
+    my $r = modify(new_repo(), add => [ "$C$id/" ]);
+    is($r->code, 400, 'a unit with no file in storage is refused');
+    like($r->content, qr/add_content_units.*has no file in storage yet/, 'naming the field and why')
+        or diag $r->content;
+    write_file("$ENV{CKPT_STORAGE}/artifact/" . substr($sha, 0, 2) . '/' . substr($sha, 2), 'x' x 6);
+    is(modify(new_repo(), add => [ "$C$id/" ])->code, 400, 'and one whose file has another size');
+}
+
 # many units in one modify: set-based, one version
 my $big = new_repo();
 my $n = 400;
 psql("INSERT INTO artifact (sha256, size) SELECT encode(sha256(('$tag' || i)::bytea), 'hex'), 1 FROM generate_series(1, $n) i ON CONFLICT DO NOTHING");
 psql("INSERT INTO content (relative_path, sha256) SELECT '$tag/many/' || i, encode(sha256(('$tag' || i)::bytea), 'hex') FROM generate_series(1, $n) i");
+# Their files (of one byte, as the rows say): a unit no version holds yet
+# goes into one only with its file in storage.
+for my $i (1 .. $n) {
+    my $sha = sha256_hex("$tag$i");
+    write_file("$ENV{CKPT_STORAGE}/artifact/" . substr($sha, 0, 2) . '/' . substr($sha, 2), 'x');
+}
 my @ids = split /\n/, psql("SELECT id FROM content WHERE relative_path LIKE '$tag/many/%'");
 is(scalar @ids, $n, "$n units made");
 $res = modify($big, add => [ map { "$C$_/" } @ids ]);

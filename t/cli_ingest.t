@@ -228,6 +228,14 @@ is(psql("$punits AND timestamp_of_interest > now() + interval '50 minutes'"), 20
 ($rc, $out) = run('orphans', 'cleanup', '--protection-time', '0');
 is($rc, 0, 'orphan cleanup with no protection time') or diag $out;
 is(psql($punits), 20, 'spares the leased units');
+# But a unit whose bytes the failed run never placed (p/9 comes after p/7
+# in the placing's path order) goes into no version through the API.
+my $p9 = API . 'content/file/files/' . psql("SELECT id FROM content WHERE relative_path = 'p/9'"
+    . " AND sha256 = '" . sha256_hex("placing $tag 9\n") . "'") . '/';
+my $other = new_repo();
+my $mres = modify($other, add => [$p9]);
+is($mres->code, 400, 'a modify adding a unit with no file in storage is refused');
+like($mres->content, qr/has no file in storage yet/, 'saying so') or diag $mres->content;
 remove_tree($pblock);
 ($rc, $out) = run('import', "$tag-place", $pdir);
 is($rc, 0, 'the same tree imports once the way is clear') or diag $out;
@@ -238,6 +246,7 @@ is(present("$tag-place"),
    join(' ', map { s/\|/=/r } sort map { "$_|" . length($pfiles{$_}) } keys %pfiles),
    'holding every file');
 ok(-f $pblock, 'the file placed this time');
+is(modify($other, add => [$p9])->code, 201, 'and the unit goes into a version now that its file is there');
 
 # --- sync from a publication of this server --------------------------------
 my $plain = unique('plain');

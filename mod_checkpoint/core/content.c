@@ -104,6 +104,7 @@ static ckpt_rc add_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
     memset(&req, 0, sizeof(req));
     req.repository_id = b->repo_id;
     req.base_version = -1;
+    req.storage = NULL; /* its bytes were kept above, in this transaction */
     req.add = apr_array_make(p, 1, sizeof(const char *));
     APR_ARRAY_PUSH((apr_array_header_t *)req.add, const char *) = b->out->unit->id;
     rc = ckpt_modify_in_txn(db, p, &req, &b->out->version, err);

@@ -15,8 +15,9 @@
 
 /* What a cancelled run says. */
 #define INTERRUPTED "interrupted: nothing was changed"
-/* Digests leased (and locked against orphan cleanup) per transaction:
- * well inside PostgreSQL's lock table. */
+/* Digests leased (and locked against orphan cleanup) per transaction, or
+ * files when their units are leased too: well inside PostgreSQL's lock
+ * table. */
 #define LEASE_BATCH 1000
 /* Rows changed (or hashed) from which a run refreshes the planner's
  * statistics of the tables it compares against. */
@@ -388,7 +389,9 @@ ckpt_rc ckpt_ingest_lease(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *
         const ckpt_ingest_file *f =
             i < changed->nelts ? APR_ARRAY_IDX(changed, i, const ckpt_ingest_file *) : NULL;
         if (i == 0 || !f || (units ? b.paths : b.shas)->nelts == LEASE_BATCH) {
-            if (i > 0 && b.shas->nelts && ckpt_db_txn(db, batch, lease_txn, &b, err) != CKPT_OK) {
+            /* A chunk may hold only units of digests leased earlier. */
+            if (i > 0 && (b.shas->nelts || (b.paths && b.paths->nelts))
+                && ckpt_db_txn(db, batch, lease_txn, &b, err) != CKPT_OK) {
                 return err->rc;
             }
             apr_pool_clear(batch);
@@ -639,7 +642,7 @@ void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p)
     ckpt_dbres *r;
 
     /* Removed a page at a time, then forgotten at once (the pages follow
-     * the path, not the staged column), as after a placing. */
+     * the path, not the staged column), as after a failed placing. */
     if (each_staged(db, p, discard_page, &st, &ignored) == CKPT_OK) {
         ckpt_db_query(db, p, &r, NULL, "ingest_tree_unstage", 0);
     }

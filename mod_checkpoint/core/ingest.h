@@ -7,11 +7,14 @@
  *
  * Order of work, so that neither a kill nor a concurrent orphan cleanup
  * can leave a version naming missing bytes: bytes are staged in
- * <storage>/tmp and hashed; the rows that change are leased (artifact rows
- * whose interest lies an hour ahead, so cleanup spares them and the files
- * they name); staged bytes are renamed into place and the file system is
- * synced, while one transaction makes the content units and the version,
- * which commits only once that is done. */
+ * <storage>/tmp and hashed; the rows that change are leased (artifact rows,
+ * and an import's content units, whose interest lies an hour ahead, so
+ * cleanup spares them and the files they name); staged bytes are renamed
+ * into place and the file system is synced, while one transaction makes
+ * the version (and a sync's units), which commits only once that is done.
+ * A unit made before its bytes are placed goes into no version through
+ * the API meanwhile: a modify adding a unit no version holds checks that
+ * its file is in storage (modify.c). */
 #ifndef CKPT_INGEST_H
 #define CKPT_INGEST_H
 
@@ -55,7 +58,9 @@ typedef struct {
 } ckpt_ingest_progress;
 
 /* What a face gives a run: cancel (set from a signal thread) stops it at
- * the next file, leaving the repository and the storage as they were;
+ * the next file, leaving the repository's versions as they were and no
+ * staged file (only leased rows and import state, which mislead nothing
+ * and orphan cleanup takes once their lease has run out);
  * progress (may be NULL) is called from the calling thread now and then. */
 typedef struct {
     volatile apr_uint32_t *cancel;
@@ -138,8 +143,8 @@ void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p);
  * it, a sync a page before downloading it) while one transaction makes
  * the units of what changed (those an import leased are found made), the
  * version (the ranges as the API's modify makes them) and, for a mirror,
- * forgets the import state of paths the tree lacks.  The placing runs on a thread of its
- * own, from a spool file of the staged files, since it needs no
+ * forgets the import state of paths the tree lacks.  The placing runs on
+ * a thread of its own, from a spool file of the staged files, since it needs no
  * database: one syncfs before the renames (the bytes before any name) and
  * one after; the transaction waits for it before COMMIT, so that a version
  * never names bytes not in place, and rolls back if it failed or the run

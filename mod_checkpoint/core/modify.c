@@ -4,8 +4,11 @@
  * statement whatever the number of units. */
 #include <apr_strings.h>
 
+#include <apr_file_info.h>
+
 #include "list.h"
 #include "retention.h"
+#include "storage.h"
 #include "version.h"
 
 #define NO_OBJECT "Invalid hyperlink - Object does not exist."
@@ -53,6 +56,36 @@ ckpt_rc ckpt_modify_lock(ckpt_db *db, apr_pool_t *p, const char *repo, int *late
     return CKPT_OK;
 }
 
+/* The added units that no version holds have their file in storage: a
+ * unit an import made while hashing has none until its placing, nor ever
+ * if that run failed (until orphan cleanup takes it), and a version must
+ * never name bytes that are not there.  One stat per such unit; units a
+ * version holds already have theirs. */
+static ckpt_rc check_files(ckpt_db *db, apr_pool_t *p, const char *storage, const char *ids,
+                           ckpt_err *err)
+{
+    ckpt_dbres *res;
+    apr_finfo_t fi;
+    int i;
+
+    if (ckpt_db_query(db, p, &res, err, "api_units_unheld", 1, ids) != CKPT_OK) {
+        return err->rc;
+    }
+    for (i = 0; i < res->nrows; i++) {
+        const char *sha = ckpt_dbres_get(res, i, "sha256");
+        if (apr_stat(&fi, ckpt_storage_artifact_path(p, storage, sha), APR_FINFO_TYPE | APR_FINFO_SIZE,
+                     p) != APR_SUCCESS
+            || fi.filetype != APR_REG || fi.size != ckpt_dbres_int(res, i, "size", -1)) {
+            return ckpt_err_invalid(
+                err, "add_content_units",
+                apr_psprintf(p, "Content unit %s has no file in storage yet (an import or "
+                                "sync that is storing it has not finished, or it failed).",
+                             ckpt_dbres_get(res, i, "id")));
+        }
+    }
+    return CKPT_OK;
+}
+
 /* The repository locked, and what the request names checked. */
 static ckpt_rc check_request(ckpt_db *db, apr_pool_t *p, const ckpt_modify_req *req,
                              const char *add, const char *remove, int *latest, ckpt_err *err)
@@ -72,7 +105,9 @@ static ckpt_rc check_request(ckpt_db *db, apr_pool_t *p, const ckpt_modify_req *
         }
     }
     if (check_units(db, p, add, "add_content_units", 1, err) != CKPT_OK
-        || check_units(db, p, remove, "remove_content_units", 0, err) != CKPT_OK) {
+        || check_units(db, p, remove, "remove_content_units", 0, err) != CKPT_OK
+        || (req->storage && req->add && req->add->nelts
+            && check_files(db, p, req->storage, add, err) != CKPT_OK)) {
         return err->rc;
     }
     return CKPT_OK;

@@ -134,8 +134,11 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "  WHERE rc.repository_id = $1 AND rc.relative_path = f.relative_path"
      "    AND rc.version_removed IS NULL AND rc.sha256 = f.sha256)"},
     /* Its units, made or found: an import's were leased with their
-     * digests, and only those whose lease could run out before this
-     * transaction ends (a run of over half an hour) are renewed. */
+     * digests and stand while the lease has half an hour to run (the
+     * foreign key of ingest_tree_open then locks them); the others (a
+     * sync's, or a long run's) are made here, or locked by DO UPDATE, with
+     * an expired lease brought up to now, so that cleanup cannot take
+     * them before COMMIT. */
     {"ingest_tree_units",
      "INSERT INTO content AS c (relative_path, sha256)"
      " SELECT f.relative_path, f.sha256 FROM ingest_file f WHERE f.changed"

@@ -21,6 +21,10 @@ typedef struct {
     int base_version;                /* -1: the latest */
     const apr_array_header_t *add;   /* content ids (const char *) */
     const apr_array_header_t *remove;
+    /* Storage's root: the units added that no version holds yet must have
+     * their file there (an import makes its units before it places their
+     * bytes); NULL: not checked (the caller placed them itself). */
+    const char *storage;
 } ckpt_modify_req;
 
 /* Makes the next version in its own transaction, then applies

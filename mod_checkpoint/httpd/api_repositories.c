@@ -60,10 +60,13 @@ static int repo_modify(ckpt_api_req *a, const char *id)
     ckpt_json *body;
     ckpt_modify_req req;
     ckpt_repo_version *v;
+    ckpt_rc rc = ckpt_api_read_json(a, &body, &err);
 
-    if (ckpt_api_read_json(a, &body, &err) != CKPT_OK
-        || ckpt_input_modify(a->r->pool, a->root, id, body, &req, &err) != CKPT_OK
-        || ckpt_api_db(a, &err) != CKPT_OK
+    if (rc == CKPT_OK) {
+        rc = ckpt_input_modify(a->r->pool, a->root, id, body, &req, &err);
+        req.storage = a->sconf->storage;
+    }
+    if (rc != CKPT_OK || ckpt_api_db(a, &err) != CKPT_OK
         || ckpt_modify(a->db, a->r->pool, &req, &v, &err) != CKPT_OK) {
         ckpt_err_context(&err, apr_pstrcat(a->r->pool, "modify of repository ", id, NULL));
         return ckpt_api_error(a, &err);
