@@ -59,8 +59,8 @@ ckpt_rc ckpt_modify_lock(ckpt_db *db, apr_pool_t *p, const char *repo, int *late
 /* The added units that no version holds have their file in storage: a
  * unit an import made while hashing has none until its placing, nor ever
  * if that run failed (until orphan cleanup takes it), and a version must
- * never name bytes that are not there.  One stat per such unit; units a
- * version holds already have theirs. */
+ * never name bytes that are not there.  One stat per digest of such
+ * units; units a version holds already have theirs. */
 static ckpt_rc check_files(ckpt_db *db, apr_pool_t *p, const char *storage, const char *ids,
                            ckpt_err *err)
 {

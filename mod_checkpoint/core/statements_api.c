@@ -142,12 +142,15 @@ const ckpt_stmt ckpt_stmts_api[] = {
 
     /* modify: checks, then close, open, record; $1 repository, $2 base
      * number, $3 new number, $4 added ids, $5 removed ids */
-    /* Of the units $1, those no version of any repository holds, with
-     * their size: a file in storage must back each before a version may. */
+    /* Of the units $1, the digests (and sizes) of those no version of any
+     * repository holds, each once with one of its units: a file in
+     * storage must back each before a version may name it. */
     {"api_units_unheld",
-     "SELECT c.id, c.sha256, a.size FROM content c JOIN artifact a ON a.sha256 = c.sha256"
+     "SELECT c.sha256, a.size, min(c.id::text) AS id FROM content c"
+     "  JOIN artifact a ON a.sha256 = c.sha256"
      " WHERE c.id = ANY ($1::uuid[])"
-     "   AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.content_id = c.id)"},
+     "   AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.content_id = c.id)"
+     " GROUP BY c.sha256, a.size"},
     {"api_units_check",
      "SELECT (SELECT count(DISTINCT u) FROM unnest($1::uuid[]) u) AS given, count(*) AS found,"
      " count(DISTINCT relative_path) AS paths FROM content WHERE id = ANY ($1::uuid[])"},
