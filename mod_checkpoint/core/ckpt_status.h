@@ -43,7 +43,11 @@ ckpt_rc ckpt_err_invalid(ckpt_err *err, const char *field, const char *reason);
 ckpt_rc ckpt_err_os(ckpt_err *err, apr_pool_t *p, apr_status_t rv, const char *what);
 /* Names the operation that failed, when nothing named it yet; answers err->rc. */
 ckpt_rc ckpt_err_context(ckpt_err *err, const char *what);
-/* One line for the log: "operation: reason". */
+/* One line for the log: "operation: reason" ("request" when nothing named
+ * the operation). */
 const char *ckpt_err_text(apr_pool_t *p, const ckpt_err *err);
+/* The same without a default for the operation: "[what: ][field: ]reason",
+ * for a reason that will be named again. */
+const char *ckpt_err_words(apr_pool_t *p, const ckpt_err *err);
 
 #endif

@@ -35,12 +35,19 @@ ckpt_rc ckpt_err_context(ckpt_err *err, const char *what)
     return err->rc;
 }
 
-const char *ckpt_err_text(apr_pool_t *p, const ckpt_err *err)
+const char *ckpt_err_words(apr_pool_t *p, const ckpt_err *err)
 {
     const char *why = err->reason && *err->reason ? err->reason : "no reason given";
 
     if (err->field) {
-        return apr_psprintf(p, "%s: %s: %s", err->what ? err->what : "request", err->field, why);
+        why = apr_pstrcat(p, err->field, ": ", why, NULL);
     }
-    return apr_psprintf(p, "%s: %s", err->what ? err->what : "request", why);
+    return err->what ? apr_pstrcat(p, err->what, ": ", why, NULL) : apr_pstrdup(p, why);
+}
+
+const char *ckpt_err_text(apr_pool_t *p, const ckpt_err *err)
+{
+    const char *words = ckpt_err_words(p, err);
+
+    return err->what ? words : apr_pstrcat(p, "request: ", words, NULL);
 }

@@ -22,9 +22,13 @@
 /* Rows changed (or hashed) from which a run refreshes the planner's
  * statistics of the tables it compares against. */
 #define ANALYZE_AFTER 1000
-/* A run older than this at its end leases its staged files again (a lease
- * is an hour: ingest_lease). */
-#define RELET_AFTER apr_time_from_sec(30 * 60)
+/* How long a lease (ingest_lease) keeps orphan cleanup off its rows. */
+#define LEASE_SECONDS 3600
+/* A run older than half a lease at its end leases its staged files again,
+ * and its commit renews the units with less than that left
+ * (ingest_tree_units). */
+#define RELET_SECONDS (LEASE_SECONDS / 2)
+#define RELET_AFTER apr_time_from_sec(RELET_SECONDS)
 
 ckpt_rc ckpt_ingest_cancelled(const ckpt_ingest_hooks *hooks, ckpt_err *err)
 {
@@ -106,23 +110,14 @@ void ckpt_ingest_end(ckpt_db *db, apr_pool_t *p, const char *repo_id)
 }
 
 /* A failure's words, from scratch (about to go) into p: what, field and
- * reason as one reason (none of ckpt_err_text's "request" for a missing
- * what, so that keeping them twice does not say it twice). */
+ * reason as one reason (ckpt_err_words: no "request" for a missing what,
+ * so that keeping them twice does not say it twice). */
 static void keep_err(apr_pool_t *p, apr_pool_t *scratch, ckpt_rc rc, ckpt_err *err)
 {
-    const char *why;
-
     if (rc == CKPT_OK) {
         return;
     }
-    why = err->reason && *err->reason ? err->reason : "no reason given";
-    if (err->field) {
-        why = apr_pstrcat(scratch, err->field, ": ", why, NULL);
-    }
-    if (err->what) {
-        why = apr_pstrcat(scratch, err->what, ": ", why, NULL);
-    }
-    err->reason = apr_pstrdup(p, why);
+    err->reason = apr_pstrdup(p, ckpt_err_words(scratch, err));
     err->what = NULL;
     err->field = NULL;
 }
@@ -367,12 +362,13 @@ static ckpt_rc lease_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err)
     ckpt_dbres *res;
 
     if (ckpt_artifact_lock_all(db, p, b->shas, err) != CKPT_OK
-        || ckpt_db_query(db, p, &res, err, "ingest_lease", 2, ckpt_db_array(p, b->shas),
-                         ckpt_db_array(p, b->sizes)) != CKPT_OK) {
+        || ckpt_db_query(db, p, &res, err, "ingest_lease", 3, ckpt_db_array(p, b->shas),
+                         ckpt_db_array(p, b->sizes), apr_itoa(p, LEASE_SECONDS)) != CKPT_OK) {
         return err->rc;
     }
-    return b->paths ? ckpt_db_query(db, p, &res, err, "ingest_lease_units", 2,
-                                    ckpt_db_array(p, b->paths), ckpt_db_array(p, b->unit_shas))
+    return b->paths ? ckpt_db_query(db, p, &res, err, "ingest_lease_units", 3,
+                                    ckpt_db_array(p, b->paths), ckpt_db_array(p, b->unit_shas),
+                                    apr_itoa(p, LEASE_SECONDS))
                     : CKPT_OK;
 }
 
@@ -661,7 +657,8 @@ static ckpt_rc replace(ckpt_db *db, apr_pool_t *p, const char *repo, const char 
 {
     ckpt_dbres *res;
 
-    if (ckpt_db_query(db, p, &res, err, "ingest_tree_units", 0) != CKPT_OK
+    if (ckpt_db_query(db, p, &res, err, "ingest_tree_units", 1, apr_itoa(p, RELET_SECONDS))
+            != CKPT_OK
         || ckpt_db_query(db, p, &res, err, "ingest_tree_close_replaced", 2, repo, next)
                != CKPT_OK) {
         return err->rc;

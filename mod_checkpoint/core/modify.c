@@ -4,8 +4,6 @@
  * statement whatever the number of units. */
 #include <apr_strings.h>
 
-#include <apr_file_info.h>
-
 #include "list.h"
 #include "retention.h"
 #include "storage.h"
@@ -65,17 +63,14 @@ static ckpt_rc check_files(ckpt_db *db, apr_pool_t *p, const char *storage, cons
                            ckpt_err *err)
 {
     ckpt_dbres *res;
-    apr_finfo_t fi;
     int i;
 
     if (ckpt_db_query(db, p, &res, err, "api_units_unheld", 1, ids) != CKPT_OK) {
         return err->rc;
     }
     for (i = 0; i < res->nrows; i++) {
-        const char *sha = ckpt_dbres_get(res, i, "sha256");
-        if (apr_stat(&fi, ckpt_storage_artifact_path(p, storage, sha), APR_FINFO_TYPE | APR_FINFO_SIZE,
-                     p) != APR_SUCCESS
-            || fi.filetype != APR_REG || fi.size != ckpt_dbres_int(res, i, "size", -1)) {
+        if (!ckpt_storage_has(p, storage, ckpt_dbres_get(res, i, "sha256"),
+                              (apr_off_t)ckpt_dbres_int(res, i, "size", -1))) {
             return ckpt_err_invalid(
                 err, "add_content_units",
                 apr_psprintf(p, "Content unit %s has no file in storage yet (an import or "

@@ -142,6 +142,9 @@ const ckpt_stmt ckpt_stmts_api[] = {
 
     /* modify: checks, then close, open, record; $1 repository, $2 base
      * number, $3 new number, $4 added ids, $5 removed ids */
+    {"api_units_check",
+     "SELECT (SELECT count(DISTINCT u) FROM unnest($1::uuid[]) u) AS given, count(*) AS found,"
+     " count(DISTINCT relative_path) AS paths FROM content WHERE id = ANY ($1::uuid[])"},
     /* Of the units $1, the digests (and sizes) of those no version of any
      * repository holds, each once with one of its units: a file in
      * storage must back each before a version may name it. */
@@ -151,9 +154,6 @@ const ckpt_stmt ckpt_stmts_api[] = {
      " WHERE c.id = ANY ($1::uuid[])"
      "   AND NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.content_id = c.id)"
      " GROUP BY c.sha256, a.size"},
-    {"api_units_check",
-     "SELECT (SELECT count(DISTINCT u) FROM unnest($1::uuid[]) u) AS given, count(*) AS found,"
-     " count(DISTINCT relative_path) AS paths FROM content WHERE id = ANY ($1::uuid[])"},
     {"api_mod_close",
      "WITH " TARGET
      " UPDATE repository_content rc SET version_removed = $3::int"

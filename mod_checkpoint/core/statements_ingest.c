@@ -21,22 +21,22 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_repo_by_name", "SELECT r.id FROM repository r WHERE r.name = $1"},
     /* $2 paths, $3 digests: 1-based positions of the rows that change. */
     {"ingest_changed", CHANGED},
-    /* Artifact rows before their bytes, with a lease of an hour on their
-     * interest: orphan cleanup spares a row and a file that a row names,
-     * so bytes placed for a version not yet made are never swept.  $1
-     * digests, $2 sizes. */
+    /* Artifact rows before their bytes, with a lease on their interest
+     * ($3 seconds ahead: LEASE_SECONDS, ingest.c): orphan cleanup spares a
+     * row and a file that a row names, so bytes placed for a version not
+     * yet made are never swept.  $1 digests, $2 sizes. */
     {"ingest_lease",
      "INSERT INTO artifact AS a (sha256, size, timestamp_of_interest)"
-     " SELECT x.s, x.z, clock_timestamp() + interval '1 hour'"
+     " SELECT x.s, x.z, clock_timestamp() + make_interval(secs => $3::int)"
      "   FROM unnest($1::text[], $2::bigint[]) AS x(s, z)"
      " ON CONFLICT (sha256) DO UPDATE SET timestamp_of_interest ="
      "  greatest(a.timestamp_of_interest, excluded.timestamp_of_interest)"},
     /* An import's units of those digests, leased the same way in the same
      * transaction, so that its commit finds them made: $1 paths, $2
-     * digests. */
+     * digests, $3 the lease's seconds. */
     {"ingest_lease_units",
      "INSERT INTO content AS c (relative_path, sha256, timestamp_of_interest)"
-     " SELECT x.p, x.s, clock_timestamp() + interval '1 hour'"
+     " SELECT x.p, x.s, clock_timestamp() + make_interval(secs => $3::int)"
      "   FROM unnest($1::text[], $2::text[]) AS x(p, s)"
      " ON CONFLICT (relative_path, sha256) DO UPDATE SET timestamp_of_interest ="
      "  greatest(c.timestamp_of_interest, excluded.timestamp_of_interest)"},
@@ -134,7 +134,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "  WHERE rc.repository_id = $1 AND rc.relative_path = f.relative_path"
      "    AND rc.version_removed IS NULL AND rc.sha256 = f.sha256)"},
     /* Its units, made or found: an import's were leased with their
-     * digests and stand while the lease has half an hour to run (the
+     * digests and stand while the lease has $1 seconds to run (the
      * foreign key of ingest_tree_open then locks them); the others (a
      * sync's, or a long run's) are made here, or locked by DO UPDATE, with
      * an expired lease brought up to now, so that cleanup cannot take
@@ -143,7 +143,8 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "INSERT INTO content AS c (relative_path, sha256)"
      " SELECT f.relative_path, f.sha256 FROM ingest_file f WHERE f.changed"
      "  AND NOT EXISTS (SELECT 1 FROM content u WHERE u.relative_path = f.relative_path"
-     "   AND u.sha256 = f.sha256 AND u.timestamp_of_interest > clock_timestamp() + interval '30 minutes')"
+     "   AND u.sha256 = f.sha256"
+     "   AND u.timestamp_of_interest > clock_timestamp() + make_interval(secs => $1::int))"
      " ON CONFLICT (relative_path, sha256) DO UPDATE"
      " SET timestamp_of_interest = greatest(c.timestamp_of_interest, clock_timestamp())"},
     /* $2 the new version: the ranges of replaced paths close... */

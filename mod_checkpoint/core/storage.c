@@ -260,6 +260,15 @@ static void sync_dir(apr_pool_t *p, const char *dir)
     }
 }
 
+int ckpt_storage_has(apr_pool_t *p, const char *root, const char *sha256, apr_off_t size)
+{
+    apr_finfo_t fi;
+
+    return apr_stat(&fi, ckpt_storage_artifact_path(p, root, sha256),
+                    APR_FINFO_TYPE | APR_FINFO_SIZE, p) == APR_SUCCESS
+           && fi.filetype == APR_REG && fi.size == size;
+}
+
 /* Renames tmppath to the artifact sha256 of size (keeping an artifact of
  * the same digest and size that is there: the same bytes, and tmppath is
  * removed); *kept says which.  Syncs the directory when sync. */
@@ -268,7 +277,6 @@ static ckpt_rc place(apr_pool_t *p, const char *root, const char *tmppath, const
 {
     const char *final = ckpt_storage_artifact_path(p, root, sha256);
     const char *dir = apr_pstrcat(p, root, "/artifact/", apr_pstrmemdup(p, sha256, 2), NULL);
-    apr_finfo_t fi;
     apr_status_t rv;
 
     *kept = 0;
@@ -276,7 +284,7 @@ static ckpt_rc place(apr_pool_t *p, const char *root, const char *tmppath, const
     if (rv != APR_SUCCESS) {
         return ckpt_err_os(err, p, rv, apr_psprintf(p, "creating %s", dir));
     }
-    if (apr_stat(&fi, final, APR_FINFO_SIZE, p) == APR_SUCCESS && fi.size == size) {
+    if (ckpt_storage_has(p, root, sha256, size)) {
         *kept = 1;
         return CKPT_OK;
     }

@@ -17,6 +17,9 @@ typedef struct ckpt_upload ckpt_upload;
 /* The final path of an artifact; sha256 must be 64 lowercase hex digits. */
 const char *ckpt_storage_artifact_path(apr_pool_t *p, const char *root, const char *sha256);
 int ckpt_storage_valid_sha256(const char *s);
+/* 1 when storage holds the artifact sha256 as a regular file of size
+ * bytes (the same bytes, since the name is their digest). */
+int ckpt_storage_has(apr_pool_t *p, const char *root, const char *sha256, apr_off_t size);
 
 /* Creates <root>/artifact and <root>/tmp when missing. */
 apr_status_t ckpt_storage_prepare(apr_pool_t *p, const char *root);

@@ -603,7 +603,6 @@ static ckpt_rc drain(downloader *d, transfer *slots, int n, ckpt_err *err)
 static ckpt_rc fetch_page(downloader *d, transfer *slots, int n, apr_array_header_t *page,
                           ckpt_err *err)
 {
-    apr_finfo_t fi;
     ckpt_rc rc;
     int i;
 
@@ -614,9 +613,7 @@ static ckpt_rc fetch_page(downloader *d, transfer *slots, int n, apr_array_heade
     d->next = d->done = 0;
     for (i = 0; i < page->nelts; i++) {
         ckpt_ingest_file *f = APR_ARRAY_IDX(page, i, ckpt_ingest_file *);
-        if (apr_stat(&fi, ckpt_storage_artifact_path(d->page, d->root, f->sha256),
-                     APR_FINFO_SIZE, d->page) == APR_SUCCESS
-            && fi.size == f->size) {
+        if (ckpt_storage_has(d->page, d->root, f->sha256, f->size)) {
             d->files_done++;
             d->bytes_done += (apr_uint64_t)f->size;
             continue;
