@@ -2,6 +2,7 @@ use strict;
 use warnings FATAL => 'all';
 use Apache::Test qw(-withtestmore);
 use Test::More;
+use IO::Socket::INET;
 use lib 't/lib';
 use CkptFixture;
 
@@ -78,6 +79,37 @@ subtest 'listing headers' => sub {
     $res = get_url('ls1/dir/', 'HEAD');
     is($res->code, 200, 'HEAD 200');
     is($res->content, '', 'HEAD without body');
+};
+
+# A process sends a page its answer cache holds as it is, shared by every
+# request (no copy each): requests pipelined on one connection are answered
+# by one process, the first (maybe) from the database and the rest from its
+# cache, and the responses wait in its output until the last is read.
+subtest 'pipelined requests for cached pages: every body whole and the same' => sub {
+    my ($host, $port) = split /:/, Apache::TestRequest::hostport();
+    for my $path ('ls1/dir/', 'ls-cp/', 'ls-cp/20250201T080911Z/dir/') {
+        my $want = get_url($path);
+        is($want->code, 200, "$path is 200");
+        my $s = IO::Socket::INET->new(PeerAddr => $host, PeerPort => $port, Timeout => 10) or die "connect: $!";
+        my $target = "/pulp/content/$path";
+        print $s join '', map({ "$_ $target HTTP/1.1\r\nHost: $host\r\n\r\n" } qw(GET GET HEAD GET GET)),
+            "GET $target HTTP/1.1\r\nHost: $host\r\nConnection: close\r\n\r\n";
+        my $all = do { local $/; <$s> } // '';
+        my @got;
+        while ($all =~ s{\AHTTP/1\.1 (\d{3})[^\r]*\r\n(.*?)\r\n\r\n}{}s) {
+            my ($code, $head) = ($1, $2);
+            my ($len) = $head =~ /^Content-Length: (\d+)/mi;
+            my $body = @got == 2 ? '' : substr($all, 0, $len // 0, '');
+            push @got, [ $code, $len, $body ];
+        }
+        is(scalar @got, 6, "$path: six answers on one connection") or next;
+        is($all, '', "$path: nothing after them");
+        for my $i (0 .. 5) {
+            is($got[$i][0], 200, "$path: answer $i is 200");
+            is($got[$i][1], length($want->content), "$path: answer $i has the page's Content-Length");
+            is($got[$i][2], $i == 2 ? '' : $want->content, "$path: answer $i " . ($i == 2 ? '(HEAD) has no body' : 'is the page'));
+        }
+    }
 };
 
 done_testing();

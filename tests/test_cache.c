@@ -119,6 +119,45 @@ START_TEST(test_rendered_listing_kept_alone)
 }
 END_TEST
 
+/* A page is kept once and shared: every hit gets the same bytes (no copy
+ * per request), and a page still being sent outlives its half. */
+START_TEST(test_page_shared_outlives_half)
+{
+    ckpt_cache *c = store(1 << 20);
+    char page[] = "<html>the index</html>";
+    apr_pool_t *p1, *p2;
+    ckpt_answer a, got1, got2;
+    ckpt_cache_page *sending;
+
+    memset(&a, 0, sizeof(a));
+    a.kind = CKPT_ANSWER_PAGE;
+    a.content_type = "text/html";
+    a.page = page;
+    ckpt_cache_put(c, "/pulp/content/bp/", "repo-a", &a);
+    page[6] = 'X'; /* the caller's buffer is the caller's */
+    apr_pool_create(&p1, pool);
+    apr_pool_create(&p2, pool);
+    ck_assert(ckpt_cache_get(c, "/pulp/content/bp/", p1, &got1));
+    ck_assert(ckpt_cache_get(c, "/pulp/content/bp/", p2, &got2));
+    ck_assert_ptr_nonnull(got1.page_ref);
+    ck_assert_ptr_eq(got1.page_ref, got2.page_ref);
+    ck_assert_ptr_eq(got1.page, got2.page);
+    ck_assert_ptr_eq(got1.page, ckpt_cache_page_bytes(got1.page_ref));
+    ck_assert_str_eq(got1.page, "<html>the index</html>");
+    ck_assert_uint_eq(ckpt_cache_page_len(got1.page_ref), strlen("<html>the index</html>"));
+    /* a bucket sending it holds it past its request's pool and the store */
+    sending = got1.page_ref;
+    ckpt_cache_page_hold(sending);
+    ckpt_cache_flush(c);
+    apr_pool_destroy(p1);
+    ck_assert_str_eq(got2.page, "<html>the index</html>");
+    apr_pool_destroy(p2);
+    ck_assert_str_eq(ckpt_cache_page_bytes(sending), "<html>the index</html>");
+    ckpt_cache_page_release(sending); /* the last: freed (ASan sees any use after) */
+    ck_assert(!ckpt_cache_get(c, "/pulp/content/bp/", pool, &got1));
+}
+END_TEST
+
 START_TEST(test_memory_bounded)
 {
     apr_size_t max = 64 * 1024;
@@ -266,6 +305,7 @@ static Suite *cache_suite(void)
     tcase_add_test(tc, test_hit_is_a_copy);
     tcase_add_test(tc, test_listing_copied_whole);
     tcase_add_test(tc, test_rendered_listing_kept_alone);
+    tcase_add_test(tc, test_page_shared_outlives_half);
     tcase_add_test(tc, test_memory_bounded);
     tcase_add_test(tc, test_churn_bounded);
     tcase_add_test(tc, test_used_answers_survive_rotation);

@@ -1,7 +1,9 @@
 /* The answer store (see cache.h). */
+#include <stdlib.h>
 #include <string.h>
 
 #include <apr_allocator.h>
+#include <apr_atomic.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 
@@ -128,6 +130,71 @@ static void rotate(ckpt_cache *c)
     c->rotations++;
 }
 
+/* A page's bytes, malloc'd: a page outlives the pool of whoever made it
+ * (a half, dropped while a request still sends the page) and is released
+ * by threads that do not hold the catalog's mutex, so it cannot live in a
+ * pool of the store or of a request.  A copy per request, as pages were
+ * sent before, was kept afterwards by each connection's allocator as free
+ * memory (up to MaxMemFree), in blocks too small for the next, larger
+ * page: a checkpoint index grows with every checkpoint, and a process's
+ * memory grew with its connections times the index's sizes. */
+struct ckpt_cache_page {
+    apr_uint32_t refs;
+    apr_size_t len;
+    char bytes[];
+};
+
+void ckpt_cache_page_hold(ckpt_cache_page *pg)
+{
+    apr_atomic_inc32(&pg->refs);
+}
+
+void ckpt_cache_page_release(ckpt_cache_page *pg)
+{
+    if (!apr_atomic_dec32(&pg->refs)) {
+        free(pg);
+    }
+}
+
+const char *ckpt_cache_page_bytes(const ckpt_cache_page *pg)
+{
+    return pg->bytes;
+}
+
+apr_size_t ckpt_cache_page_len(const ckpt_cache_page *pg)
+{
+    return pg->len;
+}
+
+static apr_status_t page_cleanup(void *data)
+{
+    ckpt_cache_page_release(data);
+    return APR_SUCCESS;
+}
+
+/* The page of src, held until p is cleared: src's own when it has one,
+ * else a new one with a copy of its bytes (NULL when malloc fails). */
+static ckpt_cache_page *share_page(apr_pool_t *p, const ckpt_answer *src)
+{
+    ckpt_cache_page *pg = src->page_ref;
+
+    if (pg) {
+        ckpt_cache_page_hold(pg);
+    }
+    else {
+        apr_size_t n = strlen(src->page);
+
+        if (!(pg = malloc(sizeof(*pg) + n + 1))) {
+            return NULL;
+        }
+        pg->refs = 1;
+        pg->len = n;
+        memcpy(pg->bytes, src->page, n + 1);
+    }
+    apr_pool_cleanup_register(p, pg, page_cleanup, apr_pool_cleanup_null);
+    return pg;
+}
+
 /* Deep copies of answers.  size_of says how many bytes copy_into takes. */
 static apr_size_t str_size(const char *s)
 {
@@ -166,7 +233,8 @@ static void copy_into(apr_pool_t *p, ckpt_answer *dst, const ckpt_answer *src)
     dst->sha256 = copy_str(p, src->sha256);
     dst->relpath = copy_str(p, src->relpath);
     dst->location = copy_str(p, src->location);
-    dst->page = copy_str(p, src->page);
+    dst->page_ref = src->page ? share_page(p, src) : NULL;
+    dst->page = dst->page_ref ? dst->page_ref->bytes : copy_str(p, src->page);
     /* content_type is always a literal; history answers are never kept. */
     dst->content_location = copy_str(p, src->content_location);
     dst->memento.base_path = copy_str(p, src->memento.base_path);

@@ -21,12 +21,26 @@
 
 typedef struct ckpt_cache ckpt_cache;
 
+/* A page (a rendered listing, an index) is kept once, outside the halves,
+ * and counted by reference: each half that holds it has one, and so does
+ * each pool an answer with it was copied into (until that pool is cleared)
+ * and whatever else took one with ckpt_cache_page_hold (a bucket sending
+ * it).  So a page is sent as it is, with no copy per request, and a dropped
+ * half does not free a page that is still being sent.  Thread-safe. */
+typedef struct ckpt_cache_page ckpt_cache_page;
+
+void ckpt_cache_page_hold(ckpt_cache_page *pg);
+void ckpt_cache_page_release(ckpt_cache_page *pg);
+const char *ckpt_cache_page_bytes(const ckpt_cache_page *pg);
+apr_size_t ckpt_cache_page_len(const ckpt_cache_page *pg);
+
 /* A store of at most max_bytes (counted as the bytes the answers and their
  * keys take, including those replaced or invalidated until their half is
  * dropped), on its own allocator below p. */
 apr_status_t ckpt_cache_create(ckpt_cache **out, apr_pool_t *p, apr_size_t max_bytes);
 
-/* Copies the answer for key into p: 1 if there was a current one, else 0. */
+/* Copies the answer for key into p (its page shared: page_ref, held until
+ * p is cleared): 1 if there was a current one, else 0. */
 int ckpt_cache_get(ckpt_cache *c, const char *key, apr_pool_t *p, ckpt_answer *out);
 
 /* Keeps a copy of answer a for key, tagged tag (NULL: no repository; only

@@ -91,6 +91,8 @@ typedef struct {
     const char *relpath;            /* its path in the publication: names its type */
     apr_array_header_t *entries;
     const char *page;               /* a listing rendered for one request path, or NULL */
+    struct ckpt_cache_page *page_ref; /* page's bytes when the answer cache
+                                     * (cache.h) gave them: shared, not copied */
     const char *location;           /* "bp/TS2/a/b/", no leading '/', not escaped */
     const char *repository_id;      /* whose publications the answer comes from */
     int immutable;                  /* under an exact checkpoint timestamp */

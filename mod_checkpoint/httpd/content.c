@@ -9,6 +9,7 @@
  * <Location> rules guard redirects, listings and 404s as they guard files. */
 #include <string.h>
 
+#include <apr_allocator.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <http_core.h>
@@ -17,6 +18,7 @@
 #include <http_request.h>
 
 #include "mod_checkpoint.h"
+#include "cache.h"
 #include "history.h"
 #include "listing.h"
 #include "path.h"
@@ -244,6 +246,35 @@ static ckpt_rc resolve_with(request_rec *r, apr_pool_t *p, const char *rest,
     return rc;
 }
 
+/* The pool a missed answer for rest is made in.  A listing's (a
+ * directory's, a distribution's index of checkpoints) takes memory that
+ * grows with what it lists, and what a request took from its connection's
+ * allocator stays there as free memory afterwards (up to MaxMemFree), in
+ * blocks too small for the next, longer index: with an index that grows
+ * with every checkpoint, a process's memory grew with its connections
+ * times the index's sizes.  So a listing is made on an allocator of its
+ * own, given back whole with p. */
+static apr_pool_t *answer_pool(apr_pool_t *p, const char *rest)
+{
+    apr_size_t n = strlen(rest);
+    apr_allocator_t *alloc;
+    apr_pool_t *lp;
+
+    if (n > 0 && rest[n - 1] != '/') {
+        return p;
+    }
+    if (apr_allocator_create(&alloc) != APR_SUCCESS) {
+        return p;
+    }
+    if (apr_pool_create_ex(&lp, p, NULL, alloc) != APR_SUCCESS) {
+        apr_allocator_destroy(alloc);
+        return p;
+    }
+    apr_allocator_owner_set(alloc, lp);
+    apr_pool_tag(lp, "checkpoint-listing");
+    return lp;
+}
+
 /* Finds the answer for rest: in this process's catalog (by answer_key)
  * when that is current, else through the catalog's distributions and
  * checkpoints and the database, on a connection held only for these
@@ -284,6 +315,7 @@ static ckpt_rc lookup_read(request_rec *r, apr_pool_t *p, const char *rest,
         /* Straight from the database: a standby's may be at any point. */
         *behind = h->split;
     }
+    p = answer_pool(p, rest);
     rc = resolve_with(r, p, rest, rq, st == CKPT_CATALOG_USE ? cat : NULL, ticket, &g,
                       st == CKPT_CATALOG_USE ? ckpt_catalog_asof(cat) : *behind ? 0 : now,
                       answer);
@@ -341,7 +373,7 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_r
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "content: %s asked again of the primary%s",
                   r->uri, cr->answer.unseen ? " (a second the catalog may not see yet)" : "");
     memset(&again, 0, sizeof(again));
-    rc2 = resolve_with(r, p, rest, &rq, NULL, 0, &g, apr_time_now(), &again);
+    rc2 = resolve_with(r, answer_pool(p, rest), rest, &rq, NULL, 0, &g, apr_time_now(), &again);
     apr_pool_destroy(g.p);
     if (rc2 != CKPT_DBDOWN) {
         cr->answer = again;
@@ -661,6 +693,73 @@ static int refuse(request_rec *r, const content_req *cr)
     return cr->status;
 }
 
+/* A page from the answer cache, sent as it is: a bucket holding a
+ * reference to it (cache.h), read-only and never copied, not even when the
+ * core output filter sets it aside for a slow client. */
+typedef struct {
+    apr_bucket_refcount refcount;
+    ckpt_cache_page *pg;
+} page_bucket;
+
+static void page_bucket_destroy(void *data)
+{
+    page_bucket *pb = data;
+
+    if (apr_bucket_shared_destroy(pb)) {
+        ckpt_cache_page_release(pb->pg);
+        apr_bucket_free(pb);
+    }
+}
+
+static apr_status_t page_bucket_read(apr_bucket *b, const char **str, apr_size_t *len,
+                                     apr_read_type_e block)
+{
+    const page_bucket *pb = b->data;
+
+    *str = ckpt_cache_page_bytes(pb->pg) + b->start;
+    *len = b->length;
+    return APR_SUCCESS;
+}
+
+static const apr_bucket_type_t page_bucket_type = {
+    "CHECKPOINT_PAGE", 5, APR_BUCKET_DATA,
+    page_bucket_destroy, page_bucket_read, apr_bucket_setaside_noop,
+    apr_bucket_shared_split, apr_bucket_shared_copy
+};
+
+static apr_bucket *page_bucket_create(ckpt_cache_page *pg, apr_bucket_alloc_t *list)
+{
+    apr_bucket *b = apr_bucket_alloc(sizeof(*b), list);
+    page_bucket *pb = apr_bucket_alloc(sizeof(*pb), list);
+
+    APR_BUCKET_INIT(b);
+    b->free = apr_bucket_free;
+    b->list = list;
+    ckpt_cache_page_hold(pg);
+    pb->pg = pg;
+    b = apr_bucket_shared_make(b, pb, 0, ckpt_cache_page_len(pg));
+    b->type = &page_bucket_type;
+    return b;
+}
+
+static int send_page(request_rec *r, const content_req *cr, const char *page)
+{
+    apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
+    apr_bucket_brigade *bb;
+
+    if (r->header_only) {
+        return OK;
+    }
+    if (!cr->answer.page_ref) {
+        ap_rputs(page, r);
+        return OK;
+    }
+    bb = apr_brigade_create(r->pool, ba);
+    APR_BRIGADE_INSERT_TAIL(bb, page_bucket_create(cr->answer.page_ref, ba));
+    APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));
+    return ap_pass_brigade_fchk(r, bb, CKPTLOGNO(506) "sending the page of %s", r->uri);
+}
+
 /* Listings, redirects, bodies of ours and errors. */
 static int content_handler(request_rec *r)
 {
@@ -712,10 +811,7 @@ static int content_handler(request_rec *r)
     ap_set_content_type(r, cr->answer.kind == CKPT_ANSWER_PAGE ? cr->answer.content_type
                                                                : "text/html; charset=utf-8");
     ap_set_content_length(r, (apr_off_t)strlen(page));
-    if (!r->header_only) {
-        ap_rputs(page, r);
-    }
-    return OK;
+    return send_page(r, cr, page);
 }
 
 void ckpt_content_register_hooks(apr_pool_t *p)
