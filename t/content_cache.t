@@ -109,6 +109,9 @@ my $cp = unique('cache-cp');
 created(api('POST', API . 'distributions/file/file/',
     { name => $cp, base_path => $cp, repository => $repo->{pulp_href}, checkpoint => JSON::PP::true() }),
     'checkpoint distribution');
+# New distributions, like every change, reach every process within one
+# second (a process whose reading is younger answers 404 until then).
+one_second_after(Time::HiRes::time());
 
 subtest 'a distribution pointed at another publication' => sub {
     all_are(many(content_url("$plain/f.txt")), '200 one\n', 'warm: every process serves the first');

@@ -652,6 +652,39 @@ static void make_catalog(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
     }
 }
 
+/* The allocator missed answers are made on (content.c's answer_pool):
+ * one a process, shared by its threads (a mutex), keeping up to
+ * ANSWER_MAX_FREE of free blocks for the next misses. */
+#define ANSWER_MAX_FREE (2 * 1024 * 1024)
+
+static void make_answer_allocator(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
+{
+    apr_allocator_t *alloc = NULL;
+    apr_thread_mutex_t *mutex;
+    apr_pool_t *owner;
+    apr_status_t rv;
+
+    if ((rv = apr_allocator_create(&alloc)) == APR_SUCCESS
+        && (rv = apr_pool_create_ex(&owner, p, NULL, alloc)) == APR_SUCCESS) {
+        apr_allocator_owner_set(alloc, owner);
+        alloc = NULL; /* owner's now */
+        if ((rv = apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, owner))
+            == APR_SUCCESS) {
+            alloc = apr_pool_allocator_get(owner);
+            apr_allocator_mutex_set(alloc, mutex);
+            apr_allocator_max_free_set(alloc, ANSWER_MAX_FREE);
+            apr_pool_tag(owner, "checkpoint-answers");
+            h->answer_alloc = alloc;
+            return;
+        }
+    }
+    if (alloc) {
+        apr_allocator_destroy(alloc);
+    }
+    ap_log_error(APLOG_MARK, APLOG_ERR, rv, s,
+                 CKPTLOGNO(118) "no allocator for missed answers; they use the request's memory");
+}
+
 /* One pool and one catalog per database holder and process, on the child
  * pool, so they go when the child exits. */
 void ckpt_child_init(apr_pool_t *p, server_rec *s)
@@ -677,6 +710,7 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
                          CKPTLOGNO(102) "cannot create the database connection pool");
         }
         make_catalog(p, vs, h);
+        make_answer_allocator(p, vs, h);
         warm_catalog(p, vs, h);
     }
 }

@@ -9,7 +9,6 @@
  * <Location> rules guard redirects, listings and 404s as they guard files. */
 #include <string.h>
 
-#include <apr_allocator.h>
 #include <apr_hash.h>
 #include <apr_strings.h>
 #include <http_core.h>
@@ -246,33 +245,32 @@ static ckpt_rc resolve_with(request_rec *r, apr_pool_t *p, const char *rest,
     return rc;
 }
 
-/* The pool a missed answer for rest is made in.  A listing's (a
- * directory's, a distribution's index of checkpoints) takes memory that
- * grows with what it lists, and what a request took from its connection's
- * allocator stays there as free memory afterwards (up to MaxMemFree), in
- * blocks too small for the next, longer index: with an index that grows
- * with every checkpoint, a process's memory grew with its connections
- * times the index's sizes.  So a listing is made on an allocator of its
- * own, given back whole with p. */
-static apr_pool_t *answer_pool(apr_pool_t *p, const char *rest)
+static apr_status_t destroy_pool(void *data)
 {
-    apr_size_t n = strlen(rest);
-    apr_allocator_t *alloc;
-    apr_pool_t *lp;
+    apr_pool_destroy(data);
+    return APR_SUCCESS;
+}
 
-    if (n > 0 && rest[n - 1] != '/') {
+/* The pool a missed answer is made in, given back with p.  What a miss
+ * takes grows with the data (a distribution's index lists every checkpoint,
+ * and each checkpoint makes its repository's answers misses again), and
+ * what a request takes from its connection's allocator stays there as free
+ * memory afterwards, up to MaxMemFree (2 MiB) a connection, in blocks
+ * too small for the next, larger answer: a process's memory grew with its
+ * connections times the answers' sizes.  Misses take their memory from one
+ * allocator of the process instead (config.c), whose free blocks any
+ * thread's next miss reuses, and which keeps no more than its own bound. */
+static apr_pool_t *answer_pool(request_rec *r, apr_pool_t *p)
+{
+    apr_allocator_t *alloc = CKPT_SCONF(r->server)->db->answer_alloc;
+    apr_pool_t *ap;
+
+    if (!alloc || apr_pool_create_unmanaged_ex(&ap, NULL, alloc) != APR_SUCCESS) {
         return p;
     }
-    if (apr_allocator_create(&alloc) != APR_SUCCESS) {
-        return p;
-    }
-    if (apr_pool_create_ex(&lp, p, NULL, alloc) != APR_SUCCESS) {
-        apr_allocator_destroy(alloc);
-        return p;
-    }
-    apr_allocator_owner_set(alloc, lp);
-    apr_pool_tag(lp, "checkpoint-listing");
-    return lp;
+    apr_pool_tag(ap, "checkpoint-answer");
+    apr_pool_cleanup_register(p, ap, destroy_pool, apr_pool_cleanup_null);
+    return ap;
 }
 
 /* Finds the answer for rest: in this process's catalog (by answer_key)
@@ -291,6 +289,7 @@ static ckpt_rc lookup_read(request_rec *r, apr_pool_t *p, const char *rest,
     apr_uint64_t ticket = 0;
     apr_time_t now = apr_time_now();
     const char *key = answer_key(r, rq);
+    apr_pool_t *ap;
     db_getter g;
     ckpt_rc rc;
 
@@ -303,7 +302,9 @@ static ckpt_rc lookup_read(request_rec *r, apr_pool_t *p, const char *rest,
             return CKPT_OK;
         }
     }
-    apr_pool_create(&g.p, r->pool);
+    /* A miss, or a reading first: made in memory given back whole. */
+    ap = answer_pool(r, p);
+    apr_pool_create(&g.p, ap);
     if (st == CKPT_CATALOG_CHECK) {
         st = refresh(r, cat, &g, now, &ticket);
         if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, key, p, answer)) {
@@ -315,8 +316,7 @@ static ckpt_rc lookup_read(request_rec *r, apr_pool_t *p, const char *rest,
         /* Straight from the database: a standby's may be at any point. */
         *behind = h->split;
     }
-    p = answer_pool(p, rest);
-    rc = resolve_with(r, p, rest, rq, st == CKPT_CATALOG_USE ? cat : NULL, ticket, &g,
+    rc = resolve_with(r, ap, rest, rq, st == CKPT_CATALOG_USE ? cat : NULL, ticket, &g,
                       st == CKPT_CATALOG_USE ? ckpt_catalog_asof(cat) : *behind ? 0 : now,
                       answer);
     apr_pool_destroy(g.p);
@@ -373,7 +373,7 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_r
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "content: %s asked again of the primary%s",
                   r->uri, cr->answer.unseen ? " (a second the catalog may not see yet)" : "");
     memset(&again, 0, sizeof(again));
-    rc2 = resolve_with(r, answer_pool(p, rest), rest, &rq, NULL, 0, &g, apr_time_now(), &again);
+    rc2 = resolve_with(r, answer_pool(r, p), rest, &rq, NULL, 0, &g, apr_time_now(), &again);
     apr_pool_destroy(g.p);
     if (rc2 != CKPT_DBDOWN) {
         cr->answer = again;

@@ -45,6 +45,9 @@ typedef struct {
                             * answers */
     const ckpt_catalog_shared *shared; /* the node's shared catalog for this
                                         * database; NULL: none */
+    apr_allocator_t *answer_alloc;     /* made in child_init, thread-safe: what
+                                        * a request that missed the answer
+                                        * cache finds its answer in (content.c) */
     server_rec *s;                     /* whose log hears of outages */
 } ckpt_dbholder;
 
