@@ -173,3 +173,33 @@ Group $CKPT_HTTPD_GROUP"
   ckpt_render "$CKPT_TOP/conf/httpd.conf.in" "$root/httpd.conf"
   CKPT_HTTPD_CONF=$root/httpd.conf
 }
+
+# ckpt_rss_split: each line "T NODE PID RSS" read gets that child's RSS by kind of
+# mapping appended (KiB, from /proc/PID/smaps): its threads' stacks (the
+# mappings that hold a thread's stack pointer, /proc/PID/task/*/syscall),
+# malloc's ([heap] and its arenas: a mapping followed by the PROT_NONE rest
+# of a 64 MiB reservation), the rest of the private anonymous memory (APR's
+# pools, which Debian's APR takes with mmap: the answer cache, the catalog,
+# the connections' pools), and files and shared memory.
+ckpt_rss_split() {
+  perl -ne '
+    chomp; my ($t, $n, $pid, $rss) = split; my (@m, $cur, @sp);
+    if (open(my $f, "<", "/proc/$pid/smaps")) {
+      while (<$f>) {
+        if (/^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ (\d+)\s*(.*)$/) { $cur = [hex $1, hex $2, $3, $4, $5, 0]; push @m, $cur }
+        elsif (/^Rss:\s+(\d+)/) { $cur->[5] = $1 }
+      }
+    }
+    for my $s (glob "/proc/$pid/task/*/syscall") { open(my $h, "<", $s) or next; my @f = split " ", (<$h> // ""); push @sp, hex $f[-2] if @f >= 3 }
+    my %k = (stack => 0, malloc => 0, anon => 0, other => 0);
+    for my $i (0 .. $#m) {
+      my ($lo, $hi, $perm, $ino, $path, $r) = @{ $m[$i] }; my $nx = $m[$i + 1];
+      my $kind = $path eq "[heap]" ? "malloc"
+               : ($path eq "[stack]" || ($ino == 0 && $path eq "" && grep { $_ >= $lo && $_ < $hi } @sp)) ? "stack"
+               : ($ino != 0 || $perm =~ /s$/ || $path ne "") ? "other"
+               : ($perm eq "rw-p" && $nx && $nx->[2] eq "---p" && $nx->[0] == $hi && ($nx->[1] - $lo) % (64 << 20) == 0) ? "malloc"
+               : "anon";
+      $k{$kind} += $r;
+    }
+    print "$t $n $pid $rss $k{stack} $k{malloc} $k{anon} $k{other}\n"'
+}
