@@ -654,29 +654,30 @@ static void make_catalog(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
 
 /* The allocator missed answers are made on (content.c's answer_pool):
  * one a process, shared by its threads (a mutex), keeping up to
- * ANSWER_MAX_FREE of free blocks for the next misses. */
+ * ANSWER_MAX_FREE of free blocks for the next misses.  It and its mutex
+ * (in an unmanaged pool of its own) last as long as the process, not the
+ * child pool: an answer's pool is destroyed with its request's, which
+ * under prefork a signal may leave for after the child pool has gone. */
 #define ANSWER_MAX_FREE (2 * 1024 * 1024)
 
-static void make_answer_allocator(apr_pool_t *p, server_rec *s, ckpt_dbholder *h)
+static void make_answer_allocator(server_rec *s, ckpt_dbholder *h)
 {
     apr_allocator_t *alloc = NULL;
     apr_thread_mutex_t *mutex;
-    apr_pool_t *owner;
+    apr_pool_t *home = NULL;
     apr_status_t rv;
 
     if ((rv = apr_allocator_create(&alloc)) == APR_SUCCESS
-        && (rv = apr_pool_create_ex(&owner, p, NULL, alloc)) == APR_SUCCESS) {
-        apr_allocator_owner_set(alloc, owner);
-        alloc = NULL; /* owner's now */
-        if ((rv = apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, owner))
-            == APR_SUCCESS) {
-            alloc = apr_pool_allocator_get(owner);
-            apr_allocator_mutex_set(alloc, mutex);
-            apr_allocator_max_free_set(alloc, ANSWER_MAX_FREE);
-            apr_pool_tag(owner, "checkpoint-answers");
-            h->answer_alloc = alloc;
-            return;
-        }
+        && (rv = apr_pool_create_unmanaged_ex(&home, NULL, alloc)) == APR_SUCCESS
+        && (rv = apr_thread_mutex_create(&mutex, APR_THREAD_MUTEX_DEFAULT, home)) == APR_SUCCESS) {
+        apr_pool_tag(home, "checkpoint-answers");
+        apr_allocator_mutex_set(alloc, mutex);
+        apr_allocator_max_free_set(alloc, ANSWER_MAX_FREE);
+        h->answer_alloc = alloc;
+        return;
+    }
+    if (home) {
+        apr_pool_destroy(home);
     }
     if (alloc) {
         apr_allocator_destroy(alloc);
@@ -710,7 +711,7 @@ void ckpt_child_init(apr_pool_t *p, server_rec *s)
                          CKPTLOGNO(102) "cannot create the database connection pool");
         }
         make_catalog(p, vs, h);
-        make_answer_allocator(p, vs, h);
+        make_answer_allocator(vs, h);
         warm_catalog(p, vs, h);
     }
 }

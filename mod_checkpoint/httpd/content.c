@@ -265,7 +265,7 @@ static apr_pool_t *answer_pool(request_rec *r, apr_pool_t *p)
     apr_allocator_t *alloc = CKPT_SCONF(r->server)->db->answer_alloc;
     apr_pool_t *ap;
 
-    if (!alloc || apr_pool_create_unmanaged_ex(&ap, NULL, alloc) != APR_SUCCESS) {
+    if (!alloc || apr_pool_create_unmanaged_ex(&ap, apr_pool_abort_get(p), alloc) != APR_SUCCESS) {
         return p;
     }
     apr_pool_tag(ap, "checkpoint-answer");
@@ -349,6 +349,7 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_r
     ckpt_dbholder *h = CKPT_SCONF(r->server)->db;
     ckpt_request rq;
     ckpt_answer again;
+    apr_pool_t *ap;
     db_getter g;
     int behind = 0;
     ckpt_rc rc, rc2;
@@ -369,11 +370,12 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_r
     memset(&g, 0, sizeof(g));
     g.r = r;
     g.primary = 1;
-    apr_pool_create(&g.p, r->pool);
+    ap = answer_pool(r, p);
+    apr_pool_create(&g.p, ap);
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "content: %s asked again of the primary%s",
                   r->uri, cr->answer.unseen ? " (a second the catalog may not see yet)" : "");
     memset(&again, 0, sizeof(again));
-    rc2 = resolve_with(r, answer_pool(r, p), rest, &rq, NULL, 0, &g, apr_time_now(), &again);
+    rc2 = resolve_with(r, ap, rest, &rq, NULL, 0, &g, apr_time_now(), &again);
     apr_pool_destroy(g.p);
     if (rc2 != CKPT_DBDOWN) {
         cr->answer = again;
@@ -746,6 +748,7 @@ static int send_page(request_rec *r, const content_req *cr, const char *page)
 {
     apr_bucket_alloc_t *ba = r->connection->bucket_alloc;
     apr_bucket_brigade *bb;
+    apr_status_t rv;
 
     if (r->header_only) {
         return OK;
@@ -757,7 +760,13 @@ static int send_page(request_rec *r, const content_req *cr, const char *page)
     bb = apr_brigade_create(r->pool, ba);
     APR_BRIGADE_INSERT_TAIL(bb, page_bucket_create(cr->answer.page_ref, ba));
     APR_BRIGADE_INSERT_TAIL(bb, apr_bucket_eos_create(ba));
-    return ap_pass_brigade_fchk(r, bb, CKPTLOGNO(506) "sending the page of %s", r->uri);
+    /* As with ap_rputs: the status is sent; a client gone is no error. */
+    rv = ap_pass_brigade(r->output_filters, bb);
+    if (rv != APR_SUCCESS && !r->connection->aborted) {
+        ap_log_rerror(APLOG_MARK, APLOG_INFO, rv, r, CKPTLOGNO(506) "sending the page of %s failed",
+                      r->uri);
+    }
+    return OK;
 }
 
 /* Listings, redirects, bodies of ours and errors. */
