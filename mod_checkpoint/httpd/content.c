@@ -259,17 +259,18 @@ static apr_status_t destroy_pool(void *data)
  * too small for the next, larger answer: a process's memory grew with its
  * connections times the answers' sizes.  Misses take their memory from one
  * allocator of the process instead (config.c), whose free blocks any
- * thread's next miss reuses, and which keeps no more than its own bound. */
-static apr_pool_t *answer_pool(request_rec *r, apr_pool_t *p)
+ * thread's next miss reuses, and which keeps no more than its own bound.
+ * g->p, the statements' scratch, is made below it. */
+static apr_pool_t *answer_pool(request_rec *r, apr_pool_t *p, db_getter *g)
 {
     apr_allocator_t *alloc = CKPT_SCONF(r->server)->db->answer_alloc;
-    apr_pool_t *ap;
+    apr_pool_t *ap = p;
 
-    if (!alloc || apr_pool_create_unmanaged_ex(&ap, apr_pool_abort_get(p), alloc) != APR_SUCCESS) {
-        return p;
+    if (alloc && apr_pool_create_unmanaged_ex(&ap, apr_pool_abort_get(p), alloc) == APR_SUCCESS) {
+        apr_pool_tag(ap, "checkpoint-answer");
+        apr_pool_cleanup_register(p, ap, destroy_pool, apr_pool_cleanup_null);
     }
-    apr_pool_tag(ap, "checkpoint-answer");
-    apr_pool_cleanup_register(p, ap, destroy_pool, apr_pool_cleanup_null);
+    apr_pool_create(&g->p, ap); /* the database's scratch, for the catalog reading too */
     return ap;
 }
 
@@ -303,8 +304,7 @@ static ckpt_rc lookup_read(request_rec *r, apr_pool_t *p, const char *rest,
         }
     }
     /* A miss, or a reading first: made in memory given back whole. */
-    ap = answer_pool(r, p);
-    apr_pool_create(&g.p, ap);
+    ap = answer_pool(r, p, &g);
     if (st == CKPT_CATALOG_CHECK) {
         st = refresh(r, cat, &g, now, &ticket);
         if (st == CKPT_CATALOG_USE && ckpt_catalog_answer_get(cat, key, p, answer)) {
@@ -370,8 +370,7 @@ static ckpt_rc lookup(request_rec *r, apr_pool_t *p, const char *rest, content_r
     memset(&g, 0, sizeof(g));
     g.r = r;
     g.primary = 1;
-    ap = answer_pool(r, p);
-    apr_pool_create(&g.p, ap);
+    ap = answer_pool(r, p, &g);
     ap_log_rerror(APLOG_MARK, APLOG_TRACE1, 0, r, "content: %s asked again of the primary%s",
                   r->uri, cr->answer.unseen ? " (a second the catalog may not see yet)" : "");
     memset(&again, 0, sizeof(again));
@@ -819,7 +818,10 @@ static int content_handler(request_rec *r)
                                                                                         : CC_SHORT);
     ap_set_content_type(r, cr->answer.kind == CKPT_ANSWER_PAGE ? cr->answer.content_type
                                                                : "text/html; charset=utf-8");
-    ap_set_content_length(r, (apr_off_t)strlen(page));
+    /* A shared page knows its length: no strlen of the index per hit. */
+    ap_set_content_length(r, (apr_off_t)(cr->answer.page_ref
+                                             ? ckpt_cache_page_len(cr->answer.page_ref)
+                                             : strlen(page)));
     return send_page(r, cr, page);
 }
 
