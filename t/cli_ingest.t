@@ -52,9 +52,10 @@ sub present {
 }
 sub mine_in_tmp { scalar grep { m{/(?:upload|link|manifest|spool)\.} } tmp_files() }
 
-# Runs the command (args) until a temporary file of it is in storage, then
-# SIGTERM: it fails, repository repo has no version, and nothing of it is
-# left in storage.
+# Runs the command (args) until a temporary file of it is in storage (a
+# staged file, a manifest or a download: the run's spool is there from its
+# start), then SIGTERM: it fails, repository repo has no version, and
+# nothing of it is left in storage.
 sub killed_midway {
     my ($what, $caught, $repo, @args) = @_;
     my $pid = fork() // die;
@@ -65,7 +66,8 @@ sub killed_midway {
     }
     my $seen = 0;
     for (1 .. 400) {
-        last if ($seen = mine_in_tmp()) > 0 || waitpid($pid, POSIX::WNOHANG()) != 0;
+        last if ($seen = scalar grep { m{/(?:upload|link|manifest)\.} } tmp_files()) > 0
+            || waitpid($pid, POSIX::WNOHANG()) != 0;
         select(undef, undef, undef, 0.02);
     }
     kill 'TERM', $pid;
@@ -159,6 +161,66 @@ is_deeply([@$j{qw(version hashed changed removed)}], [undef, 0, 0, 0],
           'again: no version, nothing hashed') or diag $out;
 is(psql("SELECT count(*) FROM import_state s JOIN repository r ON r.id = s.repository_id"
         . " WHERE r.name = '$tag-m'"), $n, 'the import state names every file once');
+
+# --- a version made through the API while an import hashes ----------------
+# An import records what changes as it hashes, against the latest version
+# it began with, and its commit trusts that only while that version is
+# still the latest.  Here the import is stopped in its hashing while the
+# API makes a version without a file the tree holds unchanged (w/00001)
+# and with one of the files the tree brings (z/06000, the same bytes, in
+# the last batch: no lease of the import's touches it while stopped):
+# the import's version still holds exactly the tree (w/00001 back), counts
+# as changed exactly what differs from the API's version, and leaves the
+# file the API added as it is.
+{
+    my $r = "$tag-meanwhile";
+    my %old = map { (sprintf('w/%05d', $_) => "old $_ $tag\n") } 1 .. 10;
+    my $wdir = tree('meanwhile', %old);
+    ($rc, $out) = run('import', $r, $wdir, '--create');
+    is($rc, 0, 'meanwhile: a first import') or diag $out;
+    my $nnew = 6000;   # more than a batch: still hashing when stopped
+    write_file("$wdir/" . sprintf('z/%05d', $_), "new $_ $tag\n") for 1 .. $nnew;
+    my $href = { pulp_href => API . 'repositories/file/file/'
+                 . psql("SELECT id FROM repository WHERE name = '$r'") . '/' };
+    my $w1 = API . 'content/file/files/' . psql("SELECT content_id FROM repository_content rc"
+        . " JOIN repository r ON r.id = rc.repository_id WHERE r.name = '$r'"
+        . " AND rc.relative_path = 'w/00001' AND rc.version_removed IS NULL") . '/';
+    my $up = upload("new $nnew $tag\n", relative_path => sprintf('z/%05d', $nnew));
+    is($up->code, 201, 'meanwhile: a unit of the same bytes as a new file, uploaded') or diag $up->content;
+    my $z1 = json_of($up)->{pulp_href};
+    my $log = "$work/meanwhile.out";
+    my $pid = fork() // die;
+    if (!$pid) {
+        open(STDOUT, '>', $log);
+        open(STDERR, '>&', \*STDOUT);
+        exec($cli, @global, 'import', $r, $wdir, '--json') or POSIX::_exit(127);
+    }
+    my $seen = 0;
+    for (1 .. 1000) {
+        last if ($seen = scalar grep { m{/upload\.} } tmp_files()) > 0
+            || waitpid($pid, POSIX::WNOHANG()) != 0;
+        select(undef, undef, undef, 0.01);
+    }
+    kill 'STOP', $pid;
+    ok($seen, 'meanwhile: the import was stopped while it hashed');
+    my $m = modify($href, add => [$z1], remove => [$w1]);
+    kill 'CONT', $pid;
+    is($m->code, 201, 'meanwhile: the API made a version') or diag $m->content;
+    waitpid($pid, 0);
+    is($? >> 8, 0, 'meanwhile: the import goes on to the end');
+    $out = do { local (@ARGV, $/) = ($log); <> } // '';
+    $j = eval { JSON::PP::decode_json($out) } // {};
+    is_deeply([@$j{qw(version changed removed)}], [3, $nnew, 0],
+              'on top of the API\'s version: every new file but the one it added, and'
+              . ' the file it removed, back') or diag $out;
+    my @want = sort(keys %old, map { sprintf('z/%05d', $_) } 1 .. $nnew);
+    my $got = join(' ', map { s/=\d+$//r } split ' ', present($r));
+    ok($got eq join(' ', @want), 'meanwhile: the version holds exactly the tree')
+        or diag(($got =~ /\bw\/00001\b/ ? '' : 'w/00001 missing; ') . scalar(split ' ', $got) . ' files');
+    is(psql("SELECT count(*) FROM repository_content rc JOIN repository r ON r.id = rc.repository_id"
+            . " WHERE r.name = '$r' AND rc.relative_path = 'z/0$nnew'"), 1,
+       'meanwhile: the file the API added is not replaced by itself');
+}
 
 # --- --link: the same inode in storage --------------------------------------
 my $ldir = tree('linked', 'l/one' => "linked bytes $tag\n");

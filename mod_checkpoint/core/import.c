@@ -341,7 +341,8 @@ static ckpt_rc settle_batch(const ckpt_ingest_ctx *c, apr_pool_t *p,
      * places them, and finds the units made, without a pass of its own);
      * what the run saw goes into the import state as it is recorded. */
     if (ckpt_ingest_lease(c->db, p, changed, 1, err) != CKPT_OK
-        || ckpt_ingest_tree_hashed(c->db, p, batch, req->repository_id, err) != CKPT_OK) {
+        || ckpt_ingest_tree_hashed(c->db, p, c->in, batch, req->repository_id, err)
+               != CKPT_OK) {
         return err->rc;
     }
     for (i = 0; i < batch->nelts; i++) {
@@ -453,7 +454,8 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     memset(&hc, 0, sizeof(hc));
     apr_pool_create(&w.batchpool, p);
     w.batch = apr_array_make(w.batchpool, CKPT_INGEST_BATCH, sizeof(ckpt_ingest_file *));
-    if (walk(&w, c->hooks, err) != CKPT_OK
+    if (ckpt_ingest_note_latest(c->db, p, in, err) != CKPT_OK
+        || walk(&w, c->hooks, err) != CKPT_OK
         || ckpt_ingest_tree_todo(c->db, p, &hc.files_total, &hc.bytes_total, err) != CKPT_OK) {
         return err->rc;
     }
@@ -479,7 +481,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
 ckpt_rc ckpt_import(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_import_req *req,
                     const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res, ckpt_err *err)
 {
-    ckpt_ingest_ctx c = {db, p, root, req, hooks};
+    ckpt_ingest_ctx c = {db, p, root, req, hooks, NULL};
 
     return ckpt_ingest_run(&c, req->repository_id, req->additive, "import", run, res, err);
 }

@@ -291,13 +291,48 @@ ckpt_rc ckpt_ingest_digest_page(ckpt_db *db, apr_pool_t *p, const char *after, i
     return page_of(db, p, "ingest_digest_page", after, limit, out, err);
 }
 
-ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
-                                const char *state_of, ckpt_err *err)
+ckpt_rc ckpt_ingest_note_latest(ckpt_db *db, apr_pool_t *p, ckpt_ingest_req *in, ckpt_err *err)
+{
+    ckpt_dbres *res;
+
+    if (ckpt_db_query(db, p, &res, err, "ingest_latest", 1, in->repository_id) != CKPT_OK) {
+        return err->rc;
+    }
+    if (res->nrows == 0) {
+        return ckpt_err_set(err, CKPT_NOTFOUND, NULL, NULL);
+    }
+    in->latest_seen = (int)ckpt_dbres_int(res, 0, "latest_number", 0);
+    return CKPT_OK;
+}
+
+/* A staged file's line in a spool: digest, size and the staged file's
+ * name in <root>/tmp (a name of storage's own making, so no blank or
+ * newline in it). */
+static ckpt_rc spool_file(apr_pool_t *p, apr_file_t *spool, const char *tmpdir,
+                          const ckpt_ingest_file *f, ckpt_err *err)
+{
+    size_t len = strlen(tmpdir);
+    const char *name = f->staged + len, *line;
+    apr_status_t rv;
+
+    if (strncmp(f->staged, tmpdir, len) || !*name || strpbrk(name, " \n/")) {
+        return ckpt_err_set(err, CKPT_IOERROR, NULL,
+                            apr_psprintf(p, "a staged file outside %s: %s", tmpdir, f->staged));
+    }
+    line = apr_psprintf(p, "%s %" APR_OFF_T_FMT " %s\n", f->sha256, f->size, name);
+    rv = apr_file_write_full(spool, line, strlen(line), NULL);
+    return rv == APR_SUCCESS ? CKPT_OK : ckpt_err_os(err, p, rv, "writing the run's spool");
+}
+
+ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, ckpt_ingest_req *in,
+                                const apr_array_header_t *files, const char *state_of,
+                                ckpt_err *err)
 {
     apr_pool_t *scratch;
     ckpt_dbres *res;
     columns c;
     ckpt_rc rc;
+    int i;
 
     apr_pool_create(&scratch, p);
     c = as_columns(scratch, files, COL_ALL | COL_STAGED);
@@ -305,6 +340,14 @@ ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_head
                                   c.shas, c.sizes, c.staged, state_of)
                   : ckpt_db_query(db, scratch, &res, err, "ingest_tree_hashed", 4, c.paths,
                                   c.shas, c.sizes, c.staged);
+    /* The table owns them now: into the spool as they are (a failure
+     * here fails the run, whose discard then removes them). */
+    for (i = 0; rc == CKPT_OK && i < files->nelts; i++) {
+        const ckpt_ingest_file *f = APR_ARRAY_IDX(files, i, const ckpt_ingest_file *);
+        if (f->staged && (rc = spool_file(scratch, in->spool, in->tmpdir, f, err)) == CKPT_OK) {
+            in->spooled++;
+        }
+    }
     keep_err(p, scratch, rc, err);
     apr_pool_destroy(scratch);
     return rc;
@@ -414,7 +457,6 @@ typedef struct {
     apr_file_t *spool;
     const char *tmpdir;   /* <root>/tmp/, where every staged file is */
     apr_int64_t n;
-    int relet;            /* lease the files again as they are spooled */
 } staged_pass;
 
 /* The staged files of the run's table, a page at a time (path order). */
@@ -458,32 +500,24 @@ static ckpt_rc discard_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
     return CKPT_OK;
 }
 
-/* A page of staged files into the spool, a line each: digest, size and
- * the staged file's name in <root>/tmp (a name of storage's own making,
- * so no blank or newline in it). */
+/* A page of staged files into a new spool, leased again first: for a
+ * run older than half a lease (the run's own spool lists the same). */
 static ckpt_rc spool_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
                           apr_array_header_t *files, ckpt_err *err)
 {
-    size_t len = strlen(st->tmpdir);
-    apr_status_t rv = APR_SUCCESS;
     int i;
 
-    if (st->relet && ckpt_ingest_lease(db, p, files, 0, err) != CKPT_OK) {
+    if (ckpt_ingest_lease(db, p, files, 0, err) != CKPT_OK) {
         return err->rc;
     }
-    for (i = 0; i < files->nelts && rv == APR_SUCCESS; i++) {
-        const ckpt_ingest_file *f = APR_ARRAY_IDX(files, i, const ckpt_ingest_file *);
-        const char *name = f->staged + len, *line;
-        if (strncmp(f->staged, st->tmpdir, len) || !*name || strpbrk(name, " \n/")) {
-            return ckpt_err_set(err, CKPT_IOERROR, NULL,
-                                apr_psprintf(p, "a staged file outside %s: %s", st->tmpdir,
-                                             f->staged));
+    for (i = 0; i < files->nelts; i++) {
+        if (spool_file(p, st->spool, st->tmpdir, APR_ARRAY_IDX(files, i, ckpt_ingest_file *),
+                       err) != CKPT_OK) {
+            return err->rc;
         }
-        line = apr_psprintf(p, "%s %" APR_OFF_T_FMT " %s\n", f->sha256, f->size, name);
-        rv = apr_file_write_full(st->spool, line, strlen(line), NULL);
         st->n++;
     }
-    return rv == APR_SUCCESS ? CKPT_OK : ckpt_err_os(err, p, rv, "writing the run's spool");
+    return CKPT_OK;
 }
 
 /* Placing the staged files, on a thread of its own while the commit's
@@ -492,7 +526,8 @@ static ckpt_rc spool_page(ckpt_db *db, apr_pool_t *p, staged_pass *st,
  * allocator's (pool), apart from the caller's. */
 typedef struct {
     const char *root, *tmpdir;
-    apr_file_t *spool;
+    apr_file_t *spool;      /* the run's, or own_spool */
+    apr_file_t *own_spool;  /* made by placer_start (relet), closed by the finish */
     const ckpt_ingest_hooks *hooks;
     apr_pool_t *pool;
     apr_thread_t *thread;
@@ -597,24 +632,26 @@ static ckpt_rc placer_join(placer *pl, ckpt_err *err)
     return ckpt_ingest_cancelled(pl->hooks, err);
 }
 
-/* The spool of the run's staged files written (their leases taken again
- * first when relet), and the placing started (pl->running) when there is
- * any. */
-static ckpt_rc placer_start(ckpt_db *db, apr_pool_t *p, placer *pl, int relet, ckpt_err *err)
+/* The placing of the files in the run's spool started (pl->running),
+ * when there is any.  A run older than half a lease (relet) leases its
+ * staged files again first, from its table, into a new spool. */
+static ckpt_rc placer_start(ckpt_db *db, apr_pool_t *p, placer *pl, const ckpt_ingest_req *in,
+                            int relet, ckpt_err *err)
 {
-    staged_pass st;
+    staged_pass st = {in->spool, pl->tmpdir, in->spooled};
     apr_status_t rv;
 
-    if (ckpt_storage_scratch(p, pl->root, "spool", &pl->spool, err) != CKPT_OK) {
-        return err->rc;
+    if (relet) {
+        st.n = 0;
+        if (ckpt_storage_scratch(p, pl->root, "spool", &st.spool, err) != CKPT_OK) {
+            return err->rc;
+        }
+        pl->own_spool = st.spool;
+        if (each_staged(db, p, spool_page, &st, err) != CKPT_OK) {
+            return err->rc;
+        }
     }
-    st.spool = pl->spool;
-    st.tmpdir = pl->tmpdir;
-    st.n = 0;
-    st.relet = relet;
-    if (each_staged(db, p, spool_page, &st, err) != CKPT_OK) {
-        return err->rc;
-    }
+    pl->spool = st.spool;
     if (!st.n) {
         /* Nothing of this run's to place; but what the version names may
          * have been placed by another run still to sync its names. */
@@ -633,7 +670,7 @@ static ckpt_rc placer_start(ckpt_db *db, apr_pool_t *p, placer *pl, int relet, c
 
 void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p)
 {
-    staged_pass st = {NULL, NULL, 0, 0};
+    staged_pass st = {NULL, NULL, 0};
     ckpt_err ignored = {0};
     ckpt_dbres *r;
 
@@ -651,14 +688,15 @@ typedef struct {
 } commit_baton;
 
 /* The ranges of the changed paths, closed where the latest version has
- * them and opened anew at version next; *closed and *opened count them. */
+ * them and opened anew at version next; *closed and *opened count them.
+ * Their units are made first, unless leased already (units 0). */
 static ckpt_rc replace(ckpt_db *db, apr_pool_t *p, const char *repo, const char *next,
-                       apr_int64_t *closed, apr_int64_t *opened, ckpt_err *err)
+                       int units, apr_int64_t *closed, apr_int64_t *opened, ckpt_err *err)
 {
     ckpt_dbres *res;
 
-    if (ckpt_db_query(db, p, &res, err, "ingest_tree_units", 1, apr_itoa(p, RELET_SECONDS))
-            != CKPT_OK
+    if ((units && ckpt_db_query(db, p, &res, err, "ingest_tree_units", 1,
+                                apr_itoa(p, RELET_SECONDS)) != CKPT_OK)
         || ckpt_db_query(db, p, &res, err, "ingest_tree_close_replaced", 2, repo, next)
                != CKPT_OK) {
         return err->rc;
@@ -679,11 +717,20 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
     const char *repo = b->req->repository_id, *next;
     apr_int64_t closed = 0, opened = 0;
     ckpt_dbres *changed, *gone = NULL;
-    int latest;
+    int latest, trusted;
 
     b->res->version = NULL;
-    if (ckpt_modify_lock(db, p, repo, &latest, err) != CKPT_OK
-        || ckpt_db_query(db, p, &changed, err, "ingest_tree_changed", 1, repo) != CKPT_OK) {
+    if (ckpt_modify_lock(db, p, repo, &latest, err) != CKPT_OK) {
+        return err->rc;
+    }
+    /* An import's flags (and the units it leased with them, while their
+     * lease has more than RELET_SECONDS to run) hold as long as the latest
+     * version is the one it compared with: under the lock, no other
+     * writer makes another meanwhile. */
+    trusted = b->req->latest_seen >= 0 && latest == b->req->latest_seen;
+    if ((!trusted
+         && ckpt_db_query(db, p, &changed, err, "ingest_tree_changed", 1, repo) != CKPT_OK)
+        || ckpt_db_query(db, p, &changed, err, "ingest_tree_changed_count", 0) != CKPT_OK) {
         return err->rc;
     }
     next = apr_itoa(p, latest + 1);
@@ -691,9 +738,11 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
         && ckpt_db_query(db, p, &gone, err, "ingest_tree_close_gone", 2, repo, next) != CKPT_OK) {
         return err->rc;
     }
-    b->res->changed = changed->affected;
+    b->res->changed = ckpt_dbres_int(changed, 0, "n", 0);
     b->res->removed = gone ? gone->affected : 0;
-    if ((b->res->changed && replace(db, p, repo, next, &closed, &opened, err) != CKPT_OK)
+    trusted = trusted && apr_time_now() - b->res->started < RELET_AFTER;
+    if ((b->res->changed
+         && replace(db, p, repo, next, !trusted, &closed, &opened, err) != CKPT_OK)
         || ((b->res->changed || b->res->removed)
             && ckpt_modify_finish(db, p, repo, latest, -1, opened, closed + b->res->removed,
                                   &b->res->version, err) != CKPT_OK)) {
@@ -722,7 +771,7 @@ ckpt_rc ckpt_ingest_finish(ckpt_db *db, apr_pool_t *p, const char *root,
 
     memset(&pl, 0, sizeof(pl));
     pl.root = root;
-    pl.tmpdir = apr_pstrcat(p, root, "/tmp/", NULL);
+    pl.tmpdir = req->tmpdir;
     pl.hooks = hooks;
     apr_pool_create_unmanaged_ex(&pl.pool, NULL, NULL);
     apr_pool_create(&scratch, p);
@@ -730,7 +779,7 @@ ckpt_rc ckpt_ingest_finish(ckpt_db *db, apr_pool_t *p, const char *root,
     /* A batch's lease lasts an hour from when it was recorded: a run
      * longer than half that leases its staged files again, so that none
      * has run out before the version names it. */
-    if ((rc = placer_start(db, p, &pl, start - res->started > RELET_AFTER, err)) == CKPT_OK
+    if ((rc = placer_start(db, p, &pl, req, start - res->started > RELET_AFTER, err)) == CKPT_OK
         && (rc = ckpt_db_query(db, scratch, &ignored, err, "ingest_tree_analyze", 0)) == CKPT_OK) {
         rc = ckpt_db_txn(db, scratch, commit_txn, &b, err);
     }
@@ -757,8 +806,8 @@ ckpt_rc ckpt_ingest_finish(ckpt_db *db, apr_pool_t *p, const char *root,
     res->stored_bytes = pl.stored_bytes;
     res->t_store = pl.took;
     res->t_commit = apr_time_now() - start;
-    if (pl.spool) {
-        apr_file_close(pl.spool);
+    if (pl.own_spool) {
+        apr_file_close(pl.own_spool);
     }
     apr_pool_destroy(scratch);
     apr_pool_destroy(pl.pool);
@@ -783,19 +832,27 @@ ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int addit
                         ckpt_err *err)
 {
     ckpt_ingest_req in;
+    ckpt_ingest_ctx mine = *c;
     ckpt_rc rc;
 
     memset(res, 0, sizeof(*res));
+    memset(&in, 0, sizeof(in));
     res->started = apr_time_now();
     in.repository_id = repo_id;
     in.additive = additive;
-    rc = ckpt_ingest_tree_begin(c->db, c->p, err);
-    if (rc == CKPT_OK) {
-        rc = fn(c, &in, res, err);
+    in.tmpdir = apr_pstrcat(c->p, c->root, "/tmp/", NULL);
+    in.latest_seen = -1;
+    mine.in = &in;
+    rc = ckpt_storage_scratch(c->p, c->root, "spool", &in.spool, err);
+    if (rc == CKPT_OK && (rc = ckpt_ingest_tree_begin(c->db, c->p, err)) == CKPT_OK) {
+        rc = fn(&mine, &in, res, err);
         if (rc != CKPT_OK) {
             ckpt_ingest_tree_discard(c->db, c->p);
         }
         ckpt_ingest_tree_end(c->db, c->p);
+    }
+    if (in.spool) {
+        apr_file_close(in.spool); /* and removed */
     }
     return rc == CKPT_OK ? CKPT_OK : ckpt_err_context(err, what);
 }

@@ -18,6 +18,7 @@
 #ifndef CKPT_INGEST_H
 #define CKPT_INGEST_H
 
+#include <apr_file_io.h>
 #include <apr_hash.h>
 
 #include "db.h"
@@ -38,6 +39,20 @@ typedef struct {
 typedef struct {
     const char *repository_id;
     int additive;                 /* 0: the version holds exactly the tree */
+    /* The run's spool: a line for each staged file as the run's table
+     * takes it (ckpt_ingest_tree_hashed), in path order, so that the
+     * commit has the list of what to place without reading the table
+     * again.  Made by ckpt_ingest_run, in <root>/tmp. */
+    apr_file_t *spool;
+    const char *tmpdir;           /* <root>/tmp/ */
+    apr_int64_t spooled;          /* its lines */
+    /* An import's (-1 otherwise): the latest version's number before its
+     * walk.  Each file's "changed" is then recorded with its digest (an
+     * import stages exactly the files that change), and while the latest
+     * version is still that one at the commit, the commit trusts those
+     * flags and the units leased with them instead of comparing the
+     * whole tree again. */
+    int latest_seen;
 } ckpt_ingest_req;
 
 typedef struct {
@@ -101,15 +116,20 @@ ckpt_rc ckpt_ingest_tree_todo(ckpt_db *db, apr_pool_t *p, apr_uint64_t *files,
  * from the first), in path order, in *out (from p). */
 ckpt_rc ckpt_ingest_tree_page(ckpt_db *db, apr_pool_t *p, const char *after, int limit,
                               apr_array_header_t **out, ckpt_err *err);
+/* An import's, before its walk: the latest version's number into
+ * in->latest_seen. */
+ckpt_rc ckpt_ingest_note_latest(ckpt_db *db, apr_pool_t *p, ckpt_ingest_req *in, ckpt_err *err);
 /* Records the digests (and sizes) of files, hashed (or downloaded) in
  * this run, and their staged files (NULL: none), which the table then
  * owns: they are placed by ckpt_ingest_finish or removed by
- * ckpt_ingest_run.  The digests of staged files must be leased already
- * (ckpt_ingest_lease).  An import passes its repository as state_of: what
- * it saw of each file (size, mtime, digest) goes into its import state at
- * once, for the next import (a sync passes NULL). */
-ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, const apr_array_header_t *files,
-                                const char *state_of, ckpt_err *err);
+ * ckpt_ingest_run, and go into in's spool.  The digests of staged files
+ * must be leased already (ckpt_ingest_lease).  An import passes its
+ * repository as state_of: what it saw of each file (size, mtime, digest)
+ * goes into its import state at once, for the next import, and a file is
+ * changed exactly when it is staged (a sync passes NULL). */
+ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, ckpt_ingest_req *in,
+                                const apr_array_header_t *files, const char *state_of,
+                                ckpt_err *err);
 
 /* A sync's: the digests of the run's table that the latest version of
  * repo_id does not hold at their paths, each once (with one of its paths),
@@ -161,6 +181,7 @@ typedef struct {
     const char *root;
     const void *req;
     const ckpt_ingest_hooks *hooks;
+    ckpt_ingest_req *in;          /* the run's (ckpt_ingest_run sets it) */
 } ckpt_ingest_ctx;
 typedef ckpt_rc (*ckpt_ingest_fn)(const ckpt_ingest_ctx *c, ckpt_ingest_req *in,
                                   ckpt_ingest_result *res, ckpt_err *err);

@@ -19,6 +19,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_try_lock", "SELECT pg_try_advisory_lock(10, hashtext($1::text)) AS locked"},
     {"ingest_unlock", "SELECT pg_advisory_unlock(10, hashtext($1::text)) AS unlocked"},
     {"ingest_repo_by_name", "SELECT r.id FROM repository r WHERE r.name = $1"},
+    {"ingest_latest", "SELECT r.latest_number FROM repository r WHERE r.id = $1"},
     /* $2 paths, $3 digests: 1-based positions of the rows that change. */
     {"ingest_changed", CHANGED},
     /* Artifact rows before their bytes, with a lease on their interest
@@ -104,18 +105,19 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      " WHERE sha256 > $1 ORDER BY sha256 LIMIT $2::int"},
     /* $1 paths, $2 digests, $3 sizes, $4 staged files ('' for none):
      * hashed (or downloaded) in this run. */
-#define HASHED                                                                                   \
+#define HASHED(also)                                                                             \
     "UPDATE ingest_file f SET sha256 = x.sha, size = x.size, staged = nullif(x.staged, '')"     \
-    " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[]) AS x(path, sha, size, staged)" \
-    " WHERE f.relative_path = x.path"
-    {"ingest_tree_hashed", HASHED},
+    also " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])"                      \
+    " AS x(path, sha, size, staged) WHERE f.relative_path = x.path"
+    {"ingest_tree_hashed", HASHED("")},
     /* An import's: and what it saw of them (size, mtime, digest) into the
      * state of repository $5 at once.  The state vouches for a digest only
      * while the latest version holds it at that path (ingest_tree_add),
      * so a run that then fails leaves no state that could mislead the
-     * next. */
+     * next.  An import stages exactly the files that change (the others'
+     * staged copies are dropped first), so it records that too. */
     {"ingest_tree_hashed_state",
-     "WITH f AS (" HASHED " RETURNING f.relative_path, f.size, f.mtime, f.sha256)"
+     "WITH f AS (" HASHED(", changed = x.staged <> ''") " RETURNING f.relative_path, f.size, f.mtime, f.sha256)"
      " INSERT INTO import_state (repository_id, relative_path, size, mtime, sha256)"
      " SELECT $5, f.relative_path, f.size, f.mtime, f.sha256 FROM f"
      " ON CONFLICT (repository_id, relative_path) DO UPDATE"
@@ -127,12 +129,18 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     /* ...and, once every one is placed or removed, none. */
     {"ingest_tree_unstage", "UPDATE ingest_file SET staged = NULL WHERE staged IS NOT NULL"},
 
-    /* The commit, one transaction.  What the latest version does not
-     * hold as it is ($1 repository): */
+    /* The commit, one transaction.  Changed: what the latest version
+     * does not hold as it is ($1 repository).  An import recorded it as it
+     * hashed, against the version it began with; when the latest is
+     * another by now (or for a sync, which records none), each row whose
+     * flag says otherwise than the latest version is flipped... */
     {"ingest_tree_changed",
-     "UPDATE ingest_file f SET changed = true WHERE NOT EXISTS (SELECT 1 FROM repository_content rc"
-     "  WHERE rc.repository_id = $1 AND rc.relative_path = f.relative_path"
-     "    AND rc.version_removed IS NULL AND rc.sha256 = f.sha256)"},
+     "UPDATE ingest_file f SET changed = NOT f.changed WHERE f.changed = EXISTS (SELECT 1"
+     "  FROM repository_content rc WHERE rc.repository_id = $1"
+     "   AND rc.relative_path = f.relative_path AND rc.version_removed IS NULL"
+     "   AND rc.sha256 = f.sha256)"},
+    /* ...and they are counted. */
+    {"ingest_tree_changed_count", "SELECT count(*) AS n FROM ingest_file WHERE changed"},
     /* Its units, made or found: an import's were leased with their
      * digests and stand while the lease has $1 seconds to run (the
      * foreign key of ingest_tree_open then locks them); the others (a

@@ -454,6 +454,7 @@ typedef struct {
     apr_int64_t fetched;              /* downloads, in all */
     apr_uint64_t files_done, files_total, bytes_done, bytes_total;
     const ckpt_ingest_hooks *hooks;
+    ckpt_ingest_req *in;              /* the run's: its spool */
     const ckpt_sync_conn *conn;
 } downloader;
 
@@ -622,7 +623,7 @@ static ckpt_rc fetch_page(downloader *d, transfer *slots, int n, apr_array_heade
     }
     rc = drain(d, slots, n, err);
     if (rc == CKPT_OK) {
-        rc = ckpt_ingest_tree_hashed(d->db, d->page, d->todo, NULL, err);
+        rc = ckpt_ingest_tree_hashed(d->db, d->page, d->in, d->todo, NULL, err);
     }
     if (rc != CKPT_OK) {
         ckpt_ingest_discard(d->page, d->todo); /* staged, not yet the table's */
@@ -686,6 +687,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     d.attempts = req->attempts > 0 ? req->attempts : 3;
     d.hooks = c->hooks;
     d.conn = req->conn;
+    d.in = in;
     remote_urls(c->p, req->url, &d.base, &manifest);
     if (read_manifest(c, manifest, d.attempts, res, err) != CKPT_OK
         || ckpt_ingest_tree_digests(c->db, c->p, in->repository_id, &d.files_total,
@@ -707,7 +709,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
 ckpt_rc ckpt_sync(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_sync_req *req,
                   const ckpt_ingest_hooks *hooks, ckpt_ingest_result *res, ckpt_err *err)
 {
-    ckpt_ingest_ctx c = {db, p, root, req, hooks};
+    ckpt_ingest_ctx c = {db, p, root, req, hooks, NULL};
     ckpt_rc rc;
 
     if (curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
