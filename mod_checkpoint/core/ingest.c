@@ -299,7 +299,7 @@ ckpt_rc ckpt_ingest_note_latest(ckpt_db *db, apr_pool_t *p, ckpt_ingest_req *in,
         return err->rc;
     }
     if (res->nrows == 0) {
-        return ckpt_err_set(err, CKPT_NOTFOUND, NULL, NULL);
+        return ckpt_err_set(err, CKPT_NOTFOUND, NULL, "the repository is gone");
     }
     in->latest_seen = (int)ckpt_dbres_int(res, 0, "latest_number", 0);
     return CKPT_OK;

@@ -40,9 +40,10 @@ typedef struct {
     const char *repository_id;
     int additive;                 /* 0: the version holds exactly the tree */
     /* The run's spool: a line for each staged file as the run's table
-     * takes it (ckpt_ingest_tree_hashed), in path order, so that the
-     * commit has the list of what to place without reading the table
-     * again.  Made by ckpt_ingest_run, in <root>/tmp. */
+     * takes it (ckpt_ingest_tree_hashed; in path order for an import, in
+     * digest order for a sync), so that the commit has the list of what
+     * to place without reading the table again.  Made by
+     * ckpt_ingest_run, in <root>/tmp. */
     apr_file_t *spool;
     const char *tmpdir;           /* <root>/tmp/ */
     apr_int64_t spooled;          /* its lines */
