@@ -266,7 +266,6 @@ END_TEST
  * one retried, then refused chunks, then the commit. */
 START_TEST(test_upload_db)
 {
-    ckpt_dbpool_conf conf;
     ckpt_dbpool *dbp;
     ckpt_db *db;
     ckpt_chunked *up, *got;
@@ -277,14 +276,7 @@ START_TEST(test_upload_db)
     /* The connection goes back before its pool does (test_db.c's order). */
     apr_pool_create(&dbroot, pool);
     apr_pool_create(&held, dbroot);
-    memset(&conf, 0, sizeof(conf));
-    conf.conninfo = getenv("CKPT_TEST_CONNINFO");
-    conf.smax = conf.hmax = 1;
-    conf.ttl = apr_time_from_sec(60);
-    conf.acquire_timeout = apr_time_from_sec(5);
-    conf.connect_timeout = 5;
-    ck_assert_msg(conf.conninfo && *conf.conninfo, "CKPT_TEST_CONNINFO is not set");
-    ck_assert_int_eq(ckpt_dbpool_create(dbroot, &conf, &dbp), APR_SUCCESS);
+    dbp = ckpt_test_dbpool(dbroot, 1);
     ck_assert_int_eq(ckpt_db_acquire(dbp, held, &db), CKPT_OK);
     ck_assert_int_eq(ckpt_chunked_create(db, pool, 6, &up, &err), CKPT_OK);
     ck_assert_int_eq(ckpt_chunked_put(db, pool, up->id, staged("def"), 3, 5, 6, NULL, &got, &err),

@@ -143,12 +143,8 @@ static void make_repository(const char *name, int n)
 
 static void setup(void)
 {
-    const char *ci = getenv("CKPT_TEST_CONNINFO");
-
     apr_pool_create(&pool, NULL);
-    ck_assert_msg(ci && *ci, "CKPT_TEST_CONNINFO is not set (scripts/test sets it)");
-    conn = PQconnectdb(ci);
-    ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+    conn = ckpt_test_pq();
     exec("SET client_min_messages = warning");
     if (!value("SELECT 1 FROM repository WHERE name = 'long'")) {
         make_repository("short", SHORT_VERSIONS);

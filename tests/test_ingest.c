@@ -153,7 +153,6 @@ static const char *present(const char *name)
 START_TEST(test_version_made_meanwhile)
 {
     const char *name = apr_psprintf(pool, "ingest-meanwhile-%ld", (long)getpid());
-    ckpt_dbpool_conf conf;
     ckpt_dbpool *dbp;
     ckpt_db *db;
     ckpt_ingest_result res;
@@ -167,13 +166,7 @@ START_TEST(test_version_made_meanwhile)
     forget(); /* a failed run's */
     apr_pool_create(&dbroot, pool);
     apr_pool_create(&held, dbroot);
-    memset(&conf, 0, sizeof(conf));
-    conf.conninfo = getenv("CKPT_TEST_CONNINFO");
-    conf.smax = conf.hmax = 2;
-    conf.ttl = apr_time_from_sec(60);
-    conf.acquire_timeout = apr_time_from_sec(5);
-    conf.connect_timeout = 5;
-    ck_assert_int_eq(ckpt_dbpool_create(dbroot, &conf, &dbp), APR_SUCCESS);
+    dbp = ckpt_test_dbpool(dbroot, 2);
     ck_assert_int_eq(ckpt_db_acquire(dbp, held, &db), CKPT_OK);
     ck_assert_int_eq(ckpt_ingest_begin(db, pool, name, 1, &repo, &err), CKPT_OK);
 
@@ -220,12 +213,8 @@ END_TEST
 
 static void setup(void)
 {
-    const char *ci = getenv("CKPT_TEST_CONNINFO");
-
     apr_pool_create(&pool, NULL);
-    ck_assert_msg(ci && *ci, "CKPT_TEST_CONNINFO is not set (scripts/test sets it)");
-    conn = PQconnectdb(ci);
-    ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+    conn = ckpt_test_pq();
     root = ckpt_testdir_make(pool, "ckpt-ingest-storage");
     tree = ckpt_testdir_make(pool, "ckpt-ingest-tree");
     ck_assert_int_eq(ckpt_storage_prepare(pool, root), APR_SUCCESS);

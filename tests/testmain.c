@@ -1,9 +1,37 @@
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <apr_general.h>
 
 #include "testmain.h"
+
+PGconn *ckpt_test_pq(void)
+{
+    const char *ci = getenv("CKPT_TEST_CONNINFO");
+    PGconn *conn;
+
+    ck_assert_msg(ci && *ci, "CKPT_TEST_CONNINFO is not set (scripts/test sets it)");
+    conn = PQconnectdb(ci);
+    ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
+    return conn;
+}
+
+ckpt_dbpool *ckpt_test_dbpool(apr_pool_t *p, int size)
+{
+    ckpt_dbpool_conf conf;
+    ckpt_dbpool *dbp;
+
+    memset(&conf, 0, sizeof(conf));
+    conf.conninfo = getenv("CKPT_TEST_CONNINFO");
+    conf.smax = conf.hmax = size;
+    conf.ttl = apr_time_from_sec(60);
+    conf.acquire_timeout = apr_time_from_sec(5);
+    conf.connect_timeout = 5;
+    ck_assert_msg(conf.conninfo && *conf.conninfo, "CKPT_TEST_CONNINFO is not set");
+    ck_assert_int_eq(ckpt_dbpool_create(p, &conf, &dbp), APR_SUCCESS);
+    return dbp;
+}
 
 int ckpt_test_main(Suite *(*make)(void), const char *db_test)
 {

@@ -3,11 +3,20 @@
 #define CKPT_TESTMAIN_H
 
 #include <check.h>
+#include <libpq-fe.h>
+
+#include "db.h"
 
 /* Runs the suite make() builds, between apr_initialize() and
  * apr_terminate(); EXIT_SUCCESS when no test failed.  With db_test set,
  * a test that needs PostgreSQL: without CKPT_TEST_CONNINFO it is
  * automake's SKIP (77), which scripts/test counts as a failure. */
 int ckpt_test_main(Suite *(*make)(void), const char *db_test);
+
+/* For tests against PostgreSQL (CKPT_TEST_CONNINFO): a plain libpq
+ * connection for the test's own SQL, and a pool of size connections in
+ * p (whatever is acquired from it goes back before p is destroyed). */
+PGconn *ckpt_test_pq(void);
+ckpt_dbpool *ckpt_test_dbpool(apr_pool_t *p, int size);
 
 #endif
