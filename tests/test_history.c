@@ -44,12 +44,7 @@ static apr_pool_t *pool;
 
 static PGresult *run(const char *sql)
 {
-    PGresult *r = PQexec(conn, sql);
-    ExecStatusType st = PQresultStatus(r);
-
-    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s\n-- %s",
-                  PQresultErrorMessage(r), sql);
-    return r;
+    return ckpt_test_sql(conn, sql);
 }
 
 static void exec(const char *sql)
@@ -59,11 +54,7 @@ static void exec(const char *sql)
 
 static const char *value(const char *sql)
 {
-    PGresult *r = run(sql);
-    const char *v = PQntuples(r) ? apr_pstrdup(pool, PQgetvalue(r, 0, 0)) : NULL;
-
-    PQclear(r);
-    return v;
+    return ckpt_test_value(pool, conn, sql);
 }
 
 static const char *cell(const char *sql, int col)

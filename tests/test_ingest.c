@@ -28,21 +28,12 @@ static PGconn *conn;
 
 static const char *value(const char *sql)
 {
-    PGresult *r = PQexec(conn, sql);
-    const char *v;
-
-    ck_assert_msg(PQresultStatus(r) == PGRES_TUPLES_OK, "%s: %s", sql, PQerrorMessage(conn));
-    v = PQntuples(r) ? apr_pstrdup(pool, PQgetvalue(r, 0, 0)) : NULL;
-    PQclear(r);
-    return v;
+    return ckpt_test_value(pool, conn, sql);
 }
 
 static void exec(const char *sql)
 {
-    PGresult *r = PQexec(conn, sql);
-
-    ck_assert_msg(PQresultStatus(r) == PGRES_COMMAND_OK, "%s: %s", sql, PQerrorMessage(conn));
-    PQclear(r);
+    PQclear(ckpt_test_sql(conn, sql));
 }
 
 /* This test's repositories, and the units and artifacts only they held,
@@ -69,8 +60,10 @@ static void put(const char *rel, const char *bytes)
 
     *strrchr(dir, '/') = '\0';
     ck_assert_int_eq(apr_dir_make_recursive(dir, APR_FPROT_OS_DEFAULT, pool), APR_SUCCESS);
-    ck_assert_int_eq(apr_file_open(&f, path, APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
-                                   APR_FPROT_OS_DEFAULT, pool), APR_SUCCESS);
+    ck_assert_int_eq(apr_file_open(&f, path,
+                                   APR_FOPEN_WRITE | APR_FOPEN_CREATE | APR_FOPEN_TRUNCATE,
+                                   APR_FPROT_OS_DEFAULT, pool),
+                     APR_SUCCESS);
     ck_assert_int_eq(apr_file_write_full(f, bytes, strlen(bytes), NULL), APR_SUCCESS);
     apr_file_close(f);
 }

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include <apr_general.h>
+#include <apr_strings.h>
 
 #include "testmain.h"
 
@@ -15,6 +16,25 @@ PGconn *ckpt_test_pq(void)
     conn = PQconnectdb(ci);
     ck_assert_msg(PQstatus(conn) == CONNECTION_OK, "%s", PQerrorMessage(conn));
     return conn;
+}
+
+PGresult *ckpt_test_sql(PGconn *conn, const char *sql)
+{
+    PGresult *r = PQexec(conn, sql);
+    ExecStatusType st = PQresultStatus(r);
+
+    ck_assert_msg(st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK, "%s\n-- %s",
+                  PQresultErrorMessage(r), sql);
+    return r;
+}
+
+const char *ckpt_test_value(apr_pool_t *p, PGconn *conn, const char *sql)
+{
+    PGresult *r = ckpt_test_sql(conn, sql);
+    const char *v = PQntuples(r) ? apr_pstrdup(p, PQgetvalue(r, 0, 0)) : NULL;
+
+    PQclear(r);
+    return v;
 }
 
 ckpt_dbpool *ckpt_test_dbpool(apr_pool_t *p, int size)

@@ -18,5 +18,9 @@ int ckpt_test_main(Suite *(*make)(void), const char *db_test);
  * p (whatever is acquired from it goes back before p is destroyed). */
 PGconn *ckpt_test_pq(void);
 ckpt_dbpool *ckpt_test_dbpool(apr_pool_t *p, int size);
+/* sql's result on conn, failing the test unless it succeeded; and its
+ * first row's first column (NULL: no row), copied into p. */
+PGresult *ckpt_test_sql(PGconn *conn, const char *sql);
+const char *ckpt_test_value(apr_pool_t *p, PGconn *conn, const char *sql);
 
 #endif

@@ -441,8 +441,7 @@ static ckpt_rc hash_tree(const ckpt_ingest_ctx *c, hash_common *hc, ckpt_ingest_
     return rc;
 }
 
-static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_result *res,
-                   ckpt_err *err)
+static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_result *res, ckpt_err *err)
 {
     apr_pool_t *p = c->p;
     const ckpt_import_req *req = c->req;
@@ -454,7 +453,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     memset(&hc, 0, sizeof(hc));
     apr_pool_create(&w.batchpool, p);
     w.batch = apr_array_make(w.batchpool, CKPT_INGEST_BATCH, sizeof(ckpt_ingest_file *));
-    if (ckpt_ingest_note_latest(c->db, p, in, err) != CKPT_OK
+    if (ckpt_ingest_note_latest(c->db, p, c->in, err) != CKPT_OK
         || walk(&w, c->hooks, err) != CKPT_OK
         || ckpt_ingest_tree_todo(c->db, p, &hc.files_total, &hc.bytes_total, err) != CKPT_OK) {
         return err->rc;
@@ -475,7 +474,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     if (ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    return ckpt_ingest_finish(c->db, p, c->root, c->hooks, in, res, err);
+    return ckpt_ingest_finish(c->db, p, c->root, c->hooks, c->in, res, err);
 }
 
 ckpt_rc ckpt_import(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_import_req *req,

@@ -717,7 +717,7 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
     const char *repo = b->req->repository_id, *next;
     apr_int64_t closed = 0, opened = 0;
     ckpt_dbres *changed, *gone = NULL;
-    int latest, trusted;
+    int latest, flags_hold, units_hold;
 
     b->res->version = NULL;
     if (ckpt_modify_lock(db, p, repo, &latest, err) != CKPT_OK) {
@@ -727,8 +727,8 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
      * lease has more than RELET_SECONDS to run) hold as long as the latest
      * version is the one it compared with: under the lock, no other
      * writer makes another meanwhile. */
-    trusted = b->req->latest_seen >= 0 && latest == b->req->latest_seen;
-    if ((!trusted
+    flags_hold = b->req->latest_seen >= 0 && latest == b->req->latest_seen;
+    if ((!flags_hold
          && ckpt_db_query(db, p, &changed, err, "ingest_tree_changed", 1, repo) != CKPT_OK)
         || ckpt_db_query(db, p, &changed, err, "ingest_tree_changed_count", 0) != CKPT_OK) {
         return err->rc;
@@ -740,9 +740,9 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
     }
     b->res->changed = ckpt_dbres_int(changed, 0, "n", 0);
     b->res->removed = gone ? gone->affected : 0;
-    trusted = trusted && apr_time_now() - b->res->started < RELET_AFTER;
+    units_hold = flags_hold && apr_time_now() - b->res->started < RELET_AFTER;
     if ((b->res->changed
-         && replace(db, p, repo, next, !trusted, &closed, &opened, err) != CKPT_OK)
+         && replace(db, p, repo, next, !units_hold, &closed, &opened, err) != CKPT_OK)
         || ((b->res->changed || b->res->removed)
             && ckpt_modify_finish(db, p, repo, latest, -1, opened, closed + b->res->removed,
                                   &b->res->version, err) != CKPT_OK)) {
@@ -845,7 +845,7 @@ ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int addit
     mine.in = &in;
     rc = ckpt_storage_scratch(c->p, c->root, "spool", &in.spool, err);
     if (rc == CKPT_OK && (rc = ckpt_ingest_tree_begin(c->db, c->p, err)) == CKPT_OK) {
-        rc = fn(&mine, &in, res, err);
+        rc = fn(&mine, res, err);
         if (rc != CKPT_OK) {
             ckpt_ingest_tree_discard(c->db, c->p);
         }

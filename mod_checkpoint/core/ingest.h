@@ -184,11 +184,11 @@ typedef struct {
     const ckpt_ingest_hooks *hooks;
     ckpt_ingest_req *in;          /* the run's (ckpt_ingest_run sets it) */
 } ckpt_ingest_ctx;
-typedef ckpt_rc (*ckpt_ingest_fn)(const ckpt_ingest_ctx *c, ckpt_ingest_req *in,
-                                  ckpt_ingest_result *res, ckpt_err *err);
-/* Around a run's own work (fn): res cleared, the run's table emptied
- * before and after, the staged files of in->files and of the table
- * removed however fn ends, a failure named by what. */
+typedef ckpt_rc (*ckpt_ingest_fn)(const ckpt_ingest_ctx *c, ckpt_ingest_result *res,
+                                  ckpt_err *err);
+/* Around a run's own work (fn, given c with its in set): res cleared,
+ * the run's table emptied before and after, the staged files of the
+ * table removed however fn ends, a failure named by what. */
 ckpt_rc ckpt_ingest_run(const ckpt_ingest_ctx *c, const char *repo_id, int additive,
                         const char *what, ckpt_ingest_fn fn, ckpt_ingest_result *res,
                         ckpt_err *err);

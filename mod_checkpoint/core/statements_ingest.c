@@ -117,7 +117,8 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      * next.  An import stages exactly the files that change (the others'
      * staged copies are dropped first), so it records that too. */
     {"ingest_tree_hashed_state",
-     "WITH f AS (" HASHED(", changed = x.staged <> ''") " RETURNING f.relative_path, f.size, f.mtime, f.sha256)"
+     "WITH f AS (" HASHED(", changed = x.staged <> ''")
+     " RETURNING f.relative_path, f.size, f.mtime, f.sha256)"
      " INSERT INTO import_state (repository_id, relative_path, size, mtime, sha256)"
      " SELECT $5, f.relative_path, f.size, f.mtime, f.sha256 FROM f"
      " ON CONFLICT (repository_id, relative_path) DO UPDATE"

@@ -672,8 +672,7 @@ static ckpt_rc fetch_all(downloader *d, int n, ckpt_err *err)
     return rc;
 }
 
-static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_result *res,
-                   ckpt_err *err)
+static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_result *res, ckpt_err *err)
 {
     const ckpt_sync_req *req = c->req;
     downloader d;
@@ -687,10 +686,10 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     d.attempts = req->attempts > 0 ? req->attempts : 3;
     d.hooks = c->hooks;
     d.conn = req->conn;
-    d.in = in;
+    d.in = c->in;
     remote_urls(c->p, req->url, &d.base, &manifest);
     if (read_manifest(c, manifest, d.attempts, res, err) != CKPT_OK
-        || ckpt_ingest_tree_digests(c->db, c->p, in->repository_id, &d.files_total,
+        || ckpt_ingest_tree_digests(c->db, c->p, c->in->repository_id, &d.files_total,
                                     &d.bytes_total, err) != CKPT_OK) {
         return err->rc;
     }
@@ -703,7 +702,7 @@ static ckpt_rc run(const ckpt_ingest_ctx *c, ckpt_ingest_req *in, ckpt_ingest_re
     if (ckpt_ingest_cancelled(c->hooks, err) != CKPT_OK) {
         return err->rc;
     }
-    return ckpt_ingest_finish(c->db, c->p, c->root, c->hooks, in, res, err);
+    return ckpt_ingest_finish(c->db, c->p, c->root, c->hooks, c->in, res, err);
 }
 
 ckpt_rc ckpt_sync(ckpt_db *db, apr_pool_t *p, const char *root, const ckpt_sync_req *req,
