@@ -128,19 +128,25 @@ int ckpt_cli_dbpool(ckpt_cli *cli, int connections, ckpt_dbpool **pool)
     return CKPT_EXIT_OK;
 }
 
+int ckpt_cli_connect_pool(ckpt_cli *cli, int connections, ckpt_dbpool **pool, ckpt_db **db)
+{
+    int code;
+
+    if ((code = ckpt_cli_dbpool(cli, connections, pool)) != CKPT_EXIT_OK) {
+        return code;
+    }
+    if (ckpt_db_acquire(*pool, cli->pool, db) != CKPT_OK) {
+        return ckpt_cli_fail(cli, CKPT_EXIT_FAILED, "cannot reach the database: %s",
+                             ckpt_dbpool_last_error(cli->pool, *pool));
+    }
+    return CKPT_EXIT_OK;
+}
+
 int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db)
 {
     ckpt_dbpool *pool;
-    int code;
 
-    if ((code = ckpt_cli_dbpool(cli, 1, &pool)) != CKPT_EXIT_OK) {
-        return code;
-    }
-    if (ckpt_db_acquire(pool, cli->pool, db) != CKPT_OK) {
-        return ckpt_cli_fail(cli, CKPT_EXIT_FAILED, "cannot reach the database: %s",
-                             ckpt_dbpool_last_error(cli->pool, pool));
-    }
-    return CKPT_EXIT_OK;
+    return ckpt_cli_connect_pool(cli, 1, &pool, db);
 }
 
 static int usage(const ckpt_cli *cli, FILE *out, int code)

@@ -49,6 +49,8 @@ apr_thread_t *ckpt_cli_signals_start(ckpt_cli *cli, volatile apr_uint32_t *flag)
 void ckpt_cli_signals_stop(apr_thread_t **t);
 /* A database connection for the command's life (its pool). */
 int ckpt_cli_connect(ckpt_cli *cli, ckpt_db **db);
+/* The same from a pool of that many connections, for more (*pool). */
+int ckpt_cli_connect_pool(ckpt_cli *cli, int connections, ckpt_dbpool **pool, ckpt_db **db);
 /* Both --database and --storage (or --config) were given, or a message.
  * Run as root, the command then becomes the storage's owner. */
 int ckpt_cli_need_storage(const ckpt_cli *cli);

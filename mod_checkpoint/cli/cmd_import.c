@@ -16,6 +16,11 @@ static ckpt_rc import(ckpt_cli *cli, ckpt_db *db, const ckpt_cli_run *run,
     req.additive = run->additive;
     req.link = run->link;
     req.verify = run->verify;
+    /* The leases on a connection of their own, when one comes (else on
+     * db, one after the other: the same run, slower). */
+    if (ckpt_db_acquire(run->dbp, cli->pool, &req.lease_db) != CKPT_OK) {
+        req.lease_db = NULL;
+    }
     return ckpt_import(db, cli->pool, cli->storage, &req, &run->hooks, res, err);
 }
 

@@ -153,7 +153,7 @@ int ckpt_cli_run_begin(ckpt_cli *cli, ckpt_cli_run *run, ckpt_db **db)
     run->hooks.progress = progress;
     run->hooks.baton = run;
     if ((code = ckpt_cli_need_storage(cli)) != CKPT_EXIT_OK
-        || (code = ckpt_cli_connect(cli, db)) != CKPT_EXIT_OK) {
+        || (code = ckpt_cli_connect_pool(cli, 2, &run->dbp, db)) != CKPT_EXIT_OK) {
         return code;
     }
     if (ckpt_ingest_begin(*db, cli->pool, run->repository, run->create, &run->repository_id,

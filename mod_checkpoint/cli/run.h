@@ -20,6 +20,7 @@ typedef struct {
     apr_time_t last_report;
     int tty;
     apr_thread_t *signals;  /* turns SIGINT and SIGTERM into cancel */
+    ckpt_dbpool *dbp;       /* the run's connection's, which has one more */
 } ckpt_cli_run;
 
 /* A run's work once the repository is locked (cmd_import.c, cmd_sync.c). */

@@ -309,6 +309,72 @@ static ckpt_rc hash_finish(hashing *h, ckpt_err *err)
     return ckpt_ingest_cancelled(c->hooks, err);
 }
 
+/* A batch's leases on req->lease_db, on a thread of their own. */
+typedef struct {
+    ckpt_db *db;
+    apr_pool_t *pool;   /* the thread's own allocator */
+    const apr_array_header_t *changed;
+    ckpt_err err;
+    ckpt_rc rc;
+} leasing;
+
+static void *APR_THREAD_FUNC lease_thread(apr_thread_t *t, void *data)
+{
+    leasing *l = data;
+
+    l->rc = ckpt_ingest_lease(l->db, l->pool, l->changed, 1, &l->err);
+    apr_thread_exit(t, APR_SUCCESS);
+    return NULL;
+}
+
+/* The leases of changed and the record of batch (ingest.c), each a
+ * database's round of statements per batch: on two connections at once
+ * when the run has a second (req->lease_db), else one after the other.
+ * Neither touches what the other writes (the leases: artifact and
+ * content; the record: the run's own table and the import state), and
+ * both are done before the next batch is settled and before the commit,
+ * whichever failed failing the run. */
+static ckpt_rc lease_and_record(const ckpt_ingest_ctx *c, apr_pool_t *p,
+                                const apr_array_header_t *changed,
+                                const apr_array_header_t *batch, ckpt_err *err)
+{
+    const ckpt_import_req *req = c->req;
+    leasing l;
+    apr_thread_t *t = NULL;
+    apr_status_t rv;
+    ckpt_rc rc;
+
+    memset(&l, 0, sizeof(l));
+    if (req->lease_db && changed->nelts) {
+        l.db = req->lease_db;
+        l.changed = changed;
+        if (apr_pool_create_unmanaged_ex(&l.pool, NULL, NULL) != APR_SUCCESS
+            || apr_thread_create(&t, NULL, lease_thread, &l, p) != APR_SUCCESS) {
+            t = NULL;
+        }
+    }
+    if (!t && ckpt_ingest_lease(c->db, p, changed, 1, err) != CKPT_OK) {
+        if (l.pool) {
+            apr_pool_destroy(l.pool);
+        }
+        return err->rc;
+    }
+    rc = ckpt_ingest_tree_hashed(c->db, p, c->in, batch, req->repository_id, err);
+    if (t) {
+        apr_thread_join(&rv, t);
+        if (rc == CKPT_OK && l.rc != CKPT_OK) {
+            *err = l.err;
+            err->reason = apr_pstrdup(p, ckpt_err_text(p, &l.err));
+            err->what = err->field = NULL;
+            rc = err->rc;
+        }
+    }
+    if (l.pool) {
+        apr_pool_destroy(l.pool);
+    }
+    return rc;
+}
+
 /* A hashed batch: the staged copies of files that do not change
  * dropped, the digests of those that do leased, and the digests recorded
  * with the staged files that stay (the run's table owns them from then
@@ -340,9 +406,7 @@ static ckpt_rc settle_batch(const ckpt_ingest_ctx *c, apr_pool_t *p,
      * cleanup spares their rows and files from here on (ckpt_ingest_finish
      * places them, and finds the units made, without a pass of its own);
      * what the run saw goes into the import state as it is recorded. */
-    if (ckpt_ingest_lease(c->db, p, changed, 1, err) != CKPT_OK
-        || ckpt_ingest_tree_hashed(c->db, p, c->in, batch, req->repository_id, err)
-               != CKPT_OK) {
+    if (lease_and_record(c, p, changed, batch, err) != CKPT_OK) {
         return err->rc;
     }
     for (i = 0; i < batch->nelts; i++) {

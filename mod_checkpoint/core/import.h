@@ -17,6 +17,9 @@ typedef struct {
     int link;     /* hard-link new bytes into storage instead of copying */
     int verify;   /* hash every file, trusting no import state */
     int threads;  /* hashing threads; 0: 2 */
+    /* A second connection (or NULL): each batch's leases run on it, on a
+     * thread, while the run's connection records the batch. */
+    ckpt_db *lease_db;
 } ckpt_import_req;
 
 /* CKPT_INVALID (reason naming the file) for what cannot be imported;
