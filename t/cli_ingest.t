@@ -229,6 +229,73 @@ is(psql("SELECT count(*) FROM import_state s JOIN repository r ON r.id = s.repos
        'meanwhile: the file the API added is not replaced by itself');
 }
 
+# --- the leases' connection: a second one, and its loss survived ---------------
+# An import settles each batch on two connections at once: the leases on
+# one, the record on the other (the one holding the repository's lock).
+# Stopped while it hashes, its lease connection is dropped by the server:
+# the next batch's lease transaction makes the connection again, and the
+# run ends with exactly the tree, every new unit leased.
+{
+    my $r = "$tag-lc";
+    my $app = "$tag-lc";
+    my $ldir = tree('leaseconn', map { (sprintf('q/%05d', $_) => "lease conn $_ $tag\n") } 1 .. 9000);
+    my $log = "$work/leaseconn.out";
+    my %before = map { ($_ => 1) } tmp_files();
+    my $pid = fork() // die;
+    if (!$pid) {
+        open(STDOUT, '>', $log);
+        open(STDERR, '>', "$log.err");
+        exec($cli, '--database', "$ENV{CKPT_CONNINFO} application_name=$app", '--storage', $S,
+             'import', $r, $ldir, '--create', '--json') or POSIX::_exit(127);
+    }
+    my ($seen, $ended) = (0, 0);
+    for (1 .. 1000) {
+        last if ($seen = scalar grep { m{/upload\.} && !$before{$_} } tmp_files()) > 0;
+        if (waitpid($pid, POSIX::WNOHANG()) != 0) { $ended = 1; last }
+        select(undef, undef, undef, 0.01);
+    }
+    kill 'STOP', $pid unless $ended;
+    my $main = $ended ? '' : psql("SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
+        . " WHERE a.application_name = '$app' AND l.locktype = 'advisory' AND l.classid = 10"
+        . " AND l.objsubid = 2 AND l.granted");
+    my $backends = $ended ? 0 : psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '$app'");
+    # The lease connection: the one of the two not holding the run's lock.
+    my $lease = $main =~ /^\d+$/ ? psql("SELECT a.pid FROM pg_stat_activity a"
+        . " WHERE a.application_name = '$app' AND a.pid <> $main") : '';
+    my $dropped = $lease =~ /^\d+$/
+        ? psql("SELECT pg_terminate_backend($lease)") : '';
+    kill 'CONT', $pid unless $ended;
+    # The next batch's leases make their connection again: a third backend
+    # of the run, while it goes on (a run that never used its second
+    # connection would make none).
+    my ($again, $status) = ('', -1);
+    for (1 .. 2000) {
+        last if $ended;
+        $again = psql("SELECT count(*) FROM pg_stat_activity WHERE application_name = '$app'"
+                      . " AND pid NOT IN ($main, $lease)") if $dropped eq 't' && !$again;
+        if (waitpid($pid, POSIX::WNOHANG()) != 0) { $status = $?; last }
+        select(undef, undef, undef, 0.01);
+    }
+    $status = waitpid($pid, 0) == $pid ? $? : -1 if $status == -1 && !$ended;
+    ok($seen && !$ended, 'lease connection: the import was stopped while it hashed');
+    is($backends, 2, 'lease connection: the import holds two connections');
+    is($dropped, 't', 'lease connection: the server dropped the one without the lock')
+        or diag "run's backend '$main', lease backend '$lease'";
+    is($again, 1, 'lease connection: made again by the next batch\'s leases');
+    my $out = do { local (@ARGV, $/) = ($log); <> } // '';
+    my $errout = do { local (@ARGV, $/) = ("$log.err"); <> } // '';
+    is($status, 0, 'lease connection: the import goes on to the end') or diag "$out$errout";
+    my $j = eval { JSON::PP::decode_json($out) } // {};
+    is_deeply([@$j{qw(version changed)}], [1, 9000], 'lease connection: one version of every file')
+        or diag $out;
+    is(scalar(split ' ', present($r)), 9000, 'lease connection: the version holds the whole tree');
+    is(psql("SELECT count(*) FROM content c JOIN repository_content rc ON rc.content_id = c.id"
+            . " JOIN repository r ON r.id = rc.repository_id WHERE r.name = '$r'"
+            . " AND c.timestamp_of_interest > now() + interval '30 minutes'"), 9000,
+       'lease connection: every unit was leased an hour ahead');
+    is(mine_in_tmp(), 0, 'lease connection: nothing left in tmp');
+}
+
 # --- --link: the same inode in storage --------------------------------------
 my $ldir = tree('linked', 'l/one' => "linked bytes $tag\n");
 ($rc, $out) = run('import', "$tag-l", $ldir, '--create', '--link');
