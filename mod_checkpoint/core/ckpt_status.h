@@ -49,5 +49,8 @@ const char *ckpt_err_text(apr_pool_t *p, const ckpt_err *err);
 /* The same without a default for the operation: "[what: ][field: ]reason",
  * for a reason that will be named again. */
 const char *ckpt_err_words(apr_pool_t *p, const ckpt_err *err);
+/* err's words copied into p, for an err filled in a pool about to go
+ * (a thread's, a scratch pool); err->rc and err->os as they are. */
+void ckpt_err_keep(ckpt_err *err, apr_pool_t *p);
 
 #endif

@@ -51,3 +51,10 @@ const char *ckpt_err_text(apr_pool_t *p, const ckpt_err *err)
 
     return err->what ? words : apr_pstrcat(p, "request: ", words, NULL);
 }
+
+void ckpt_err_keep(ckpt_err *err, apr_pool_t *p)
+{
+    err->reason = err->reason ? apr_pstrdup(p, err->reason) : NULL;
+    err->what = err->what ? apr_pstrdup(p, err->what) : NULL;
+    err->field = err->field ? apr_pstrdup(p, err->field) : NULL;
+}

@@ -365,9 +365,7 @@ static ckpt_rc lease_and_record(const ckpt_ingest_ctx *c, apr_pool_t *p,
         if (rc == CKPT_OK && l.rc != CKPT_OK) {
             /* As the serial order would have said it, out of l.pool. */
             *err = l.err;
-            err->reason = l.err.reason ? apr_pstrdup(p, l.err.reason) : NULL;
-            err->what = l.err.what ? apr_pstrdup(p, l.err.what) : NULL;
-            err->field = l.err.field ? apr_pstrdup(p, l.err.field) : NULL;
+            ckpt_err_keep(err, p);
             rc = err->rc;
         }
     }

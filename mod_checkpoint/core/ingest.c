@@ -599,7 +599,7 @@ static void *APR_THREAD_FUNC place_thread(apr_thread_t *t, void *data)
                 continue;
             }
             /* The first failure's words, out of scratch. */
-            pl->err.reason = apr_pstrdup(pl->pool, pl->err.reason);
+            ckpt_err_keep(&pl->err, pl->pool);
         }
         apr_file_remove(staged, scratch);
     }
