@@ -78,6 +78,31 @@ sub killed_midway {
     is(mine_in_tmp(), 0, 'and left no temporary file in storage');
 }
 
+# Starts the command (args, after the global ones it is given: database
+# and storage) with its output in log and log.err, and stops it (SIGSTOP)
+# as soon as a staged file of its own is in storage (one that was not
+# there before it started: it is hashing).  Answers its pid, whether it
+# was caught so, whether it had ended first, and then its exit status.
+sub stopped_while_hashing {
+    my ($log, @args) = @_;
+    my %before = map { ($_ => 1) } tmp_files();
+    my $pid = fork() // die;
+    if (!$pid) {
+        open(STDOUT, '>', $log);
+        open(STDERR, '>', "$log.err");
+        exec($cli, @args) or POSIX::_exit(127);
+    }
+    my ($seen, $ended, $status) = (0, 0, -1);
+    for (1 .. 1000) {
+        last if ($seen = scalar grep { m{/upload\.} && !$before{$_} } tmp_files()) > 0;
+        if (waitpid($pid, POSIX::WNOHANG()) != 0) { ($ended, $status) = (1, $?); last }
+        select(undef, undef, undef, 0.01);
+    }
+    kill 'STOP', $pid unless $ended;
+    return ($pid, $seen, $ended, $status);
+}
+sub slurp { my ($f) = @_; return do { local (@ARGV, $/) = ($f); <> } // '' }
+
 # --- import: mirror, unchanged, changes, additive -------------------------
 my $repo = "$tag-a";
 my %t = ('a/one' => "one\n", 'a/two' => "two two\n", 'b/c/three' => "3\n", 'top' => '');
@@ -191,19 +216,8 @@ is(psql("SELECT count(*) FROM import_state s JOIN repository r ON r.id = s.repos
     is($up->code, 201, 'meanwhile: a unit of the same bytes as a new file, uploaded') or diag $up->content;
     my $z1 = json_of($up)->{pulp_href};
     my $log = "$work/meanwhile.out";
-    my $pid = fork() // die;
-    if (!$pid) {
-        open(STDOUT, '>', $log);
-        open(STDERR, '>&', \*STDOUT);
-        exec($cli, @global, 'import', $r, $wdir, '--json') or POSIX::_exit(127);
-    }
-    my ($seen, $ended, $status) = (0, 0, -1);
-    for (1 .. 1000) {
-        last if ($seen = scalar grep { m{/upload\.} } tmp_files()) > 0;
-        if (waitpid($pid, POSIX::WNOHANG()) != 0) { ($ended, $status) = (1, $?); last }
-        select(undef, undef, undef, 0.01);
-    }
-    kill 'STOP', $pid unless $ended;
+    my ($pid, $seen, $ended, $status) =
+        stopped_while_hashing($log, @global, 'import', $r, $wdir, '--json');
     # Staged files are also there while the commit places them, holding
     # the repository's row: then the API would wait for the stopped run.
     my $free = !$ended && psql("SELECT 'free' FROM repository WHERE name = '$r'"
@@ -215,7 +229,7 @@ is(psql("SELECT count(*) FROM import_state s JOIN repository r ON r.id = s.repos
     is($m ? $m->code : 0, 201, 'meanwhile: the API made a version') or diag($m && $m->content);
     $status = waitpid($pid, 0) == $pid ? $? : -1 unless $ended;
     is($status, 0, 'meanwhile: the import goes on to the end');
-    $out = do { local (@ARGV, $/) = ($log); <> } // '';
+    $out = slurp($log);
     $j = eval { JSON::PP::decode_json($out) } // {};
     is_deeply([@$j{qw(version changed removed)}], [3, $nnew, 0],
               'on top of the API\'s version: every new file but the one it added, and'
@@ -240,21 +254,9 @@ is(psql("SELECT count(*) FROM import_state s JOIN repository r ON r.id = s.repos
     my $app = "$tag-lc";
     my $ldir = tree('leaseconn', map { (sprintf('q/%05d', $_) => "lease conn $_ $tag\n") } 1 .. 9000);
     my $log = "$work/leaseconn.out";
-    my %before = map { ($_ => 1) } tmp_files();
-    my $pid = fork() // die;
-    if (!$pid) {
-        open(STDOUT, '>', $log);
-        open(STDERR, '>', "$log.err");
-        exec($cli, '--database', "$ENV{CKPT_CONNINFO} application_name=$app", '--storage', $S,
-             'import', $r, $ldir, '--create', '--json') or POSIX::_exit(127);
-    }
-    my ($seen, $ended) = (0, 0);
-    for (1 .. 1000) {
-        last if ($seen = scalar grep { m{/upload\.} && !$before{$_} } tmp_files()) > 0;
-        if (waitpid($pid, POSIX::WNOHANG()) != 0) { $ended = 1; last }
-        select(undef, undef, undef, 0.01);
-    }
-    kill 'STOP', $pid unless $ended;
+    my ($pid, $seen, $ended) = stopped_while_hashing(
+        $log, '--database', "$ENV{CKPT_CONNINFO} application_name=$app", '--storage', $S,
+        'import', $r, $ldir, '--create', '--json');
     my $main = $ended ? '' : psql("SELECT l.pid FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid"
         . " WHERE a.application_name = '$app' AND l.locktype = 'advisory' AND l.classid = 10"
         . " AND l.objsubid = 2 AND l.granted");
@@ -282,9 +284,8 @@ is(psql("SELECT count(*) FROM import_state s JOIN repository r ON r.id = s.repos
     is($dropped, 't', 'lease connection: the server dropped the one without the lock')
         or diag "run's backend '$main', lease backend '$lease'";
     is($again, 1, 'lease connection: made again by the next batch\'s leases');
-    my $out = do { local (@ARGV, $/) = ($log); <> } // '';
-    my $errout = do { local (@ARGV, $/) = ("$log.err"); <> } // '';
-    is($status, 0, 'lease connection: the import goes on to the end') or diag "$out$errout";
+    my $out = slurp($log);
+    is($status, 0, 'lease connection: the import goes on to the end') or diag $out . slurp("$log.err");
     my $j = eval { JSON::PP::decode_json($out) } // {};
     is_deeply([@$j{qw(version changed)}], [1, 9000], 'lease connection: one version of every file')
         or diag $out;
