@@ -4,7 +4,8 @@
  * its commit must compare again with the new one, in both directions.
  * The API's version is made from the import's progress callback when it
  * says "committing": every batch is recorded by then, and the commit's
- * transaction has not begun. */
+ * transaction has not begun.  Also the rule on the digests the imports
+ * lease (artifact's CHECK). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -216,6 +217,41 @@ static void teardown(void)
     apr_pool_destroy(pool);
 }
 
+/* The rule artifact's CHECK keeps (sql/090: the same rule as the regex
+ * '^[0-9a-f]{64}$' it replaced, at a tenth of the cost a row): exactly 64
+ * characters, each a lowercase hex digit. */
+START_TEST(test_artifact_digest_rule)
+{
+    static const char *refused[] = {
+        "",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde",   /* 63 */
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef0", /* 65 */
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeF",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdeg",
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcd\u00e9", /* 64 bytes, one not hex */
+        "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n",
+        " 123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+    };
+    size_t i;
+
+    exec("BEGIN");
+    exec("INSERT INTO artifact (sha256, size) VALUES"
+         " ('0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 1)");
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+        PGresult *r;
+
+        exec("SAVEPOINT digest");
+        r = PQexec(conn, apr_psprintf(pool, "INSERT INTO artifact (sha256, size)"
+                                            " VALUES ('%s', 1)", refused[i]));
+        ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "took '%s'", refused[i]);
+        ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514"); /* check_violation */
+        PQclear(r);
+        exec("ROLLBACK TO SAVEPOINT digest");
+    }
+    exec("ROLLBACK");
+}
+END_TEST
+
 static Suite *ingest_suite(void)
 {
     Suite *s = suite_create("ingest");
@@ -224,6 +260,7 @@ static Suite *ingest_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_version_made_meanwhile);
+    tcase_add_test(tc, test_artifact_digest_rule);
     suite_add_tcase(s, tc);
     return s;
 }
