@@ -6,9 +6,9 @@
 -- bench's tree).  The same rule as 64 bytes none of which is outside
 -- [0-9a-f] (a non-ASCII character is outside it) costs about 1 us.
 --
--- Added NOT VALID, then validated: the scan of the rows already there
--- holds only SHARE UPDATE EXCLUSIVE, so serving and uploads go on.
-ALTER TABLE artifact DROP CONSTRAINT artifact_sha256_check;
-ALTER TABLE artifact ADD CONSTRAINT artifact_sha256_check
-    CHECK (octet_length(sha256) = 64 AND sha256 !~ '[^0-9a-f]') NOT VALID;
-ALTER TABLE artifact VALIDATE CONSTRAINT artifact_sha256_check;
+-- scripts/migrate applies a file in one transaction, so the table is
+-- locked while the new CHECK is tested on the rows already there: one
+-- scan at about 1 us a row, a second or so for a million artifacts.
+ALTER TABLE artifact DROP CONSTRAINT artifact_sha256_check,
+    ADD CONSTRAINT artifact_sha256_check
+        CHECK (octet_length(sha256) = 64 AND sha256 !~ '[^0-9a-f]');
