@@ -4,8 +4,8 @@
  * its commit must compare again with the new one, in both directions.
  * The API's version is made from the import's progress callback when it
  * says "committing": every batch is recorded by then, and the commit's
- * transaction has not begun.  Also the rule on the digests the imports
- * lease (artifact's CHECK). */
+ * transaction has not begun.  Also the rule the digests' CHECKs keep
+ * (artifact's, which the imports lease, and upload_chunk's). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,10 +217,11 @@ static void teardown(void)
     apr_pool_destroy(pool);
 }
 
-/* The rule artifact's CHECK keeps (sql/090: the same rule as the regex
- * '^[0-9a-f]{64}$' it replaced, at a tenth of the cost a row): exactly 64
- * characters, each a lowercase hex digit. */
-START_TEST(test_artifact_digest_rule)
+/* The rule the digests' CHECKs keep (sql/090: one function,
+ * is_sha256_hex, for artifact and upload_chunk; the same rule as the
+ * regex '^[0-9a-f]{64}$' it replaced, at a tenth of the cost a row):
+ * exactly 64 characters, each a lowercase hex digit. */
+START_TEST(test_digest_rule)
 {
     static const char *refused[] = {
         "",
@@ -232,21 +233,36 @@ START_TEST(test_artifact_digest_rule)
         "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcde\n",
         " 123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
     };
-    size_t i;
+    /* Each table's row, the digest between the two (upload_chunk's in
+     * an upload made by the first statement of the transaction). */
+    static const struct {
+        const char *head, *tail;
+    } insert[] = {
+        {"INSERT INTO artifact (sha256, size) VALUES ('", "', 1)"},
+        {"INSERT INTO upload_chunk (upload_id, \"offset\", size, sha256) SELECT id, 0, 1, '",
+         "' FROM upload WHERE size = 424242"},
+    };
+    static const char *good = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
+    size_t i, t;
+    PGresult *r;
 
     exec("BEGIN");
-    exec("INSERT INTO artifact (sha256, size) VALUES"
-         " ('0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef', 1)");
-    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
-        PGresult *r;
+    exec("INSERT INTO upload (size) VALUES (424242)");
+    for (t = 0; t < sizeof(insert) / sizeof(insert[0]); t++) {
+        for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+            const char *sql =
+                apr_pstrcat(pool, insert[t].head, refused[i], insert[t].tail, NULL);
 
-        exec("SAVEPOINT digest");
-        r = PQexec(conn, apr_psprintf(pool, "INSERT INTO artifact (sha256, size)"
-                                            " VALUES ('%s', 1)", refused[i]));
-        ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "took '%s'", refused[i]);
-        ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514"); /* check_violation */
+            exec("SAVEPOINT digest");
+            r = PQexec(conn, sql);
+            ck_assert_msg(PQresultStatus(r) == PGRES_FATAL_ERROR, "took it: %s", sql);
+            ck_assert_str_eq(PQresultErrorField(r, PG_DIAG_SQLSTATE), "23514"); /* check_violation */
+            PQclear(r);
+            exec("ROLLBACK TO SAVEPOINT digest");
+        }
+        r = ckpt_test_sql(conn, apr_pstrcat(pool, insert[t].head, good, insert[t].tail, NULL));
+        ck_assert_str_eq(PQcmdTuples(r), "1");
         PQclear(r);
-        exec("ROLLBACK TO SAVEPOINT digest");
     }
     exec("ROLLBACK");
 }
@@ -260,7 +276,7 @@ static Suite *ingest_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_version_made_meanwhile);
-    tcase_add_test(tc, test_artifact_digest_rule);
+    tcase_add_test(tc, test_digest_rule);
     suite_add_tcase(s, tc);
     return s;
 }
