@@ -154,6 +154,29 @@ is($rc, 0, 'import --verify (mirror again)') or diag $out;
 like($out, qr/ 5 hashed/, '--verify hashes every file') or diag $out;
 is(present($repo), 'a/one=4 a/two=4 alias=4 b/c/three=2 new/file=4', 'and x/y leaves');
 
+# The import state is the mtime an import saw, on the latest version's row
+# of each file: a file touched (its bytes the same) is hashed once and
+# makes no version, and is vouched for again after; a file whose row the
+# API took out is hashed again, its size and mtime the same.
+my $touched = (stat("$dir/b/c/three"))[9] + 60;
+utime($touched, $touched, "$dir/b/c/three") or die "utime: $!";
+for my $want ([1, 'a touched file is hashed, and makes no version'], [0, 'and is vouched for after']) {
+    ($rc, $out) = run('import', $repo, $dir, '--json');
+    $j = eval { JSON::PP::decode_json($out) } // {};
+    is_deeply([@$j{qw(version hashed changed removed)}], [undef, $want->[0], 0, 0], $want->[1])
+        or diag $out;
+}
+my $rid = psql("SELECT id FROM repository WHERE name = '$repo'");
+my $one = psql("SELECT content_id FROM repository_content WHERE repository_id = '$rid'"
+    . " AND relative_path = 'b/c/three' AND version_removed IS NULL");
+is(modify({ pulp_href => API . "repositories/file/file/$rid/" },
+          remove => [API . "content/file/files/$one/"])->code, 201, 'the API takes b/c/three out');
+my $by_api = latest($repo);
+($rc, $out) = run('import', $repo, $dir, '--json');
+$j = eval { JSON::PP::decode_json($out) } // {};
+is_deeply([@$j{qw(version hashed changed removed)}], [$by_api + 1, 1, 1, 0],
+          'an import hashes it again and puts it back') or diag $out;
+
 # --- a tree of more than two batches (CKPT_INGEST_BATCH, 4096) --------------
 # The walk reaches the run's table a batch at a time and is hashed and
 # placed a batch at a time in path order: changes at both ends and in the
@@ -184,8 +207,9 @@ like(present("$tag-m"), qr{\Q$mid\E=\d+ .*m/zz/last=5}, 'among them the changed 
 $j = eval { JSON::PP::decode_json($out) } // {};
 is_deeply([@$j{qw(version hashed changed removed)}], [undef, 0, 0, 0],
           'again: no version, nothing hashed') or diag $out;
-is(psql("SELECT count(*) FROM import_state s JOIN repository r ON r.id = s.repository_id"
-        . " WHERE r.name = '$tag-m'"), $n, 'the import state names every file once');
+is(psql("SELECT count(rc.import_mtime) FROM repository_content rc JOIN repository r"
+        . " ON r.id = rc.repository_id WHERE r.name = '$tag-m' AND rc.version_removed IS NULL"),
+   $n, 'the import state: an mtime on every open row');
 
 # --- a version made through the API while an import hashes ----------------
 # An import records what changes as it hashes, against the latest version

@@ -331,9 +331,9 @@ static void *APR_THREAD_FUNC lease_thread(apr_thread_t *t, void *data)
  * database's round of statements per batch: on two connections at once
  * when the run has a second (req->lease_db), else one after the other.
  * Neither touches what the other writes (the leases: artifact and
- * content; the record: the run's own table and the import state), and
- * both are done before the next batch is settled and before the commit,
- * whichever failed failing the run. */
+ * content; the record: the run's own table and the mtimes on the latest
+ * version's rows), and both are done before the next batch is settled
+ * and before the commit, whichever failed failing the run. */
 static ckpt_rc lease_and_record(const ckpt_ingest_ctx *c, apr_pool_t *p,
                                 const apr_array_header_t *changed,
                                 const apr_array_header_t *batch, ckpt_err *err)
@@ -405,7 +405,8 @@ static ckpt_rc settle_batch(const ckpt_ingest_ctx *c, apr_pool_t *p,
     /* Leased now with their units, while the next batch hashes: orphan
      * cleanup spares their rows and files from here on (ckpt_ingest_finish
      * places them, and finds the units made, without a pass of its own);
-     * what the run saw goes into the import state as it is recorded. */
+     * what the run saw of files whose bytes did not change goes onto their
+ * rows as it is recorded. */
     if (lease_and_record(c, p, changed, batch, err) != CKPT_OK) {
         return err->rc;
     }

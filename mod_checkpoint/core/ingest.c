@@ -748,12 +748,6 @@ static ckpt_rc commit_txn(ckpt_db *db, apr_pool_t *p, void *baton, ckpt_err *err
                                   &b->res->version, err) != CKPT_OK)) {
         return err->rc;
     }
-    /* An import recorded what it saw as it hashed (ckpt_ingest_tree_hashed);
-     * what a mirror's tree lacks goes. */
-    if (!b->req->additive && ckpt_db_query(db, p, &changed, err, "ingest_tree_state_forget", 1,
-                                           repo) != CKPT_OK) {
-        return err->rc;
-    }
     /* The bytes placed and synced before COMMIT makes a version name them. */
     return placer_join(b->placing, err);
 }

@@ -75,8 +75,9 @@ typedef struct {
 
 /* What a face gives a run: cancel (set from a signal thread) stops it at
  * the next file, leaving the repository's versions as they were and no
- * staged file (only leased rows and import state, which mislead nothing
- * and orphan cleanup takes once their lease has run out);
+ * staged file (only leased rows, which mislead nothing and orphan
+ * cleanup takes once their lease has run out, and the mtimes an import
+ * saw of files whose bytes did not change);
  * progress (may be NULL) is called from the calling thread now and then. */
 typedef struct {
     volatile apr_uint32_t *cancel;
@@ -125,9 +126,10 @@ ckpt_rc ckpt_ingest_note_latest(ckpt_db *db, apr_pool_t *p, ckpt_ingest_req *in,
  * owns: they are placed by ckpt_ingest_finish or removed by
  * ckpt_ingest_run, and go into in's spool.  The digests of staged files
  * must be leased already (ckpt_ingest_lease).  An import passes its
- * repository as state_of: what it saw of each file (size, mtime, digest)
- * goes into its import state at once, for the next import, and a file is
- * changed exactly when it is staged (a sync passes NULL). */
+ * repository as state_of: a file is changed exactly when it is staged,
+ * and what it saw of each file that is not (its mtime) goes at once onto
+ * the latest version's row of it, for the next import (a sync passes
+ * NULL). */
 ckpt_rc ckpt_ingest_tree_hashed(ckpt_db *db, apr_pool_t *p, ckpt_ingest_req *in,
                                 const apr_array_header_t *files, const char *state_of,
                                 ckpt_err *err);
@@ -163,8 +165,8 @@ void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p);
  * (their digests leased already: an import leases a batch as it records
  * it, a sync a page before downloading it) while one transaction makes
  * the units of what changed (those an import leased are found made), the
- * version (the ranges as the API's modify makes them) and, for a mirror,
- * forgets the import state of paths the tree lacks.  The placing runs on
+ * version (the ranges as the API's modify makes them; an import's new
+ * rows with the mtimes it saw).  The placing runs on
  * a thread of its own, from a spool file of the staged files, since it needs no
  * database: one syncfs before the renames (the bytes before any name) and
  * one after; the transaction waits for it before COMMIT, so that a version

@@ -43,7 +43,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "  greatest(c.timestamp_of_interest, excluded.timestamp_of_interest)"},
     /* After a large change, so that the next run's joins are planned on
      * what the tables hold now rather than before autovacuum comes by. */
-    {"ingest_analyze", "ANALYZE import_state, repository_content"},
+    {"ingest_analyze", "ANALYZE repository_content"},
 
     /* The tree of a run, in this session's own table: it arrives in
      * batches and is compared, hashed and committed where it lies, so a
@@ -67,19 +67,16 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_tree_analyze", "ANALYZE ingest_file"},
     /* $1 paths, $2 sizes, $3 mtimes, $4 digests (NULL: not known yet);
      * a path given twice is not inserted twice (affected says so).  A
-     * digest not given is taken where the last import's state of
-     * repository $5 vouches for it: what it saw of the file (size, mtime)
-     * is what the file is now, and the latest version still holds that
-     * path with that digest, so that a change made through the API is
-     * never hidden by it. */
+     * digest not given is taken where an import's state vouches for it:
+     * repository $5's latest version holds that path, and the last import
+     * that hashed it saw the same size and mtime as the file has now
+     * (import_mtime, set only by an import: a row the API makes has none,
+     * so that a change made through the API is never hidden by it). */
     {"ingest_tree_add",
      "INSERT INTO ingest_file (relative_path, size, mtime, sha256)"
-     " SELECT x.path, x.size, x.mtime, coalesce(x.sha, (SELECT s.sha256 FROM import_state s"
-     "   JOIN repository_content rc ON rc.repository_id = s.repository_id"
-     "    AND rc.relative_path = s.relative_path AND rc.version_removed IS NULL"
-     "    AND rc.sha256 = s.sha256 AND rc.size = s.size"
-     "  WHERE s.repository_id = $5::uuid AND s.relative_path = x.path"
-     "    AND s.size = x.size AND s.mtime = x.mtime))"
+     " SELECT x.path, x.size, x.mtime, coalesce(x.sha, (SELECT rc.sha256 FROM repository_content rc"
+     "  WHERE rc.repository_id = $5::uuid AND rc.relative_path = x.path"
+     "    AND rc.version_removed IS NULL AND rc.size = x.size AND rc.import_mtime = x.mtime))"
      " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS x(path, size, mtime, sha)"
      " ON CONFLICT (relative_path) DO NOTHING"},
     {"ingest_tree_todo",
@@ -110,19 +107,20 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     also " FROM unnest($1::text[], $2::text[], $3::bigint[], $4::text[])"                      \
     " AS x(path, sha, size, staged) WHERE f.relative_path = x.path"
     {"ingest_tree_hashed", HASHED("")},
-    /* An import's: and what it saw of them (size, mtime, digest) into the
-     * state of repository $5 at once.  The state vouches for a digest only
-     * while the latest version holds it at that path (ingest_tree_add),
-     * so a run that then fails leaves no state that could mislead the
-     * next.  An import stages exactly the files that change (the others'
-     * staged copies are dropped first), so it records that too. */
+    /* An import's, which stages exactly the files that change (the
+     * others' staged copies are dropped first), so records that too; and
+     * of those that do not change, what it saw (the mtime) goes at once
+     * onto the open row of repository $5 that holds the same bytes at the
+     * path, for the next import (ingest_tree_add).  That is true of the
+     * file whether or not this run ends in a version; the rows of what
+     * changes get theirs with the version (ingest_tree_open). */
     {"ingest_tree_hashed_state",
      "WITH f AS (" HASHED(", changed = x.staged <> ''")
-     " RETURNING f.relative_path, f.size, f.mtime, f.sha256)"
-     " INSERT INTO import_state (repository_id, relative_path, size, mtime, sha256)"
-     " SELECT $5, f.relative_path, f.size, f.mtime, f.sha256 FROM f"
-     " ON CONFLICT (repository_id, relative_path) DO UPDATE"
-     " SET size = excluded.size, mtime = excluded.mtime, sha256 = excluded.sha256"},
+     " RETURNING f.relative_path, f.size, f.mtime, f.sha256, f.changed)"
+     " UPDATE repository_content rc SET import_mtime = f.mtime FROM f"
+     " WHERE NOT f.changed AND rc.repository_id = $5 AND rc.relative_path = f.relative_path"
+     "   AND rc.version_removed IS NULL AND rc.sha256 = f.sha256 AND rc.size = f.size"
+     "   AND rc.import_mtime IS DISTINCT FROM f.mtime"},
     /* The next $2 staged files after path $1, in path order... */
     {"ingest_tree_staged_page",
      "SELECT relative_path, sha256, size, staged FROM ingest_file"
@@ -166,17 +164,14 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      "UPDATE repository_content rc SET version_removed = $2::int"
      " WHERE rc.repository_id = $1 AND rc.version_removed IS NULL"
      "   AND NOT EXISTS (SELECT 1 FROM ingest_file f WHERE f.relative_path = rc.relative_path)"},
-    /* ...and the changed paths' new ranges open. */
+    /* ...and the changed paths' new ranges open, with the mtime an
+     * import saw (a sync's files have none: -1, sync.c). */
     {"ingest_tree_open",
      "INSERT INTO repository_content"
-     " (repository_id, content_id, relative_path, dir, sha256, size, version_added)"
+     " (repository_id, content_id, relative_path, dir, sha256, size, version_added, import_mtime)"
      " SELECT $1, c.id, c.relative_path, regexp_replace(c.relative_path, '/?[^/]*$', ''),"
-     "  c.sha256, a.size, $2::int"
+     "  c.sha256, a.size, $2::int, nullif(f.mtime, -1)"
      "   FROM ingest_file f JOIN content c ON c.relative_path = f.relative_path"
      "    AND c.sha256 = f.sha256 JOIN artifact a ON a.sha256 = c.sha256"
      "  WHERE f.changed ORDER BY c.relative_path"},
-    /* What an import's state knows of paths a mirror's tree lacks. */
-    {"ingest_tree_state_forget",
-     "DELETE FROM import_state s WHERE s.repository_id = $1"
-     "  AND NOT EXISTS (SELECT 1 FROM ingest_file f WHERE f.relative_path = s.relative_path)"},
     {NULL, NULL}};
