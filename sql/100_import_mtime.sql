@@ -7,14 +7,15 @@
 -- import_mtime, so a change made through the API is never hidden.
 --
 -- import_state was a second row per file, written as each batch was
--- hashed: about 1.1 s of the database's time per 100,000 files of a first
+-- hashed: about 1.4 s of the database's time per 100,000 files of a first
 -- import (its primary key on (repository, path)), on the two cores the
--- hashing shares, plus the forgetting of a mirror's lost paths in the
--- commit.  The mtime on the row costs 8 bytes and no index; updating it
--- (a file touched, its bytes the same) changes no indexed column.
+-- hashing shares, plus 0.2 s forgetting a mirror's lost paths in the
+-- commit.  The mtime on the row costs 8 bytes and no index.
+--
+-- What import_state knew is not carried over: setting it on every open
+-- row here would rewrite them all (and add an entry to each of the
+-- table's indexes for each) under this file's lock.  The next import of
+-- each repository hashes its tree once, as `import --verify` does, and
+-- records the mtimes as it goes.
 ALTER TABLE repository_content ADD COLUMN import_mtime bigint;  -- microseconds since 1970-01-01 UTC
-UPDATE repository_content rc SET import_mtime = s.mtime
-  FROM import_state s
- WHERE rc.repository_id = s.repository_id AND rc.relative_path = s.relative_path
-   AND rc.version_removed IS NULL AND rc.sha256 = s.sha256 AND rc.size = s.size;
 DROP TABLE import_state;

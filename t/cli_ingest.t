@@ -176,6 +176,21 @@ my $by_api = latest($repo);
 $j = eval { JSON::PP::decode_json($out) } // {};
 is_deeply([@$j{qw(version hashed changed removed)}], [$by_api + 1, 1, 1, 0],
           'an import hashes it again and puts it back') or diag $out;
+# The API puts other bytes of the same size there: its row has no mtime,
+# so the file is hashed again, although size and mtime are as the last
+# import saw them, and the import brings the file's bytes back.
+my $other3 = upload("Y\n", relative_path => 'b/c/three');
+is($other3->code, 201, 'a unit of other bytes at b/c/three, uploaded') or diag $other3->content;
+is(modify({ pulp_href => API . "repositories/file/file/$rid/" },
+          add => [json_of($other3)->{pulp_href}])->code, 201, 'the API puts it in the version');
+my $by_api2 = latest($repo);
+($rc, $out) = run('import', $repo, $dir, '--json');
+$j = eval { JSON::PP::decode_json($out) } // {};
+is_deeply([@$j{qw(version hashed changed removed)}], [$by_api2 + 1, 1, 1, 0],
+          'an import hashes the file again and puts its bytes back') or diag $out;
+is(psql("SELECT sha256 FROM repository_content WHERE repository_id = '$rid'"
+        . " AND relative_path = 'b/c/three' AND version_removed IS NULL"), sha256_hex("3\n"),
+   'the file\'s digest, not the API\'s');
 
 # --- a tree of more than two batches (CKPT_INGEST_BATCH, 4096) --------------
 # The walk reaches the run's table a batch at a time and is hashed and
@@ -400,8 +415,8 @@ like($mres->content, qr/has no file in storage yet/, 'saying so') or diag $mres-
 remove_tree($pblock);
 ($rc, $out) = run('import', "$tag-place", $pdir);
 is($rc, 0, 'the same tree imports once the way is clear') or diag $out;
-like($out, qr/ 20 hashed/, 'hashing every file again: the state the failed run recorded vouches'
-     . ' only for what a version holds') or diag $out;
+like($out, qr/ 20 hashed/, 'hashing every file again: a failed run leaves no mtime on rows'
+     . ' no version holds') or diag $out;
 is(latest("$tag-place"), 1, 'as version 1');
 is(present("$tag-place"),
    join(' ', map { s/\|/=/r } sort map { "$_|" . length($pfiles{$_}) } keys %pfiles),
@@ -420,6 +435,9 @@ my $remote = 'http://' . hostport() . "/pulp/content/$plain/";
 ($rc, $out) = run('sync', "$tag-s", $remote, '--create', '--checkpoint');
 is($rc, 0, 'sync from a publication of this server') or diag $out;
 is(present("$tag-s"), present($repo), 'holds what the publication does');
+is(psql("SELECT count(rc.import_mtime) FROM repository_content rc JOIN repository r"
+        . " ON r.id = rc.repository_id WHERE r.name = '$tag-s'"), 0,
+   'a sync keeps no import state: its rows vouch for nothing to an import');
 ($rc, $out) = run('sync', "$tag-s", $remote);
 like($out, qr/unchanged/, 'a re-sync of the unchanged remote makes no version') or diag $out;
 like($out, qr/ 0 downloaded/, 'and downloads nothing') or diag $out;

@@ -406,7 +406,7 @@ static ckpt_rc settle_batch(const ckpt_ingest_ctx *c, apr_pool_t *p,
      * cleanup spares their rows and files from here on (ckpt_ingest_finish
      * places them, and finds the units made, without a pass of its own);
      * what the run saw of files whose bytes did not change goes onto their
- * rows as it is recorded. */
+     * rows as it is recorded. */
     if (lease_and_record(c, p, changed, batch, err) != CKPT_OK) {
         return err->rc;
     }

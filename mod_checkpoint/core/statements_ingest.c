@@ -113,14 +113,20 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      * onto the open row of repository $5 that holds the same bytes at the
      * path, for the next import (ingest_tree_add).  That is true of the
      * file whether or not this run ends in a version; the rows of what
-     * changes get theirs with the version (ingest_tree_open). */
+     * changes get theirs with the version (ingest_tree_open).  A row a
+     * writer holds (the API's modify closing it) is skipped, not waited
+     * for: this statement runs outside the commit, and waiting on rows
+     * taken in another order could deadlock; a skipped row costs its file
+     * one more hashing at the next import. */
     {"ingest_tree_hashed_state",
      "WITH f AS (" HASHED(", changed = x.staged <> ''")
-     " RETURNING f.relative_path, f.size, f.mtime, f.sha256, f.changed)"
-     " UPDATE repository_content rc SET import_mtime = f.mtime FROM f"
-     " WHERE NOT f.changed AND rc.repository_id = $5 AND rc.relative_path = f.relative_path"
-     "   AND rc.version_removed IS NULL AND rc.sha256 = f.sha256 AND rc.size = f.size"
-     "   AND rc.import_mtime IS DISTINCT FROM f.mtime"},
+     " RETURNING f.relative_path, f.size, f.mtime, f.sha256, f.changed),"
+     " s AS (SELECT rc.ctid AS row, f.mtime FROM repository_content rc JOIN f"
+     "   ON rc.relative_path = f.relative_path"
+     "  WHERE NOT f.changed AND rc.repository_id = $5 AND rc.version_removed IS NULL"
+     "    AND rc.sha256 = f.sha256 AND rc.size = f.size AND rc.import_mtime IS DISTINCT FROM f.mtime"
+     "  FOR NO KEY UPDATE OF rc SKIP LOCKED)"
+     " UPDATE repository_content rc SET import_mtime = s.mtime FROM s WHERE rc.ctid = s.row"},
     /* The next $2 staged files after path $1, in path order... */
     {"ingest_tree_staged_page",
      "SELECT relative_path, sha256, size, staged FROM ingest_file"
