@@ -7,7 +7,7 @@
 -- import_mtime, so a change made through the API is never hidden.
 --
 -- import_state was a second row per file, written as each batch was
--- hashed: about 1.4 s of the database's time per 100,000 files of a first
+-- hashed: about 1.5 s of the database's time per 100,000 files of a first
 -- import (its primary key on (repository, path)), on the two cores the
 -- hashing shares, plus 0.2 s forgetting a mirror's lost paths in the
 -- commit.  The mtime on the row costs 8 bytes and no index.
