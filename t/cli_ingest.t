@@ -31,6 +31,8 @@ sub run {
     close $fh;
     return ($? >> 8, $out);
 }
+# The command's --json summary ({} when it printed none).
+sub summary { my ($out) = @_; return eval { JSON::PP::decode_json($out) } // {} }
 sub tree {
     my ($name, %files) = @_;
     my $d = "$work/$name";
@@ -114,7 +116,7 @@ like($out, qr/no repository named/, 'and says --create') or diag $out;
 
 ($rc, $out) = run('import', $repo, $dir, '--create', '--checkpoint', '--json');
 is($rc, 0, 'import --create --checkpoint') or diag $out;
-my $j = eval { JSON::PP::decode_json($out) } // {};
+my $j = summary($out);
 is($j->{version}, 1, 'one new version');
 is($j->{files}, 5, 'every regular file, and a symlink that stays inside');
 like($j->{checkpoint} // '', qr/^\d{8}T\d{6}Z$/, 'and a checkpoint');
@@ -139,7 +141,7 @@ unlink("$dir/top");
 write_file("$dir/new/file", "new\n");
 ($rc, $out) = run('import', $repo, $dir, '--json');
 is($rc, 0, 'import of a changed tree') or diag $out;
-$j = eval { JSON::PP::decode_json($out) } // {};
+$j = summary($out);
 is_deeply([@$j{qw(version changed removed hashed)}], [2, 2, 1, 2],
           'one version: exactly the changed and the gone files') or diag $out;
 is(present($repo), 'a/one=4 a/two=4 alias=4 b/c/three=2 new/file=4', 'mirror: the tree, no more');
@@ -162,7 +164,7 @@ my $touched = (stat("$dir/b/c/three"))[9] + 60;
 utime($touched, $touched, "$dir/b/c/three") or die "utime: $!";
 for my $want ([1, 'a touched file is hashed, and makes no version'], [0, 'and is vouched for after']) {
     ($rc, $out) = run('import', $repo, $dir, '--json');
-    $j = eval { JSON::PP::decode_json($out) } // {};
+    $j = summary($out);
     is_deeply([@$j{qw(version hashed changed removed)}], [undef, $want->[0], 0, 0], $want->[1])
         or diag $out;
 }
@@ -173,7 +175,7 @@ is(modify({ pulp_href => API . "repositories/file/file/$rid/" },
           remove => [API . "content/file/files/$one/"])->code, 201, 'the API takes b/c/three out');
 my $by_api = latest($repo);
 ($rc, $out) = run('import', $repo, $dir, '--json');
-$j = eval { JSON::PP::decode_json($out) } // {};
+$j = summary($out);
 is_deeply([@$j{qw(version hashed changed removed)}], [$by_api + 1, 1, 1, 0],
           'an import hashes it again and puts it back') or diag $out;
 # The API puts other bytes of the same size there: its row has no mtime,
@@ -185,7 +187,7 @@ is(modify({ pulp_href => API . "repositories/file/file/$rid/" },
           add => [json_of($other3)->{pulp_href}])->code, 201, 'the API puts it in the version');
 my $by_api2 = latest($repo);
 ($rc, $out) = run('import', $repo, $dir, '--json');
-$j = eval { JSON::PP::decode_json($out) } // {};
+$j = summary($out);
 is_deeply([@$j{qw(version hashed changed removed)}], [$by_api2 + 1, 1, 1, 0],
           'an import hashes the file again and puts its bytes back') or diag $out;
 is(psql("SELECT sha256 FROM repository_content WHERE repository_id = '$rid'"
@@ -201,7 +203,7 @@ my %many = map { (sprintf('m/%02d/f%05d', $_ % 37, $_) => 'bytes ' . ($_ % 50) .
 my $mdir = tree('many', %many);
 ($rc, $out) = run('import', "$tag-m", $mdir, '--create', '--json');
 is($rc, 0, "import of $n files") or diag $out;
-$j = eval { JSON::PP::decode_json($out) } // {};
+$j = summary($out);
 is_deeply([@$j{qw(version files hashed changed stored)}], [1, $n, $n, $n, $n],
           'one version of every file, each hashed once') or diag $out;
 is(scalar(split ' ', present("$tag-m")), $n, 'the version holds them all');
@@ -212,14 +214,14 @@ write_file("$mdir/$_", "changed $_\n") for @paths[0, 4096, $#paths];
 unlink("$mdir/$paths[5000]") or die;
 write_file("$mdir/m/zz/last", "last\n");
 ($rc, $out) = run('import', "$tag-m", $mdir, '--json');
-$j = eval { JSON::PP::decode_json($out) } // {};
+$j = summary($out);
 is_deeply([@$j{qw(version changed removed hashed)}], [2, 4, 1, 4],
           'three changed across the batches, one gone, one new') or diag $out;
 is(scalar(split ' ', present("$tag-m")), $n, 'and the version has as many files');
 my $mid = $paths[4096];
 like(present("$tag-m"), qr{\Q$mid\E=\d+ .*m/zz/last=5}, 'among them the changed and the new');
 ($rc, $out) = run('import', "$tag-m", $mdir, '--json');
-$j = eval { JSON::PP::decode_json($out) } // {};
+$j = summary($out);
 is_deeply([@$j{qw(version hashed changed removed)}], [undef, 0, 0, 0],
           'again: no version, nothing hashed') or diag $out;
 is(psql("SELECT count(rc.import_mtime) FROM repository_content rc JOIN repository r"
@@ -269,7 +271,7 @@ is(psql("SELECT count(rc.import_mtime) FROM repository_content rc JOIN repositor
     $status = waitpid($pid, 0) == $pid ? $? : -1 unless $ended;
     is($status, 0, 'meanwhile: the import goes on to the end');
     $out = slurp($log);
-    $j = eval { JSON::PP::decode_json($out) } // {};
+    $j = summary($out);
     is_deeply([@$j{qw(version changed removed)}], [3, $nnew, 0],
               'on top of the API\'s version: every new file but the one it added, and'
               . ' the file it removed, back') or diag $out;
@@ -325,7 +327,7 @@ is(psql("SELECT count(rc.import_mtime) FROM repository_content rc JOIN repositor
     is($again, 1, 'lease connection: made again by the next batch\'s leases');
     my $out = slurp($log);
     is($status, 0, 'lease connection: the import goes on to the end') or diag $out . slurp("$log.err");
-    my $j = eval { JSON::PP::decode_json($out) } // {};
+    my $j = summary($out);
     is_deeply([@$j{qw(version changed)}], [1, 9000], 'lease connection: one version of every file')
         or diag $out;
     is(scalar(split ' ', present($r)), 9000, 'lease connection: the version holds the whole tree');
@@ -456,14 +458,14 @@ like($out, qr/ 0 downloaded/, 'and downloads nothing') or diag $out;
     my $url = 'http://' . hostport() . "/$tag/wide/";
     ($rc, $out) = run('sync', "$tag-w", $url, '--create', '--json');
     is($rc, 0, "sync of $k distinct digests") or diag $out;
-    $j = eval { JSON::PP::decode_json($out) } // {};
+    $j = summary($out);
     is_deeply([@$j{qw(version files hashed changed stored)}], [1, $k + 1, $k, $k + 1, $k],
               'one version of every path, each digest downloaded and stored once') or diag $out;
     is(scalar(split ' ', present("$tag-w")), $k + 1, 'the version holds them all');
     my $last = sha256_hex("distinct $tag $k\n");
     ok(-f "$S/artifact/" . substr($last, 0, 2) . '/' . substr($last, 2), 'the last page\'s bytes are in storage');
     ($rc, $out) = run('sync', "$tag-w", $url, '--json');
-    $j = eval { JSON::PP::decode_json($out) } // {};
+    $j = summary($out);
     is_deeply([@$j{qw(version hashed changed)}], [undef, 0, 0], 'again: no version, nothing downloaded')
         or diag $out;
     is(mine_in_tmp(), 0, 'and no temporary file left (the manifest\'s neither)');

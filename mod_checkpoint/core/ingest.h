@@ -166,9 +166,9 @@ void ckpt_ingest_tree_discard(ckpt_db *db, apr_pool_t *p);
  * it, a sync a page before downloading it) while one transaction makes
  * the units of what changed (those an import leased are found made), the
  * version (the ranges as the API's modify makes them; an import's new
- * rows with the mtimes it saw).  The placing runs on
- * a thread of its own, from a spool file of the staged files, since it needs no
- * database: one syncfs before the renames (the bytes before any name) and
+ * rows with the mtimes it saw).  The placing runs on a thread of its own,
+ * from a spool file of the staged files, since it needs no database: one
+ * syncfs before the renames (the bytes before any name) and
  * one after; the transaction waits for it before COMMIT, so that a version
  * never names bytes not in place, and rolls back if it failed or the run
  * was cancelled.  res->version stays NULL when the latest version already

@@ -6,11 +6,15 @@
 #include "db.h"
 #include "statements.h"
 
+/* The latest version's row rc of path in repository repo: the open one. */
+#define OPEN_AT(repo, path)                                                                      \
+    "rc.repository_id = " repo " AND rc.relative_path = " path " AND rc.version_removed IS NULL"
+
 /* The rows of a batch that the latest version does not hold as they are. */
 #define CHANGED                                                                                  \
     "SELECT x.i FROM unnest($2::text[], $3::text[]) WITH ORDINALITY AS x(path, sha, i)"         \
-    " WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"         \
-    "   AND rc.relative_path = x.path AND rc.version_removed IS NULL AND rc.sha256 = x.sha)"     \
+    " WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE " OPEN_AT("$1", "x.path")    \
+    "   AND rc.sha256 = x.sha)"                                                                  \
     " ORDER BY x.i"
 
 const ckpt_stmt ckpt_stmts_ingest[] = {
@@ -75,8 +79,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_tree_add",
      "INSERT INTO ingest_file (relative_path, size, mtime, sha256)"
      " SELECT x.path, x.size, x.mtime, coalesce(x.sha, (SELECT rc.sha256 FROM repository_content rc"
-     "  WHERE rc.repository_id = $5::uuid AND rc.relative_path = x.path"
-     "    AND rc.version_removed IS NULL AND rc.size = x.size AND rc.import_mtime = x.mtime))"
+     "  WHERE " OPEN_AT("$5::uuid", "x.path") " AND rc.size = x.size AND rc.import_mtime = x.mtime))"
      " FROM unnest($1::text[], $2::bigint[], $3::bigint[], $4::text[]) AS x(path, size, mtime, sha)"
      " ON CONFLICT (relative_path) DO NOTHING"},
     {"ingest_tree_todo",
@@ -90,8 +93,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_digest_fill",
      "INSERT INTO ingest_digest (sha256, size, relative_path)"
      " SELECT f.sha256, min(f.size), min(f.relative_path) FROM ingest_file f"
-     "  WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE rc.repository_id = $1"
-     "    AND rc.relative_path = f.relative_path AND rc.version_removed IS NULL"
+     "  WHERE NOT EXISTS (SELECT 1 FROM repository_content rc WHERE " OPEN_AT("$1", "f.relative_path")
      "    AND rc.sha256 = f.sha256)"
      "  GROUP BY f.sha256"},
     {"ingest_digest_todo",
@@ -121,9 +123,8 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     {"ingest_tree_hashed_state",
      "WITH f AS (" HASHED(", changed = x.staged <> ''")
      " RETURNING f.relative_path, f.size, f.mtime, f.sha256, f.changed),"
-     " s AS (SELECT rc.ctid AS row, f.mtime FROM repository_content rc JOIN f"
-     "   ON rc.relative_path = f.relative_path"
-     "  WHERE NOT f.changed AND rc.repository_id = $5 AND rc.version_removed IS NULL"
+     " s AS (SELECT rc.ctid AS row, f.mtime FROM repository_content rc, f"
+     "  WHERE NOT f.changed AND " OPEN_AT("$5", "f.relative_path")
      "    AND rc.sha256 = f.sha256 AND rc.size = f.size AND rc.import_mtime IS DISTINCT FROM f.mtime"
      "  FOR NO KEY UPDATE OF rc SKIP LOCKED)"
      " UPDATE repository_content rc SET import_mtime = s.mtime FROM s WHERE rc.ctid = s.row"},
@@ -141,8 +142,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      * flag says otherwise than the latest version is flipped... */
     {"ingest_tree_changed",
      "UPDATE ingest_file f SET changed = NOT f.changed WHERE f.changed = EXISTS (SELECT 1"
-     "  FROM repository_content rc WHERE rc.repository_id = $1"
-     "   AND rc.relative_path = f.relative_path AND rc.version_removed IS NULL"
+     "  FROM repository_content rc WHERE " OPEN_AT("$1", "f.relative_path")
      "   AND rc.sha256 = f.sha256)"},
     /* ...and they are counted. */
     {"ingest_tree_changed_count", "SELECT count(*) AS n FROM ingest_file WHERE changed"},
@@ -163,8 +163,7 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
     /* $2 the new version: the ranges of replaced paths close... */
     {"ingest_tree_close_replaced",
      "UPDATE repository_content rc SET version_removed = $2::int"
-     " FROM ingest_file f WHERE f.changed AND rc.repository_id = $1"
-     "  AND rc.relative_path = f.relative_path AND rc.version_removed IS NULL"},
+     " FROM ingest_file f WHERE f.changed AND " OPEN_AT("$1", "f.relative_path")},
     /* ...and, for a mirror, those of paths the tree lacks... */
     {"ingest_tree_close_gone",
      "UPDATE repository_content rc SET version_removed = $2::int"
