@@ -98,7 +98,7 @@ ckpt_bench_ingest() {
   perl "$CKPT_TOP/scripts/bench-tree.pl" "$BENCH_FS/tree" "$n"
   size=$(du -sh --apparent-size "$BENCH_FS/tree" | cut -f1)
   echo
-  echo "# ingest ($(date -u +%Y-%m-%d), $(nproc) cores; $n files, $size; PostgreSQL fsync=off; on $(df --output=source,fstype "$BENCH_FS" | tail -1 | tr -s ' ')$(mount | awk -v m="$(df --output=target "$BENCH_FS" | tail -1)" '$3 == m { print " (" $6 ")" }' | tail -1))"
+  echo "# ingest ($(date -u +%Y-%m-%d), $(nproc) cores; $n files, $size; PostgreSQL fsync=off; on $(df --output=source,fstype "$BENCH_FS" | tail -1 | tr -s ' ')$(mount | awk -v m="$(df --output=target "$BENCH_FS" | tail -1)" '$3 == m { print " " $6 }' | tail -1))"
 
   for k in $(seq 1 "$rounds"); do
     bench_first_round "$k" "$rounds"
