@@ -45,7 +45,7 @@ bench_cp() {
   sync; t1=$(bench_now); BENCH_CP=$(bench_secs "$t0" "$t1")
 }
 
-bench_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
+bench_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # Round $1 of $2 of the first import, into storage of its own and a
 # database of its own, both empty; the last round's database is the
@@ -53,7 +53,7 @@ bench_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { print 
 bench_first_round() {
   local k=$1 last=$2 db=$CKPT_CONNINFO storage=$BENCH_FS/storage$1
   mkdir -p "$storage/artifact" "$storage/tmp"
-  if [ "$k" != "$last" ]; then
+  if [ "$k" -ne "$last" ]; then
     "$CKPT_PGBIN/dropdb" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint --if-exists \
       "checkpoint_bench_ingest$k" 2>/dev/null
     "$CKPT_PGBIN/createdb" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint "checkpoint_bench_ingest$k"
@@ -90,6 +90,7 @@ ckpt_bench_ingest() {
   local n=${CKPT_BENCH_INGEST_FILES:-100000} sn=${CKPT_BENCH_SYNC_FILES:-10000}
   local d=$CHECKPOINT_STATE/bench-ingest rounds=${CKPT_BENCH_INGEST_ROUNDS:-3} k ratios=()
   local t0 t1 want size
+  [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "CKPT_BENCH_INGEST_ROUNDS: a number of rounds, 1 or more"
   BENCH_FS=${CKPT_BENCH_INGEST_DIR:-$CHECKPOINT_STATE}/bench-ingest-fs
   local cli=("$CKPT_BUILD_DIR/checkpoint" --database "$CKPT_CONNINFO" --storage "$BENCH_FS/storage$rounds")
   rm -rf "$d" "$BENCH_FS"
@@ -116,12 +117,13 @@ ckpt_bench_ingest() {
   printf 'ingest re-import 1 %%   %8ss  (target < 10 s; changed/removed/added files: %s)\n' "$BENCH_SECS" "$want"
   echo "  $BENCH_OUT"
 
-  # The sync's remote: the first $sn files of the tree, served by this httpd.
-  mkdir -p "$d/remote/pool/000"
-  cp -al "$BENCH_FS/tree/pool/000/"* "$d/remote/pool/000/" 2>/dev/null \
-    || cp -a "$BENCH_FS/tree/pool/000/"* "$d/remote/pool/000/"
-  (cd "$d/remote" && find pool -type f | sort | awk -v n="$sn" 'NR <= n' > "$d/list" \
-     && find pool -type f | sort | awk -v n="$sn" 'NR > n' | xargs -r rm -f \
+  # The sync's remote: the first $sn files of the tree, served by this httpd
+  # (linked, or copied when the tree is on another file system).
+  mkdir -p "$d/remote"
+  (cd "$BENCH_FS/tree" && find pool -type f | sort | awk -v n="$sn" 'NR <= n') > "$d/list"
+  (cd "$BENCH_FS/tree" && xargs -a "$d/list" -d '\n' cp -al --parents -t "$d/remote" 2>/dev/null \
+     || xargs -a "$d/list" -d '\n' cp -a --parents -t "$d/remote")
+  (cd "$d/remote" \
      && xargs -a "$d/list" -d '\n' -P2 -n 500 sha256sum | sort -k2 \
        | while read -r sha path; do echo "$path,$sha,$(stat -c %s "$path")"; done > PULP_MANIFEST)
   sed "s|^|http://127.0.0.1:$CHECKPOINT_PORT/ingest-remote/|" "$d/list" > "$d/urls"
