@@ -210,6 +210,11 @@ for my $node (qw(web1 web2)) {
 }
 psql('standby', 'SELECT pg_wal_replay_resume()');
 ok(within(10, \&replayed_everything), 'replay resumed and caught up');
+# A refresh interval (CheckpointCacheRefresh) for every process's catalog
+# to read the standby again: one whose reading predates the replay takes
+# c2 for a second it may not see yet, and with the primary killed below
+# gives its first answer (a redirect to c1, for a second only).
+sleep 0.6;
 
 # ---- the primary killed ----
 cluster('kill', 'primary');
