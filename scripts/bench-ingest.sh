@@ -16,9 +16,9 @@
 # and their median; a re-import of the unchanged tree; a re-import with 1 %
 # changed; a sync from this httpd against wget of the same files; a
 # re-sync; the peak RSS of each.  Nothing is removed until the end: on
-# some file systems (ext4 without a journal, online discard) creating
-# files just after removing many is slower by several times, whichever
-# side came after the removal.
+# some file systems (this machine's: ext4 without a journal, online
+# discard) creating files soon after removing many is probably slower
+# by several times, whichever side comes after the removal.
 
 bench_now() { date +%s.%N; }
 bench_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
