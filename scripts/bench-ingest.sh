@@ -47,27 +47,20 @@ bench_cp() {
 
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
-# Round $1 of $2 of the first import, into storage of its own and a
-# database of its own, both empty; the last round's database is the
-# bench's (the steps after it go on from there).
+# Round $1 of the first import, into a database (checkpoint_bench_ingest$1)
+# and storage ($BENCH_FS/storage$1) of its own, both empty; the copy first
+# in odd rounds.
 bench_first_round() {
-  local k=$1 last=$2 db=$CKPT_CONNINFO storage=$BENCH_FS/storage$1
+  local k=$1 storage=$BENCH_FS/storage$1 order=after
   mkdir -p "$storage/artifact" "$storage/tmp"
-  if [ "$k" -ne "$last" ]; then
-    "$CKPT_PGBIN/dropdb" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint --if-exists \
-      "checkpoint_bench_ingest$k" 2>/dev/null
-    "$CKPT_PGBIN/createdb" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint "checkpoint_bench_ingest$k"
-    db="host=$CKPT_PGSOCK port=$CKPT_PGPORT dbname=checkpoint_bench_ingest$k user=checkpoint"
-    "$CKPT_TOP/scripts/migrate" "$db" >/dev/null 2>&1 || die "ingest bench: migrate round $k"
-  fi
-  if [ $((k % 2)) = 1 ]; then bench_cp "$BENCH_FS/cp$k"; fi
-  bench_timed first "$CKPT_BUILD_DIR/checkpoint" --database "$db" --storage "$storage" \
-    import bench-ingest "$BENCH_FS/tree" --create --json
-  if [ $((k % 2)) = 0 ]; then bench_cp "$BENCH_FS/cp$k"; fi
+  ckpt_db_fresh "checkpoint_bench_ingest$k"
+  if [ $((k % 2)) = 1 ]; then order=first; bench_cp "$BENCH_FS/cp$k"; fi
+  bench_timed first "$CKPT_BUILD_DIR/checkpoint" --database "$(ckpt_conninfo "checkpoint_bench_ingest$k")" \
+    --storage "$storage" import bench-ingest "$BENCH_FS/tree" --create --json
+  if [ "$order" = after ]; then bench_cp "$BENCH_FS/cp$k"; fi
   BENCH_RATIO=$(bench_ratio "$BENCH_SECS" "$BENCH_CP")
   printf 'ingest first import %d  %8ss  cp -a + sync %ss (cp -a alone %ss, %s)  ratio %s  peak RSS %s MiB\n' \
-    "$k" "$BENCH_SECS" "$BENCH_CP" "$BENCH_CP_ONLY" "$([ $((k % 2)) = 1 ] && echo first || echo after)" \
-    "$BENCH_RATIO" "$BENCH_RSS_MB"
+    "$k" "$BENCH_SECS" "$BENCH_CP" "$BENCH_CP_ONLY" "$order" "$BENCH_RATIO" "$BENCH_RSS_MB"
   echo "  $BENCH_OUT"
 }
 
@@ -92,7 +85,9 @@ ckpt_bench_ingest() {
   local t0 t1 want size
   [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "CKPT_BENCH_INGEST_ROUNDS: a number of rounds, 1 or more"
   BENCH_FS=${CKPT_BENCH_INGEST_DIR:-$CHECKPOINT_STATE}/bench-ingest-fs
-  local cli=("$CKPT_BUILD_DIR/checkpoint" --database "$CKPT_CONNINFO" --storage "$BENCH_FS/storage$rounds")
+  # The re-imports go on from the last round's import.
+  local cli=("$CKPT_BUILD_DIR/checkpoint" --database "$(ckpt_conninfo "checkpoint_bench_ingest$rounds")"
+             --storage "$BENCH_FS/storage$rounds")
   rm -rf "$d" "$BENCH_FS"
   mkdir -p "$d" "$BENCH_FS"
   log "ingest: a tree of $n files in $BENCH_FS"
@@ -102,7 +97,7 @@ ckpt_bench_ingest() {
   echo "# ingest ($(date -u +%Y-%m-%d), $(nproc) cores; $n files, $size; PostgreSQL fsync=off; on $(df --output=source,fstype "$BENCH_FS" | tail -1 | tr -s ' ')$(mount | awk -v m="$(df --output=target "$BENCH_FS" | tail -1)" '$3 == m { print " " $6 }' | tail -1))"
 
   for k in $(seq 1 "$rounds"); do
-    bench_first_round "$k" "$rounds"
+    bench_first_round "$k"
     ratios+=("$BENCH_RATIO")
   done
   printf 'ingest first import    median ratio %s over %d rounds (%s)  target 2x\n' \
@@ -139,8 +134,6 @@ ckpt_bench_ingest() {
     sync bench-sync "http://127.0.0.1:$CHECKPOINT_PORT/ingest-remote/" --json
   printf 'ingest re-sync same    %8ss  (reads the manifest only)\n' "$BENCH_SECS"
   echo "  $BENCH_OUT"
-  for k in $(seq 1 $((rounds - 1))); do
-    "$CKPT_PGBIN/dropdb" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint "checkpoint_bench_ingest$k"
-  done
+  for k in $(seq 1 "$rounds"); do ckpt_pg dropdb "checkpoint_bench_ingest$k"; done
   rm -rf "$d" "$BENCH_FS"
 }

@@ -96,7 +96,23 @@ ckpt_pgbin() {
 CKPT_PGDATA=$CHECKPOINT_STATE/pg/data
 CKPT_PGSOCK=$CHECKPOINT_STATE/pg/sock
 CKPT_PGPORT=${CKPT_PGPORT:-5432}
-CKPT_CONNINFO="host=$CKPT_PGSOCK port=$CKPT_PGPORT dbname=checkpoint user=checkpoint"
+# ckpt_conninfo DB: the conninfo of database DB of this cluster.
+ckpt_conninfo() { echo "host=$CKPT_PGSOCK port=$CKPT_PGPORT dbname=$1 user=checkpoint"; }
+CKPT_CONNINFO=$(ckpt_conninfo checkpoint)
+# ckpt_pg PROGRAM ARGS...: a PostgreSQL client (psql, createdb, ...) against
+# this cluster, as checkpoint.
+ckpt_pg() { "$CKPT_PGBIN/$1" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint "${@:2}"; }
+# ckpt_db_ensure DB: DB made when the cluster lacks it.
+ckpt_db_ensure() {
+  ckpt_pg psql -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1 \
+    || ckpt_pg createdb "$1"
+}
+# ckpt_db_fresh DB: DB dropped when there, made anew and migrated.
+ckpt_db_fresh() {
+  ckpt_pg dropdb --if-exists "$1" 2>/dev/null
+  ckpt_pg createdb "$1"
+  "$CKPT_TOP/scripts/migrate" "$(ckpt_conninfo "$1")" 2>/dev/null || die "migrating database $1"
+}
 
 # A cluster that listens on a Unix socket in the state directory only.
 ckpt_pg_start() {
@@ -112,10 +128,7 @@ ckpt_pg_start() {
   if [ "$(id -u)" = 0 ]; then chown "$CKPT_PG_USER" "$CKPT_PGSOCK"; fi
   chmod 0755 "$CKPT_PGSOCK"
   ckpt_pg_ctl_start
-  if ! "$CKPT_PGBIN/psql" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint -d postgres -Atqc \
-      "SELECT 1 FROM pg_database WHERE datname='checkpoint'" | grep -q 1; then
-    "$CKPT_PGBIN/createdb" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint checkpoint
-  fi
+  ckpt_db_ensure checkpoint
   "$CKPT_TOP/scripts/migrate" "$CKPT_CONNINFO"
 }
 
