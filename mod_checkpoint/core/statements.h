@@ -24,6 +24,21 @@
     ".version_removed IS NOT NULL AND int4range(" r ".version_added, " r                   \
     ".version_removed) @> " v "))"
 
+/* The directory of a file's row r while the row is open, NULL once it is
+ * closed: the key of repository_content_open_dir_idx, and the expression
+ * whose statistics count the open rows of a directory alone (sql/110,
+ * which spells it out the same way; an index serves only a statement that
+ * names its expression).  A directory whose files changed in every
+ * version is most of the table to the statistics of dir itself. */
+#define CKPT_SQL_OPEN_DIR(r) "(CASE WHEN " r ".version_removed IS NULL THEN " r ".dir END)"
+
+/* CKPT_SQL_FILE_PRESENT_IN of the rows r of directory d: the open half
+ * by CKPT_SQL_OPEN_DIR, the closed half on the GiST of closed ranges. */
+#define CKPT_SQL_DIR_FILE_PRESENT_IN(r, d, v)                                              \
+    "((" CKPT_SQL_OPEN_DIR(r) " = " d " AND " r ".version_removed IS NULL AND " r          \
+    ".version_added <= " v ") OR (" r ".dir = " d " AND " r ".version_removed IS NOT NULL"   \
+    " AND int4range(" r ".version_added, " r ".version_removed) @> " v "))"
+
 /* Of several publications (alias p), the one a distribution serves is the
  * newest: the latest pulp_created, and of two created in the same
  * microsecond the greater id.  Every "newest publication" says this. */

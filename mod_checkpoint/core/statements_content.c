@@ -138,7 +138,7 @@ const ckpt_stmt ckpt_stmts_content[] = {
      " SELECT 'i', $4, sha256, size FROM idx"
      " UNION ALL"
      " SELECT 'f', relative_path, NULL, size FROM repository_content rc"
-     "  WHERE repository_id = $1 AND dir = $3 AND " CKPT_SQL_FILE_PRESENT_IN("rc", "$2::int")
+     "  WHERE repository_id = $1 AND " CKPT_SQL_DIR_FILE_PRESENT_IN("rc", "$3", "$2::int")
      "    AND NOT EXISTS (SELECT 1 FROM idx)"
      " UNION ALL"
      " SELECT 'd', dir, NULL, NULL FROM repository_dir rd"
