@@ -45,6 +45,20 @@ bench_cp() {
   sync; t1=$(bench_now); BENCH_CP=$(bench_secs "$t0" "$t1")
 }
 
+# What the ingest bench made: its rounds' databases, the tree and its
+# copies, the imports' storages.  At its end, and from scripts/bench's
+# cleanup when a step fails or the run is stopped (the tree is several
+# GiB, possibly in RAM).
+bench_ingest_clean() {
+  local k
+  [ -n "${BENCH_FS:-}" ] || return 0
+  for k in $(seq 1 "${BENCH_INGEST_ROUNDS:-0}"); do
+    ckpt_pg dropdb --if-exists "checkpoint_bench_ingest$k" 2>/dev/null || true
+  done
+  rm -rf "$CHECKPOINT_STATE/bench-ingest" "$BENCH_FS"
+  BENCH_FS=
+}
+
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # Round $1 of the first import, into a database (checkpoint_bench_ingest$1)
@@ -84,6 +98,7 @@ ckpt_bench_ingest() {
   local d=$CHECKPOINT_STATE/bench-ingest rounds=${CKPT_BENCH_INGEST_ROUNDS:-3} k ratios=()
   local t0 t1 want size
   [[ $rounds =~ ^[1-9][0-9]*$ ]] || die "CKPT_BENCH_INGEST_ROUNDS: a number of rounds, 1 or more"
+  BENCH_INGEST_ROUNDS=$rounds
   BENCH_FS=${CKPT_BENCH_INGEST_DIR:-$CHECKPOINT_STATE}/bench-ingest-fs
   # The re-imports go on from the last round's import.
   local cli=("$CKPT_BUILD_DIR/checkpoint" --database "$(ckpt_conninfo "checkpoint_bench_ingest$rounds")"
@@ -134,6 +149,5 @@ ckpt_bench_ingest() {
     sync bench-sync "http://127.0.0.1:$CHECKPOINT_PORT/ingest-remote/" --json
   printf 'ingest re-sync same    %8ss  (reads the manifest only)\n' "$BENCH_SECS"
   echo "  $BENCH_OUT"
-  for k in $(seq 1 "$rounds"); do ckpt_pg dropdb "checkpoint_bench_ingest$k"; done
-  rm -rf "$d" "$BENCH_FS"
+  bench_ingest_clean
 }
