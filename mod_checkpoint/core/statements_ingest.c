@@ -53,23 +53,13 @@ const ckpt_stmt ckpt_stmts_ingest[] = {
      * batches and is compared, hashed and committed where it lies, so a
      * run's memory does not grow with the number of files.  A temporary
      * table: no other session sees it, no WAL is written for it, and it
-     * goes with the session however a run ends.  Its pages are filled to
-     * 30 % only (fillfactor), so that a row's update after hashing
-     * (digest, staged file, changed: no indexed column; the row grows
-     * about 2.5 times) stays on its page without a new entry in the
-     * primary key (a HOT update: every one of 20,000, against none at the
-     * default 100 % and half at 50 %): ingest_tree_hashed_state took 0.51
-     * to 0.63 s of a first import of the bench's 100,000 files instead of
-     * 0.73 to 0.90 s (three imports each, ext4 in RAM); a re-import of the
-     * unchanged tree, whose rows are not updated, 0.87 to 0.90 s instead
-     * of 0.78 to 0.89 s. */
+     * goes with the session however a run ends. */
     {"ingest_tree_present",
      "SELECT to_regclass('pg_temp.ingest_file') IS NOT NULL AS present"},
     {"ingest_tree_make",
      "CREATE TEMPORARY TABLE IF NOT EXISTS ingest_file ("
      " relative_path text PRIMARY KEY, sha256 text, size bigint NOT NULL,"
-     " mtime bigint NOT NULL, changed boolean NOT NULL DEFAULT false, staged text)"
-     " WITH (fillfactor = 30)"},
+     " mtime bigint NOT NULL, changed boolean NOT NULL DEFAULT false, staged text)"},
     /* A sync's digests that the latest version does not hold at their
      * paths, each once with one path of it (the one its download is
      * recorded on): what it leases, and fetches when storage lacks it. */
