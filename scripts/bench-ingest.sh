@@ -20,6 +20,11 @@
 # discard) creating files soon after removing many is probably slower
 # by several times, whichever side comes after the removal.
 
+# Set by ckpt_bench_ingest once it has begun, for bench_ingest_clean; not
+# taken from the environment.
+BENCH_FS=
+BENCH_INGEST_ROUNDS=
+
 bench_now() { date +%s.%N; }
 bench_secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 bench_ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
