@@ -499,13 +499,13 @@ static json_t *index_node(json_t *plan, const char *name)
 
 /* The open files of a directory whose files changed in every version
  * (dists/stable: 2 open rows, 19,998 closed) are few to the planner too,
- * and found on the directory's own btree: the statistics of dir counted
- * every row, so it expected 1,201, and on a database whose statistics
- * had aged it read the repository's open rows whole instead (sql/110).
- * In the plans of the first executions, which see the directory's name.
- * Without the statistics object the planner's default for an expression
- * says 10: so the bound is below that, and the object must have been
- * gathered. */
+ * and found on the directory's own btree (sql/110).  Before sql/110 the
+ * statistics of dir counted every row: the planner expected 1,201, and
+ * on a database whose statistics had aged it read the repository's open
+ * rows whole instead.  Checked in the custom plan (force_custom_plan),
+ * which sees the directory's name.  Without the statistics object the
+ * planner uses a default selectivity, 10 rows in this table, so the
+ * bound (3) is below that and the object must have been gathered. */
 START_TEST(test_open_dir_estimate)
 {
     const char *repo = value("SELECT id FROM repository WHERE name = 'long'");
