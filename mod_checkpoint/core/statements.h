@@ -20,9 +20,13 @@
  * holds v (on the GiST).  Each half names its index's predicate, so the
  * planner can take both, as a BitmapOr. */
 #define CKPT_SQL_FILE_PRESENT_IN(r, v)                                                     \
-    "((" r ".version_removed IS NULL AND " r ".version_added <= " v ") OR (" r              \
-    ".version_removed IS NOT NULL AND int4range(" r ".version_added, " r                   \
-    ".version_removed) @> " v "))"
+    "((" CKPT_SQL_OPEN_IN(r, v) ") OR (" CKPT_SQL_CLOSED_IN(r, v) "))"
+
+/* Its two halves, each naming its indexes' predicate. */
+#define CKPT_SQL_OPEN_IN(r, v) r ".version_removed IS NULL AND " r ".version_added <= " v
+#define CKPT_SQL_CLOSED_IN(r, v)                                                           \
+    r ".version_removed IS NOT NULL AND int4range(" r ".version_added, " r                 \
+    ".version_removed) @> " v
 
 /* The directory of a file's row r while the row is open, NULL once it is
  * closed: the key of repository_content_open_dir_idx, and the expression
@@ -35,9 +39,8 @@
 /* CKPT_SQL_FILE_PRESENT_IN of the rows r of directory d: the open half
  * by CKPT_SQL_OPEN_DIR, the closed half on the GiST of closed ranges. */
 #define CKPT_SQL_DIR_FILE_PRESENT_IN(r, d, v)                                              \
-    "((" CKPT_SQL_OPEN_DIR(r) " = " d " AND " r ".version_removed IS NULL AND " r          \
-    ".version_added <= " v ") OR (" r ".dir = " d " AND " r ".version_removed IS NOT NULL"   \
-    " AND int4range(" r ".version_added, " r ".version_removed) @> " v "))"
+    "((" CKPT_SQL_OPEN_DIR(r) " = " d " AND " CKPT_SQL_OPEN_IN(r, v) ") OR (" r ".dir = " d  \
+    " AND " CKPT_SQL_CLOSED_IN(r, v) "))"
 
 /* Of several publications (alias p), the one a distribution serves is the
  * newest: the latest pulp_created, and of two created in the same
