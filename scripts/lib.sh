@@ -102,16 +102,19 @@ CKPT_CONNINFO=$(ckpt_conninfo checkpoint)
 # ckpt_pg PROGRAM ARGS...: a PostgreSQL client (psql, createdb, ...) against
 # this cluster, as checkpoint.
 ckpt_pg() { "$CKPT_PGBIN/$1" -h "$CKPT_PGSOCK" -p "$CKPT_PGPORT" -U checkpoint "${@:2}"; }
-# ckpt_db_ensure DB: DB made when the cluster lacks it.
+# ckpt_db_ensure DB: DB made when the cluster lacks it, and migrated (what
+# the migrations say is shown only when one fails).
 ckpt_db_ensure() {
+  local out
   ckpt_pg psql -d postgres -Atqc "SELECT 1 FROM pg_database WHERE datname='$1'" | grep -q 1 \
     || ckpt_pg createdb "$1"
+  out=$("$CKPT_TOP/scripts/migrate" "$(ckpt_conninfo "$1")" 2>&1) \
+    || { printf '%s\n' "$out" >&2; die "migrating database $1"; }
 }
 # ckpt_db_fresh DB: DB dropped when there, made anew and migrated.
 ckpt_db_fresh() {
   ckpt_pg dropdb --if-exists "$1" 2>/dev/null
-  ckpt_pg createdb "$1"
-  "$CKPT_TOP/scripts/migrate" "$(ckpt_conninfo "$1")" 2>/dev/null || die "migrating database $1"
+  ckpt_db_ensure "$1"
 }
 
 # A cluster that listens on a Unix socket in the state directory only.
@@ -129,7 +132,6 @@ ckpt_pg_start() {
   chmod 0755 "$CKPT_PGSOCK"
   ckpt_pg_ctl_start
   ckpt_db_ensure checkpoint
-  "$CKPT_TOP/scripts/migrate" "$CKPT_CONNINFO"
 }
 
 ckpt_pg_ctl_start() {
