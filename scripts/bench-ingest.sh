@@ -15,10 +15,15 @@
 # first in odd rounds, the import first in even ones), each round's ratio
 # and their median; a re-import of the unchanged tree; a re-import with 1 %
 # changed; a sync from this httpd against wget of the same files; a
-# re-sync; the peak RSS of each.  Nothing is removed until the end: on
-# some file systems (this machine's: ext4 without a journal, online
-# discard) creating files soon after removing many is probably slower
-# by several times, whichever side comes after the removal.
+# re-sync; the peak RSS of each.  Every round starts on a file system
+# that holds the tree alone: the round before's copy, storage and
+# database are removed first (the last round's stay, for the
+# re-imports).  Kept, they slowed the later rounds on ext4 in RAM (the
+# copies of rounds 2 and 3, the imports of rounds 3 and 4: README,
+# "Since 2026-12-06").  The removal is synced before the round's first
+# step: on some file systems (this machine's disk: ext4 without a
+# journal, online discard) what comes soon after removing gigabytes is
+# probably slower.
 
 # Set by ckpt_bench_ingest once it has begun, for bench_ingest_clean; not
 # taken from the environment.
@@ -67,10 +72,15 @@ bench_ingest_clean() {
 bench_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf "%.2f\n", (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 # Round $1 of the first import, into a database (checkpoint_bench_ingest$1)
-# and storage ($BENCH_FS/storage$1) of its own, both empty; the copy first
-# in odd rounds.
+# and storage ($BENCH_FS/storage$1) of its own, both empty, once the
+# round before's are gone; the copy first in odd rounds.
 bench_first_round() {
   local k=$1 storage=$BENCH_FS/storage$1 order=after
+  if [ "$k" -gt 1 ]; then
+    ckpt_pg dropdb --if-exists "checkpoint_bench_ingest$((k - 1))"
+    rm -rf "$BENCH_FS/storage$((k - 1))" "$BENCH_FS/cp$((k - 1))"
+    sync
+  fi
   mkdir -p "$storage/artifact" "$storage/tmp"
   ckpt_db_fresh "checkpoint_bench_ingest$k"
   if [ $((k % 2)) = 1 ]; then order=first; bench_cp "$BENCH_FS/cp$k"; fi
