@@ -15,15 +15,15 @@
 # first in odd rounds, the import first in even ones), each round's ratio
 # and their median; a re-import of the unchanged tree; a re-import with 1 %
 # changed; a sync from this httpd against wget of the same files; a
-# re-sync; the peak RSS of each.  Every round starts on a file system
-# that holds the tree alone: the round before's copy, storage and
+# re-sync; the peak RSS of each.  Every round starts without the earlier
+# rounds' copies and storages: the round before's copy, storage and
 # database are removed first (the last round's stay, for the
-# re-imports).  Kept, they slowed the later rounds on ext4 in RAM (the
-# copies of rounds 2 and 3, the imports of rounds 3 and 4: README,
-# "Since 2026-12-06").  The removal is synced before the round's first
-# step: on some file systems (this machine's disk: ext4 without a
-# journal, online discard) what comes soon after removing gigabytes is
-# probably slower.
+# re-imports).  Kept, they slowed the later rounds on ext4 in RAM
+# (README, "Since 2026-12-06").  On some file systems (this machine's
+# disk: ext4 without a journal, online discard) what follows the
+# removal of gigabytes is probably slower, sometimes by several times;
+# each step syncs before its clock starts, but the disk may still be
+# catching up.
 
 # Set by ckpt_bench_ingest once it has begun, for bench_ingest_clean; not
 # taken from the environment.
@@ -79,7 +79,6 @@ bench_first_round() {
   if [ "$k" -gt 1 ]; then
     ckpt_pg dropdb --if-exists "checkpoint_bench_ingest$((k - 1))"
     rm -rf "$BENCH_FS/storage$((k - 1))" "$BENCH_FS/cp$((k - 1))"
-    sync
   fi
   mkdir -p "$storage/artifact" "$storage/tmp"
   ckpt_db_fresh "checkpoint_bench_ingest$k"
