@@ -55,15 +55,22 @@ bench_cp() {
   sync; t1=$(bench_now); BENCH_CP=$(bench_secs "$t0" "$t1")
 }
 
-# What the ingest bench made: its rounds' databases, the tree and its
-# copies, the imports' storages.  At its end, and from scripts/bench's
-# cleanup when a step fails or the run is stopped (the tree is several
-# GiB, possibly in RAM).
+# What round $1 of the first import makes: its database, its copy and
+# its storage, removed.
+bench_round_remove() {
+  ckpt_pg dropdb --if-exists "checkpoint_bench_ingest$1"
+  rm -rf "$BENCH_FS/storage$1" "$BENCH_FS/cp$1"
+}
+
+# What the ingest bench made: its rounds', the tree, and the sync's
+# remote and storage.  At its end, and from scripts/bench's cleanup when
+# a step fails or the run is stopped (the tree is several GiB, possibly
+# in RAM).
 bench_ingest_clean() {
   local k
   [ -n "${BENCH_FS:-}" ] || return 0
   for k in $(seq 1 "${BENCH_INGEST_ROUNDS:-0}"); do
-    ckpt_pg dropdb --if-exists "checkpoint_bench_ingest$k" 2>/dev/null || true
+    bench_round_remove "$k" 2>/dev/null || true
   done
   rm -rf "$CHECKPOINT_STATE/bench-ingest" "$BENCH_FS"
   BENCH_FS=
@@ -76,10 +83,7 @@ bench_median() { printf '%s\n' "$@" | sort -g | awk '{ v[NR] = $1 } END { printf
 # round before's are gone; the copy first in odd rounds.
 bench_first_round() {
   local k=$1 storage=$BENCH_FS/storage$1 order=after
-  if [ "$k" -gt 1 ]; then
-    ckpt_pg dropdb --if-exists "checkpoint_bench_ingest$((k - 1))"
-    rm -rf "$BENCH_FS/storage$((k - 1))" "$BENCH_FS/cp$((k - 1))"
-  fi
+  if [ "$k" -gt 1 ]; then bench_round_remove $((k - 1)); fi
   mkdir -p "$storage/artifact" "$storage/tmp"
   ckpt_db_fresh "checkpoint_bench_ingest$k"
   if [ $((k % 2)) = 1 ]; then order=first; bench_cp "$BENCH_FS/cp$k"; fi
